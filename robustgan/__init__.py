@@ -1,0 +1,21 @@
+"""robustgan: robust location and scatter estimation with adversarial (GAN) estimators.
+
+Layers, each importing only the ones above it: ``datasets`` (simulation), ``divergences`` and
+``nets`` (the pieces of a game), ``engine`` (the one training loop), ``estimators`` and
+``baselines`` (the scikit-learn face), then benchmarks, reproductions and the command line.
+"""
+
+from .baselines import CoordinatewiseMedian
+from .datasets import make_huber_contamination
+from .divergences import available_divergences, get_divergence
+from .estimators import RobustGANMean
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CoordinatewiseMedian",
+    "RobustGANMean",
+    "available_divergences",
+    "get_divergence",
+    "make_huber_contamination",
+]

@@ -1,0 +1,5 @@
+"""Classic robust estimators, with the same face as the GAN estimators."""
+
+from .location import CoordinatewiseMedian
+
+__all__ = ["CoordinatewiseMedian"]

@@ -1,0 +1,672 @@
+r"""f-divergences for adversarial training, one small object per divergence.
+
+Every entry is a row of Table 2 of Nowozin, Cseke & Tomioka (2016): the convex
+generator :math:`f` (:math:`f(1) = 0` except for ``gan``, whose
+:math:`f(1) = -\log 4` is its value at P = Q), the output activation :math:`g_f`
+that maps the raw discriminator output :math:`v \in \mathbb{R}` into the domain
+of the Fenchel conjugate :math:`f^*`, and :math:`f^*` itself.  With
+:math:`T = g_f(V)` the variational lower bound is
+
+.. math::
+
+    D_f(P \| Q) = \int q\, f(p/q) \;\ge\;
+    \mathbb{E}_P[g_f(V)] - \mathbb{E}_Q[f^*(g_f(V))],
+
+with equality at :math:`T^* = f'(p/q)`.  ``real_score`` is the first integrand,
+``fake_score`` the second; both are written in a closed form that stays finite
+where the composite is (softplus, expm1, ...), rather than as the composition.
+
+========================  ======================  ====================  =============================  ========
+name                      f(u)                    g_f(v)                f*(t)                          f'(1)
+========================  ======================  ====================  =============================  ========
+kl                        u log u                 v                     exp(t - 1)                     1
+reverse-kl                -log u                  -exp(-v)              -1 - log(-t)                   -1
+pearson                   (u - 1)^2               v                     t^2/4 + t                      0
+neyman                    (1 - u)^2 / u           1 - exp(-v)           2 - 2 sqrt(1 - t)              0
+hellinger                 (sqrt(u) - 1)^2         1 - exp(-v)           t / (1 - t)                    0
+jeffrey                   (u - 1) log u           v                     W(e^(1-t)) + 1/W(e^(1-t))      0
+                                                                        + t - 2
+jensen-shannon (js)       u log u                 log 2 - log(1+e^-v)   -log(2 - exp(t))               0
+                          - (u+1) log((u+1)/2)
+gan                       u log u                 -log(1 + e^-v)        -log(1 - exp(t))               -log 2
+                          - (u+1) log(u+1)
+tv                        |u - 1| / 2             tanh(v/2) / 2         t   (|t| <= 1/2)               0
+========================  ======================  ====================  =============================  ========
+
+Two rows differ on purpose from a literal reading of the paper:
+
+* ``tv`` uses Gao et al.'s (2019) TV-GAN parametrisation
+  :math:`T = \mathrm{sigmoid}(v) - 1/2 = \tanh(v/2)/2`, i.e. Nowozin et al.'s
+  :math:`\tanh(v)/2` with the logit halved.  The objective is then
+  :math:`\mathbb{E}_P\,\mathrm{sigmoid}(V) - \mathbb{E}_Q\,\mathrm{sigmoid}(V)`,
+  exactly the TV-GAN objective.
+* ``jensen-shannon``: the generator :math:`f` of this row integrates to
+  **twice** the usual Jensen–Shannon divergence,
+  :math:`D_f = \mathrm{KL}(P\|M) + \mathrm{KL}(Q\|M) \in [0, \log 4]`,
+  :math:`M = (P + Q)/2`.  Its objective is
+  :math:`\mathbb{E}_P \log\sigma(V) + \mathbb{E}_Q \log(1 - \sigma(V)) + \log 4`,
+  the JS-GAN objective of Gao et al. (2019).  The ``gan`` row is the same game
+  without the :math:`\log 4`.
+
+References
+----------
+.. [1] S. Nowozin, B. Cseke, R. Tomioka. "f-GAN: Training Generative Neural
+   Samplers using Variational Divergence Minimization." NeurIPS 2016,
+   arXiv:1606.00709, Tables 1 and 2, eq. (6).
+.. [2] C. Gao, J. Liu, Y. Yao, W. Zhu. "Robust Estimation and Generative
+   Adversarial Nets." ICLR 2019, arXiv:1810.02030 (JS-GAN and TV-GAN).
+"""
+
+from __future__ import annotations
+
+import math
+from types import MappingProxyType
+from typing import Callable, Mapping
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+__all__ = [
+    "Divergence",
+    "KullbackLeibler",
+    "ReverseKullbackLeibler",
+    "PearsonChiSquared",
+    "NeymanChiSquared",
+    "SquaredHellinger",
+    "Jeffrey",
+    "JensenShannon",
+    "GAN",
+    "TotalVariation",
+    "DIVERGENCES",
+    "available_divergences",
+    "get_divergence",
+    "register_divergence",
+    "lambertw",
+]
+
+_LOG2 = math.log(2.0)
+_INF = math.inf
+
+
+# ---------------------------------------------------------------------------
+# Lambert W (principal branch) for the Jeffrey row
+# ---------------------------------------------------------------------------
+
+def _log_lambertw_exp(x: Tensor, n_iter: int = 4) -> Tensor:
+    r"""Return :math:`y = \log W_0(e^x)`, the root of :math:`e^y + y = x`.
+
+    Working in log space keeps :math:`W(e^{1-t})` finite where :math:`e^{1-t}`
+    itself would overflow.  The start is the Iacono–Boyd approximation
+    :math:`W(z) \approx L(1 - \log(1+L)/(2+L))`, :math:`L = \log(1+z)`
+    (about 1e-2 relative error), refined by Halley steps on the convex,
+    increasing :math:`e^y + y - x` (cubic convergence: 1e-2, 1e-6, 1e-18).
+    The iterations stay in the autograd graph; at the fixed point the Halley
+    map has zero derivative in ``y``, so derivatives of every order converge
+    to those of the exact root.
+    """
+    log1p_z = F.softplus(x)
+    w0 = log1p_z * (1.0 - torch.log1p(log1p_z) / (2.0 + log1p_z))
+    # For x << 0, W(e^x) ~ e^x, so y ~ x; softplus(x) would underflow there.
+    tiny = x < -20.0
+    y = torch.where(tiny, x, torch.log(torch.where(tiny, torch.ones_like(w0), w0)))
+    for _ in range(n_iter):
+        e = torch.exp(y)
+        g = e + y - x          # residual
+        dg = e + 1.0           # g'
+        y = y - 2.0 * g * dg / (2.0 * dg * dg - g * e)  # Halley: g'' = e
+    return y
+
+
+def lambertw(z: Tensor) -> Tensor:
+    r"""Principal branch :math:`W_0(z)` of the Lambert W function, for :math:`z \ge 0`.
+
+    :math:`W(z)` solves :math:`W e^W = z`.  Elementwise, differentiable
+    (:math:`W'(z) = W / (z (1 + W))`), accurate to a few ulps in the input's
+    dtype; negative arguments (other branches) are not supported and give NaN.
+
+    Parameters
+    ----------
+    z : Tensor
+        Non-negative real input of any shape, dtype and device.
+
+    Returns
+    -------
+    Tensor
+        :math:`W_0(z)`, same shape, dtype and device as ``z``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> w = lambertw(torch.tensor([1.0, math.e], dtype=torch.float64))
+    >>> [round(x, 6) for x in w.tolist()]
+    [0.567143, 1.0]
+    """
+    positive = z > 0
+    safe_z = torch.where(positive, z, torch.ones_like(z))
+    big_w = torch.exp(_log_lambertw_exp(torch.log(safe_z)))
+    # exp(log W) loses |log W| ulps when W is tiny; W = z e^{-W} does not.
+    w = torch.where(safe_z > 1.0, big_w, safe_z * torch.exp(-big_w))
+    w = torch.where(positive, w, torch.zeros_like(z))
+    return torch.where(z < 0, torch.full_like(z, math.nan), w)
+
+
+# ---------------------------------------------------------------------------
+# The base class
+# ---------------------------------------------------------------------------
+
+def _on_domain(conjugate: Callable[[Tensor], Tensor], t: Tensor, domain: tuple[float, float],
+               closed: bool, interior_point: float) -> Tensor:
+    """Evaluate ``conjugate`` on its domain and return ``+inf`` outside it.
+
+    Off the domain the formula sees ``interior_point`` instead of ``t``, so the
+    discarded branch of ``torch.where`` carries no NaN into the backward pass.
+    """
+    low, high = domain
+    inside = (t >= low) & (t <= high) if closed else (t > low) & (t < high)
+    safe_t = torch.where(inside, t, torch.full_like(t, interior_point))
+    return torch.where(inside, conjugate(safe_t), torch.full_like(t, _INF))
+
+
+class Divergence:
+    r"""An f-divergence: its generator ``f``, output activation ``g_f`` and conjugate ``f*``.
+
+    Subclasses implement :meth:`f`, :meth:`activation` and :meth:`_conjugate`
+    as written in the paper's table, and override :meth:`fake_score` (and
+    :meth:`real_score` where needed) with a closed form of
+    :math:`f^*(g_f(v))` that is stable for large :math:`|v|`.  Everything the
+    training engine needs is derived here from those pieces.
+
+    Attributes
+    ----------
+    name : str
+        Registry key (lower case, words joined by ``-``).
+    aliases : tuple of str
+        Further registry keys for the same entry.
+    conjugate_domain : tuple of float
+        ``(low, high)``, the domain of :math:`f^*`; :meth:`activation` maps
+        :math:`\mathbb{R}` into it and :meth:`conjugate` is ``+inf`` outside.
+    conjugate_domain_closed : bool
+        Whether the endpoints belong to the domain (only ``tv``).
+    critical_value : float
+        :math:`f'(1)`, the value of the optimal :math:`T` wherever
+        :math:`p = q` (Nowozin et al.'s "critical variational function level").
+
+    Examples
+    --------
+    >>> import torch
+    >>> js = get_divergence("js")
+    >>> v = torch.zeros(4)                     # a discriminator that cannot tell
+    >>> float(js.objective(v, v))              # the bound is 0 = D_f(P || P)
+    0.0
+    """
+
+    name: str = ""
+    aliases: tuple[str, ...] = ()
+    conjugate_domain: tuple[float, float] = (-_INF, _INF)
+    conjugate_domain_closed: bool = False
+    critical_value: float = 0.0
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    # -- the three functions of the table ---------------------------------
+    def f(self, u: Tensor) -> Tensor:
+        r"""Convex generator :math:`f(u)`, :math:`u = p/q > 0`; :math:`f(1) = D_f(P \| P)`."""
+        raise NotImplementedError
+
+    def activation(self, v: Tensor) -> Tensor:
+        """Output activation :math:`T = g_f(v)`, mapping raw outputs into dom :math:`f^*`."""
+        raise NotImplementedError
+
+    def _conjugate(self, t: Tensor) -> Tensor:
+        """:math:`f^*(t)` for ``t`` inside its domain (the table's formula)."""
+        raise NotImplementedError
+
+    def conjugate(self, t: Tensor) -> Tensor:
+        r"""Fenchel conjugate :math:`f^*(t) = \sup_u \{tu - f(u)\}`; ``+inf`` off its domain."""
+        return _on_domain(self._conjugate, t, self.conjugate_domain,
+                          self.conjugate_domain_closed, self.critical_value)
+
+    # -- the two integrands of the variational bound ------------------------
+    def real_score(self, v: Tensor) -> Tensor:
+        """Per-sample term on data from P (real data): :math:`g_f(v)`."""
+        return self.activation(v)
+
+    def fake_score(self, v: Tensor) -> Tensor:
+        """Per-sample term on data from Q (the model): :math:`f^*(g_f(v))`."""
+        return self.conjugate(self.activation(v))
+
+    # -- what the training engine calls -------------------------------------
+    def objective(self, v_real: Tensor, v_fake: Tensor) -> Tensor:
+        r"""Variational lower bound :math:`\hat E_P[g_f(v)] - \hat E_Q[f^*(g_f(v))]` (a scalar).
+
+        Parameters
+        ----------
+        v_real, v_fake : Tensor
+            Raw discriminator outputs on real data (from P) and on generated
+            data (from Q), any shapes; each is averaged over all its elements.
+
+        Returns
+        -------
+        Tensor
+            Scalar tensor; at the optimal discriminator its expectation is
+            :math:`D_f(P \| Q)`.
+        """
+        return self.real_score(v_real).mean() - self.fake_score(v_fake).mean()
+
+    def discriminator_loss(self, v_real: Tensor, v_fake: Tensor) -> Tensor:
+        """Loss the discriminator minimises: minus :meth:`objective`."""
+        return -self.objective(v_real, v_fake)
+
+    def generator_loss(self, v_fake: Tensor) -> Tensor:
+        r"""Loss the generator minimises: the generator's part of :meth:`objective`.
+
+        This is the minimax (saturating) loss :math:`-\hat E_Q[f^*(g_f(v))]`.
+        """
+        return -self.fake_score(v_fake).mean()
+
+    # -- closed form on discrete distributions ------------------------------
+    def divergence(self, p: Tensor, q: Tensor, dim: int = -1) -> Tensor:
+        r""":math:`D_f(P \| Q) = \sum q\, f(p/q)` for probability vectors along ``dim``.
+
+        Also a quadrature rule when ``p`` and ``q`` are densities times cell
+        widths.  Requires ``q > 0``.
+
+        Examples
+        --------
+        >>> import torch
+        >>> p = torch.tensor([0.5, 0.5], dtype=torch.float64)
+        >>> q = torch.tensor([0.25, 0.75], dtype=torch.float64)
+        >>> round(float(get_divergence("pearson").divergence(p, q)), 6)   # sum (p-q)^2/q
+        0.333333
+        """
+        return torch.sum(q * self.f(p / q), dim=dim)
+
+
+# ---------------------------------------------------------------------------
+# The table, one row per class (Nowozin et al. 2016, Tables 1-2)
+# ---------------------------------------------------------------------------
+
+class KullbackLeibler(Divergence):
+    r"""Kullback–Leibler divergence :math:`\mathrm{KL}(P\|Q) = \int p \log(p/q)`.
+
+    :math:`f(u) = u\log u`, :math:`g_f(v) = v`, :math:`f^*(t) = e^{t-1}`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> float(KullbackLeibler().fake_score(torch.tensor(1.0)))   # exp(1 - 1)
+    1.0
+    """
+
+    name = "kl"
+    aliases = ("kullback-leibler",)
+    critical_value = 1.0
+
+    def f(self, u):
+        return torch.xlogy(u, u)
+
+    def activation(self, v):
+        return v
+
+    def _conjugate(self, t):
+        return torch.exp(t - 1.0)
+
+
+class ReverseKullbackLeibler(Divergence):
+    r"""Reverse Kullback–Leibler divergence :math:`\mathrm{KL}(Q\|P) = \int q \log(q/p)`.
+
+    :math:`f(u) = -\log u`, :math:`g_f(v) = -e^{-v}`,
+    :math:`f^*(t) = -1 - \log(-t)` on :math:`t < 0`, so
+    :math:`f^*(g_f(v)) = v - 1`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> float(ReverseKullbackLeibler().fake_score(torch.tensor(3.0)))
+    2.0
+    """
+
+    name = "reverse-kl"
+    aliases = ("reverse-kullback-leibler",)
+    conjugate_domain = (-_INF, 0.0)
+    critical_value = -1.0
+
+    def f(self, u):
+        return -torch.log(u)
+
+    def activation(self, v):
+        return -torch.exp(-v)
+
+    def _conjugate(self, t):
+        return -1.0 - torch.log(-t)
+
+    def fake_score(self, v):
+        return v - 1.0
+
+
+class PearsonChiSquared(Divergence):
+    r"""Pearson :math:`\chi^2` divergence :math:`\int (p - q)^2 / q`.
+
+    :math:`f(u) = (u-1)^2`, :math:`g_f(v) = v`, :math:`f^*(t) = t^2/4 + t`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> float(PearsonChiSquared().fake_score(torch.tensor(2.0)))   # 4/4 + 2
+    3.0
+    """
+
+    name = "pearson"
+    aliases = ("pearson-chi2", "chi2")
+
+    def f(self, u):
+        return (u - 1.0) ** 2
+
+    def activation(self, v):
+        return v
+
+    def _conjugate(self, t):
+        return 0.25 * t * t + t
+
+
+class NeymanChiSquared(Divergence):
+    r"""Neyman :math:`\chi^2` divergence :math:`\int (p - q)^2 / p`.
+
+    :math:`f(u) = (1-u)^2/u`, :math:`g_f(v) = 1 - e^{-v}`,
+    :math:`f^*(t) = 2 - 2\sqrt{1-t}` on :math:`t < 1`, so
+    :math:`f^*(g_f(v)) = 2 - 2e^{-v/2}`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> float(NeymanChiSquared().fake_score(torch.tensor(0.0)))
+    0.0
+    """
+
+    name = "neyman"
+    aliases = ("neyman-chi2",)
+    conjugate_domain = (-_INF, 1.0)
+
+    def f(self, u):
+        return (1.0 - u) ** 2 / u
+
+    def activation(self, v):
+        return -torch.expm1(-v)
+
+    def _conjugate(self, t):
+        return 2.0 - 2.0 * torch.sqrt(1.0 - t)
+
+    def fake_score(self, v):
+        return -2.0 * torch.expm1(-0.5 * v)
+
+
+class SquaredHellinger(Divergence):
+    r"""Squared Hellinger distance :math:`\int (\sqrt p - \sqrt q)^2` (no factor 1/2).
+
+    :math:`f(u) = (\sqrt u - 1)^2`, :math:`g_f(v) = 1 - e^{-v}`,
+    :math:`f^*(t) = t/(1-t)` on :math:`t < 1`, so :math:`f^*(g_f(v)) = e^v - 1`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> float(SquaredHellinger().fake_score(torch.tensor(0.0)))
+    0.0
+    """
+
+    name = "hellinger"
+    aliases = ("squared-hellinger",)
+    conjugate_domain = (-_INF, 1.0)
+
+    def f(self, u):
+        return (torch.sqrt(u) - 1.0) ** 2
+
+    def activation(self, v):
+        return -torch.expm1(-v)
+
+    def _conjugate(self, t):
+        return t / (1.0 - t)
+
+    def fake_score(self, v):
+        return torch.expm1(v)
+
+
+class Jeffrey(Divergence):
+    r"""Jeffrey divergence :math:`\mathrm{KL}(P\|Q) + \mathrm{KL}(Q\|P) = \int (p - q)\log(p/q)`.
+
+    :math:`f(u) = (u-1)\log u`, :math:`g_f(v) = v`,
+    :math:`f^*(t) = W(e^{1-t}) + 1/W(e^{1-t}) + t - 2` with :math:`W` the
+    principal Lambert W.  Using :math:`W + \log W = 1 - t`, this is evaluated as
+    :math:`f^*(t) = \operatorname{expm1}(-y) - y`, :math:`y = \log W(e^{1-t})`,
+    free of overflow and cancellation.
+
+    Examples
+    --------
+    >>> import torch
+    >>> t = torch.tensor(0.0, dtype=torch.float64)
+    >>> abs(float(Jeffrey().conjugate(t))) < 1e-12        # W(e) = 1, so f*(0) = 0
+    True
+    """
+
+    name = "jeffrey"
+    aliases = ("jeffreys",)
+
+    def f(self, u):
+        return (u - 1.0) * torch.log(u)
+
+    def activation(self, v):
+        return v
+
+    def _conjugate(self, t):
+        y = _log_lambertw_exp(1.0 - t)
+        return torch.expm1(-y) - y
+
+
+class JensenShannon(Divergence):
+    r"""Jensen–Shannon row of f-GAN; its objective is the JS-GAN of Gao et al. (2019).
+
+    :math:`f(u) = u\log u - (u+1)\log\frac{u+1}{2}`,
+    :math:`g_f(v) = \log 2 - \log(1 + e^{-v}) = \log 2\sigma(v)`,
+    :math:`f^*(t) = -\log(2 - e^t)` on :math:`t < \log 2`, so
+    :math:`f^*(g_f(v)) = \mathrm{softplus}(v) - \log 2`.
+
+    The objective :math:`\mathbb{E}_P\log\sigma(V) + \mathbb{E}_Q\log(1 - \sigma(V)) + \log 4`
+    is exactly the JS-GAN objective of Gao, Liu, Yao & Zhu (2019), so ``"js"``
+    is the paper's JS-GAN.  Its maximum is
+    :math:`\mathrm{KL}(P\|M) + \mathrm{KL}(Q\|M) = 2\,\mathrm{JS}(P, Q)`,
+    :math:`M = (P+Q)/2`: twice the usual Jensen–Shannon divergence, in
+    :math:`[0, \log 4]`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> v = torch.tensor([0.0])
+    >>> float(JensenShannon().objective(v, v))
+    0.0
+    """
+
+    name = "jensen-shannon"
+    aliases = ("js",)
+    conjugate_domain = (-_INF, _LOG2)
+
+    def f(self, u):
+        return torch.xlogy(u, u) - (u + 1.0) * torch.log(0.5 * (u + 1.0))
+
+    def activation(self, v):
+        return _LOG2 - F.softplus(-v)
+
+    def _conjugate(self, t):
+        return -torch.log(2.0 - torch.exp(t))
+
+    def fake_score(self, v):
+        return F.softplus(v) - _LOG2
+
+
+class GAN(Divergence):
+    r"""The original GAN game (Goodfellow et al. 2014) as an f-divergence.
+
+    :math:`f(u) = u\log u - (u+1)\log(u+1)`, :math:`g_f(v) = -\log(1 + e^{-v}) = \log\sigma(v)`,
+    :math:`f^*(t) = -\log(1 - e^t)` on :math:`t < 0`, so
+    :math:`f^*(g_f(v)) = \mathrm{softplus}(v) = -\log(1 - \sigma(v))`.
+    The divergence is :math:`2\,\mathrm{JS}(P, Q) - \log 4 \in [-\log 4, 0]`; this
+    :math:`f` is not normalised, :math:`f(1) = -\log 4`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> round(float(GAN().objective(torch.zeros(1), torch.zeros(1))), 6)   # -log 4
+    -1.386294
+    """
+
+    name = "gan"
+    conjugate_domain = (-_INF, 0.0)
+    critical_value = -_LOG2
+
+    def f(self, u):
+        return torch.xlogy(u, u) - torch.xlogy(u + 1.0, u + 1.0)
+
+    def activation(self, v):
+        return -F.softplus(-v)
+
+    def _conjugate(self, t):
+        return -torch.log(-torch.expm1(t))
+
+    def fake_score(self, v):
+        return F.softplus(v)
+
+
+class TotalVariation(Divergence):
+    r"""Total variation :math:`\frac12\int|p - q|`, in the TV-GAN parametrisation.
+
+    :math:`f(u) = \frac12|u - 1|`, :math:`f^*(t) = t` on :math:`|t| \le \frac12`.
+    The activation is Gao et al.'s (2019) :math:`g(v) = \sigma(v) - \frac12 =
+    \frac12\tanh(v/2)` (Nowozin et al. use :math:`\frac12\tanh(v)`; same range),
+    so the objective is :math:`\mathbb{E}_P\sigma(V) - \mathbb{E}_Q\sigma(V)`, the
+    TV-GAN objective.  The optimum :math:`T^* = \pm\frac12` needs
+    :math:`v = \pm\infty`; a finite discriminator reaches the bound only in the
+    limit.
+
+    Examples
+    --------
+    >>> import torch
+    >>> round(float(TotalVariation().objective(torch.tensor([40.0]), torch.tensor([-40.0]))), 6)
+    1.0
+    """
+
+    name = "tv"
+    aliases = ("total-variation",)
+    conjugate_domain = (-0.5, 0.5)
+    conjugate_domain_closed = True
+
+    def f(self, u):
+        return 0.5 * torch.abs(u - 1.0)
+
+    def activation(self, v):
+        return 0.5 * torch.tanh(0.5 * v)
+
+    def _conjugate(self, t):
+        return t
+
+    def fake_score(self, v):
+        return self.activation(v)
+
+
+# ---------------------------------------------------------------------------
+# Registry
+# ---------------------------------------------------------------------------
+
+_REGISTRY: dict[str, Divergence] = {}
+_ALIASES: dict[str, str] = {}
+
+DIVERGENCES: Mapping[str, Divergence] = MappingProxyType(_REGISTRY)
+"""Read-only view of the registered divergences, keyed by canonical name."""
+
+
+def _normalise(name: str) -> str:
+    return name.strip().lower().replace("_", "-").replace(" ", "-")
+
+
+def register_divergence(divergence: Divergence) -> Divergence:
+    """Add ``divergence`` to the registry under its ``name`` and ``aliases``.
+
+    Parameters
+    ----------
+    divergence : Divergence
+        The entry; its keys must not already be taken.
+
+    Returns
+    -------
+    Divergence
+        ``divergence``, unchanged.
+
+    Examples
+    --------
+    >>> "kl" in available_divergences()
+    True
+    """
+    if not isinstance(divergence, Divergence):
+        raise TypeError(f"expected a Divergence instance, got {type(divergence).__name__}")
+    keys = [_normalise(divergence.name)] + [_normalise(a) for a in divergence.aliases]
+    taken = [k for k in keys if k in _REGISTRY or k in _ALIASES]
+    if taken or not keys[0]:
+        raise ValueError(f"divergence keys already registered or empty: {taken or keys[:1]}")
+    _REGISTRY[keys[0]] = divergence
+    _ALIASES.update({alias: keys[0] for alias in keys[1:]})
+    return divergence
+
+
+for _entry in (KullbackLeibler(), ReverseKullbackLeibler(), PearsonChiSquared(),
+               NeymanChiSquared(), SquaredHellinger(), Jeffrey(), JensenShannon(),
+               GAN(), TotalVariation()):
+    register_divergence(_entry)
+del _entry
+
+
+def available_divergences() -> list[str]:
+    """Canonical names of the registered divergences, in table order.
+
+    Examples
+    --------
+    >>> available_divergences()[:3]
+    ['kl', 'reverse-kl', 'pearson']
+    """
+    return list(_REGISTRY)
+
+
+def get_divergence(name_or_object: str | Divergence) -> Divergence:
+    """Look up a divergence by name, or pass an instance through unchanged.
+
+    Parameters
+    ----------
+    name_or_object : str or Divergence
+        A registered name or alias (case-insensitive; ``-``, ``_`` and spaces
+        are interchangeable), or a :class:`Divergence` instance.
+
+    Returns
+    -------
+    Divergence
+
+    Raises
+    ------
+    ValueError
+        For an unknown name; the message lists the valid names.
+    TypeError
+        For anything that is neither a string nor a Divergence.
+
+    Examples
+    --------
+    >>> get_divergence("Jensen_Shannon") is get_divergence("js")
+    True
+    """
+    if isinstance(name_or_object, Divergence):
+        return name_or_object
+    if not isinstance(name_or_object, str):
+        raise TypeError("expected a divergence name or a Divergence instance, got "
+                        f"{type(name_or_object).__name__}")
+    key = _normalise(name_or_object)
+    key = _ALIASES.get(key, key)
+    if key not in _REGISTRY:
+        raise ValueError(f"unknown divergence {name_or_object!r}; valid names: "
+                         f"{', '.join(_REGISTRY)} (aliases: {', '.join(_ALIASES)})")
+    return _REGISTRY[key]

@@ -1,0 +1,140 @@
+import numpy as np
+import pytest
+import torch
+
+from robustgan.engine import (
+    History,
+    antithetic_normal,
+    make_optimizer,
+    resolve_device,
+    torch_generator,
+    train_adversarial,
+)
+from robustgan.nets import LocationGenerator, MLPDiscriminator
+
+
+def _problem(seed=0, n=2000, p=3, shift=2.0):
+    g = torch.Generator().manual_seed(seed)
+    real = torch.randn(n, p, generator=g) + shift
+    torch.manual_seed(seed)
+    return real, LocationGenerator(torch.zeros(p)), MLPDiscriminator(p, activation="leaky_relu")
+
+
+def test_location_game_converges_to_the_data_mean():
+    real, gen, disc = _problem()
+    fit = train_adversarial(real, gen, disc, "js", n_steps=300, random_state=0)
+    # Clean N(2·1, I) data: the JS-GAN estimate is consistent; 0.15 is ~3 standard errors
+    # of the sample mean (√(3/2000) ≈ 0.04) plus optimisation noise.
+    assert torch.linalg.norm(fit.averaged_parameters["location"] - 2.0) < 0.15
+    assert fit.n_iter == 300 and len(fit.history) == 300
+
+
+@pytest.mark.parametrize("divergence", ["js", "tv", "kl", "pearson", "hellinger", "gan"])
+def test_every_divergence_moves_eta_towards_the_data(divergence):
+    real, gen, disc = _problem(shift=1.5)
+    fit = train_adversarial(real, gen, disc, divergence, n_steps=150, lr_d=0.05, lr_g=0.05,
+                            random_state=0)
+    error = torch.linalg.norm(fit.averaged_parameters["location"] - 1.5)
+    assert error < 0.5 * torch.linalg.norm(torch.full((3,), 1.5))
+
+
+def test_same_seed_same_result_and_different_seed_different_result():
+    def run(seed):
+        real, gen, disc = _problem()
+        return train_adversarial(real, gen, disc, n_steps=40, random_state=seed)
+
+    a, b, c = run(1), run(1), run(2)
+    assert torch.equal(a.averaged_parameters["location"], b.averaged_parameters["location"])
+    np.testing.assert_array_equal(a.history.d_loss, b.history.d_loss)
+    assert not torch.equal(a.averaged_parameters["location"], c.averaged_parameters["location"])
+
+
+def test_average_is_the_mean_of_the_last_iterates():
+    real, gen, disc = _problem()
+    seen = []
+
+    def record(step, generator, discriminator):
+        seen.append(generator.location.detach().clone())
+
+    fit = train_adversarial(real, gen, disc, n_steps=20, average=0.5, check_every=1,
+                            callbacks=[record], random_state=0)
+    expected = torch.stack(seen[10:]).mean(0)
+    assert torch.allclose(fit.averaged_parameters["location"], expected, atol=1e-6)
+
+
+def test_callback_returning_true_stops_training():
+    real, gen, disc = _problem()
+    fit = train_adversarial(real, gen, disc, n_steps=100, check_every=10,
+                            callbacks=[lambda step, g, d: step >= 30], random_state=0)
+    assert fit.n_iter == 30 and len(fit.history.d_loss) == 30
+
+
+def test_progress_receives_every_step_once():
+    real, gen, disc = _problem()
+    counts = []
+    train_adversarial(real, gen, disc, n_steps=23, check_every=5, progress=counts.append,
+                      random_state=0)
+    assert sum(counts) == 23
+
+
+def test_divergence_is_detected_and_named():
+    real, gen, disc = _problem()
+    with pytest.raises(FloatingPointError, match="no longer finite"):
+        train_adversarial(real * np.inf, gen, disc, n_steps=10, check_every=5, random_state=0)
+
+
+def test_weight_penalties_shrink_the_discriminator():
+    norms = {}
+    for penalty in (0.0, 0.1):
+        real, gen, disc = _problem()
+        train_adversarial(real, gen, disc, n_steps=50, l1_penalty=penalty, l2_penalty=penalty,
+                          random_state=0)
+        norms[penalty] = sum(p.abs().sum() for n, p in disc.named_parameters() if p.ndim > 1)
+    assert norms[0.1] < 0.8 * norms[0.0]
+
+
+@pytest.mark.parametrize("schedule", ["constant", "linear", "cosine"])
+@pytest.mark.parametrize("optimizer", ["sgd", "adam", "rmsprop"])
+def test_optimizers_and_schedules_run(optimizer, schedule):
+    real, gen, disc = _problem()
+    lr = 0.2 if optimizer == "sgd" else 0.05
+    fit = train_adversarial(real, gen, disc, n_steps=100, d_optimizer=optimizer,
+                            g_optimizer=optimizer, lr_d=lr, lr_g=lr, lr_schedule=schedule,
+                            random_state=0)
+    assert torch.linalg.norm(fit.averaged_parameters["location"] - 2.0) < 2.0
+
+
+def test_unknown_optimizer_and_schedule_are_named():
+    with pytest.raises(ValueError, match="unknown optimizer 'lbfgs'"):
+        make_optimizer("lbfgs", [torch.zeros(1, requires_grad=True)], 0.1)
+    real, gen, disc = _problem()
+    with pytest.raises(ValueError, match="unknown lr_schedule 'exp'"):
+        train_adversarial(real, gen, disc, n_steps=1, lr_schedule="exp")
+
+
+def test_unknown_divergence_is_named():
+    real, gen, disc = _problem()
+    with pytest.raises(ValueError, match="wasserstein"):
+        train_adversarial(real, gen, disc, "wasserstein", n_steps=1)
+
+
+def test_antithetic_noise_has_exactly_zero_mean():
+    z = antithetic_normal(1000, 4, torch_generator(0, "cpu"), "cpu")
+    assert z.shape == (1000, 4)
+    assert torch.equal(z[:500], -z[500:])
+    assert torch.allclose(z.mean(0), torch.zeros(4), atol=1e-6)  # zero but for float32 rounding
+    assert abs(z.std().item() - 1.0) < 0.05  # 4000 draws: s.e. of the s.d. ≈ 0.011
+
+
+def test_resolve_device():
+    assert resolve_device("cpu") == torch.device("cpu")
+    assert resolve_device("auto").type in {"cpu", "cuda"}
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            resolve_device("cuda")
+
+
+def test_history_objective_is_minus_the_discriminator_loss():
+    h = History(d_loss=np.array([1.0, -2.0]), g_loss=np.array([0.5, 0.5]))
+    np.testing.assert_array_equal(h.objective, [-1.0, 2.0])
+    assert h.to_dict() == {"d_loss": [1.0, -2.0], "g_loss": [0.5, 0.5]}

@@ -1,0 +1,223 @@
+"""RobustGANMean: the scikit-learn contract, bad input, invariances, and accuracy at small size.
+
+The issue's accuracy bars at n=50,000, p=100 are in tests/test_accuracy.py.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from robustgan import RobustGANMean, make_huber_contamination
+from robustgan.divergences import get_divergence
+
+# Few steps keep scikit-learn's ~50 checks fast; they test the contract, not accuracy.
+FAST = dict(n_steps=40, random_state=0)
+
+
+@parametrize_with_checks(
+    [RobustGANMean(**FAST), RobustGANMean("tv", **FAST), RobustGANMean(contamination=0.1, **FAST)]
+)
+def test_scikit_learn_contract(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def contaminated():
+    return make_huber_contamination(3000, 5, 0.2, shift=5.0, random_state=0)
+
+
+def test_fitted_attributes(contaminated):
+    est = RobustGANMean(n_steps=100, random_state=0).fit(contaminated.X)
+    assert est.location_.shape == (5,) and est.location_.dtype == np.float64
+    assert est.n_features_in_ == 5 and est.n_iter_ == 100 and len(est.history_) == 100
+    np.testing.assert_array_equal(est.initial_location_, np.median(contaminated.X, axis=0))
+    np.testing.assert_array_equal(est.scale_, np.ones(5))
+
+
+def test_dataframe_input_records_feature_names(contaminated):
+    frame = pd.DataFrame(contaminated.X, columns=[f"x{i}" for i in range(5)])
+    est = RobustGANMean(n_steps=20, random_state=0).fit(frame)
+    np.testing.assert_array_equal(est.feature_names_in_, frame.columns)
+
+
+def test_default_is_robust_where_the_median_and_mean_are_not(contaminated):
+    est = RobustGANMean(random_state=0).fit(contaminated.X)
+    error = np.linalg.norm(est.location_ - contaminated.location)
+    median_error = np.linalg.norm(np.median(contaminated.X, axis=0))
+    # n=3000, p=5: sampling error √(p/n) ≈ 0.04; the median's bias is √p·0.32 ≈ 0.7.
+    assert error < 0.15 < median_error
+
+
+def test_predict_flags_the_far_outliers(contaminated):
+    est = RobustGANMean(random_state=0).fit(contaminated.X)
+    labels = est.predict(contaminated.X)
+    assert set(np.unique(labels)) == {-1, 1}
+    assert np.all(labels[~contaminated.inlier_mask] == -1)
+    # "auto" flags inliers beyond the χ²_5 0.975 quantile: about 2.5% of them.
+    false_alarm = np.mean(labels[contaminated.inlier_mask] == -1)
+    assert 0.01 < false_alarm < 0.05
+    np.testing.assert_array_equal(labels, np.where(est.decision_function(contaminated.X) >= 0, 1, -1))
+
+
+def test_numeric_contamination_sets_the_training_outlier_fraction(contaminated):
+    est = RobustGANMean(contamination=0.2, n_steps=100, random_state=0).fit(contaminated.X)
+    assert np.mean(est.predict(contaminated.X) == -1) == pytest.approx(0.2, abs=0.002)
+
+
+def test_mahalanobis_and_score_samples_use_the_scale(contaminated):
+    est = RobustGANMean(scale=2.0, n_steps=50, random_state=0).fit(contaminated.X)
+    d2 = np.sum(((contaminated.X[:10] - est.location_) / 2.0) ** 2, axis=1)
+    np.testing.assert_allclose(est.mahalanobis(contaminated.X[:10]), d2)
+    np.testing.assert_allclose(est.score_samples(contaminated.X[:10]), -d2)
+
+
+def test_score_prefers_the_robust_fit_over_the_sample_mean(contaminated):
+    robust = RobustGANMean(random_state=0).fit(contaminated.X)
+    shifted = clone(robust)
+    shifted.__dict__.update(robust.__dict__)
+    shifted.location_ = contaminated.X.mean(axis=0)
+    assert robust.score(contaminated.X) > shifted.score(contaminated.X)
+
+
+def test_mad_scale_makes_the_fit_scale_equivariant(contaminated):
+    est = RobustGANMean(scale="mad", n_steps=100, random_state=0).fit(contaminated.X)
+    scaled = RobustGANMean(scale="mad", n_steps=100, random_state=0).fit(10.0 * contaminated.X)
+    np.testing.assert_allclose(scaled.location_, 10.0 * est.location_, rtol=1e-5, atol=1e-5)
+
+
+def test_pipeline_clone_and_grid_search(contaminated):
+    pipe = make_pipeline(StandardScaler(), RobustGANMean(n_steps=50, random_state=0))
+    pipe.fit(contaminated.X)
+    assert pipe[-1].location_.shape == (5,)
+    assert pipe.predict(contaminated.X).shape == (3000,)
+
+    est = RobustGANMean(n_steps=50, random_state=0)
+    twin = clone(est)
+    assert twin.get_params() == est.get_params() and not hasattr(twin, "location_")
+
+    search = GridSearchCV(est, {"divergence": ["js", "tv"]}, cv=3)
+    search.fit(contaminated.X)
+    assert search.best_params_["divergence"] in {"js", "tv"}
+    assert np.isfinite(search.best_score_)
+
+
+def test_accepts_a_divergence_object(contaminated):
+    est = RobustGANMean(get_divergence("tv"), n_steps=20, random_state=0).fit(contaminated.X)
+    assert np.all(np.isfinite(est.location_))
+
+
+BAD_INPUT = [
+    (np.array([[0.0, np.nan], [1.0, 2.0], [3.0, 4.0]]), ValueError, "NaN"),
+    (np.array([[0.0, np.inf], [1.0, 2.0], [3.0, 4.0]]), ValueError, "infinity"),
+    (np.array([[0.0, -np.inf], [1.0, 2.0], [3.0, 4.0]]), ValueError, "infinity"),
+    (np.array([[0.0, 1.0]]), ValueError, "1 sample"),
+    (np.empty((5, 0)), ValueError, "0 feature"),
+    (np.array([["a", "b"], ["c", "d"]]), ValueError, "string|convert"),
+    (np.zeros((4, 2, 2)), ValueError, "dim 3"),
+    (np.zeros(4), ValueError, "2D array"),
+]
+
+
+@pytest.mark.parametrize("X, error, message", BAD_INPUT)
+def test_bad_input_is_named(X, error, message):
+    with pytest.raises(error, match=message):
+        RobustGANMean(n_steps=5).fit(X)
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"divergence": "wasserstein"}, "unknown divergence 'wasserstein'.*js"),
+        ({"contamination": 0.5}, "contamination"),
+        ({"contamination": -0.1}, "contamination"),
+        ({"contamination": 0.7}, "contamination"),
+        ({"n_steps": 0}, "n_steps"),
+        ({"activation": "swish"}, "activation"),
+        ({"hidden_sizes": (0,)}, "hidden_sizes"),
+        ({"scale": [1.0, -1.0]}, "scale"),
+        ({"device": "tpu"}, "device"),
+    ],
+)
+def test_bad_parameters_are_named(params, message):
+    X = np.random.default_rng(0).standard_normal((20, 2))
+    with pytest.raises(ValueError, match=message):
+        RobustGANMean(**{"n_steps": 5, **params}).fit(X)
+
+
+def test_divergence_of_the_wrong_type_is_a_type_error():
+    with pytest.raises((TypeError, ValueError), match="divergence"):
+        RobustGANMean(divergence=3, n_steps=5).fit(np.zeros((5, 2)))
+
+
+def test_predict_checks_the_feature_count(contaminated):
+    est = RobustGANMean(n_steps=5).fit(contaminated.X)
+    with pytest.raises(ValueError, match="features"):
+        est.predict(contaminated.X[:, :3])
+
+
+# -- laws that hold exactly (up to rounding) for a seeded fit -------------------------------
+
+SMALL = make_huber_contamination(400, 3, 0.1, shift=4.0, random_state=1).X
+SEEDED = dict(n_steps=30, random_state=3)
+_law_settings = settings(max_examples=15, deadline=None, derandomize=True,
+                         suppress_health_check=[HealthCheck.too_slow])
+_reference = RobustGANMean(**SEEDED).fit(SMALL).location_
+
+
+@_law_settings
+@given(st.lists(st.floats(-1e3, 1e3), min_size=3, max_size=3))
+def test_translation_equivariance(shift):
+    shift = np.asarray(shift)
+    moved = RobustGANMean(**SEEDED).fit(SMALL + shift).location_
+    # Centring at the median makes the game itself identical; what is left is float rounding
+    # of X + c − median(X + c), relative to |c|.
+    np.testing.assert_allclose(moved, _reference + shift, atol=1e-4 * (1 + np.abs(shift).max()))
+
+
+@_law_settings
+@given(st.permutations(range(len(SMALL))))
+def test_row_permutation_invariance(order):
+    permuted = RobustGANMean(**SEEDED).fit(SMALL[list(order)]).location_
+    np.testing.assert_allclose(permuted, _reference, rtol=0, atol=1e-6)
+
+
+def test_same_seed_same_answer_different_seed_different_answer():
+    again = RobustGANMean(**SEEDED).fit(SMALL).location_
+    np.testing.assert_array_equal(again, _reference)
+    other = RobustGANMean(n_steps=30, random_state=4).fit(SMALL).location_
+    assert not np.array_equal(other, _reference)
+
+
+def test_fit_leaves_torch_global_rng_alone():
+    import torch
+
+    torch.manual_seed(0)
+    expected = torch.rand(1)
+    torch.manual_seed(0)
+    RobustGANMean(**SEEDED).fit(SMALL)
+    assert torch.equal(torch.rand(1), expected)
+
+
+def test_verbose_shows_a_progress_bar(capsys):
+    RobustGANMean(n_steps=60, verbose=True, random_state=0).fit(SMALL)
+    assert "RobustGANMean" in capsys.readouterr().err
+
+
+# -- statistics at small size, tolerances from the sampling error -----------------------------
+
+@pytest.mark.parametrize("divergence", ["js", "tv"])
+def test_clean_data_costs_little_efficiency(divergence):
+    """At ε = 0 the error stays within 1.5× the sample mean's (median over seeds)."""
+    ratios = []
+    for seed in range(5):
+        X = make_huber_contamination(5000, 20, 0.0, random_state=seed).X
+        est = RobustGANMean(divergence, random_state=seed).fit(X)
+        ratios.append(np.linalg.norm(est.location_) / np.linalg.norm(X.mean(axis=0)))
+    assert np.median(ratios) < 1.5
