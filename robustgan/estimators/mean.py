@@ -15,11 +15,24 @@ from ..engine import resolve_device, train_adversarial
 from ..nets import ACTIVATIONS, LocationGenerator, MLPDiscriminator, seed_first_layer
 from ._base import CONTAMINATION_CONSTRAINT, RobustLocationMixin, progress_bar
 
-__all__ = ["RobustGANMean", "canonical_row_order", "principal_directions", "robust_scale"]
+__all__ = [
+    "RobustGANMean",
+    "canonical_row_order",
+    "principal_directions",
+    "resolve_auto",
+    "robust_scale",
+]
 
-# Generator steps per pass over the data in "auto" mode, and the bounds on the total: enough
-# averaged steps that the optimisation noise stays below the sampling noise √(p/n).
-_AUTO_EPOCHS = 4
+# What the "auto" parameters resolve to, per divergence (benchmarks/bench_mean_defaults.py has
+# the study behind them). ``epochs``: generator steps per pass over the data, so that enough
+# iterates are averaged for the optimisation noise to stay below the sampling noise √(p/n).
+# TV's objective is bounded and its discriminator drifts towards a one-sided indicator of the
+# outliers, which pulls η towards them: TV needs more critic steps per generator step, a slower
+# generator and a light penalty that keeps the discriminator smooth.
+_AUTO = {
+    "default": {"n_critic": 3, "lr_g": 0.1, "l2_penalty": 0.0, "epochs": 4},
+    "tv": {"n_critic": 10, "lr_g": 0.05, "l2_penalty": 5e-4, "epochs": 6},
+}
 _AUTO_STEPS = (300, 3000)
 
 
@@ -73,9 +86,19 @@ def robust_scale(X):
     return np.where(mad > 0, mad, 1.0)
 
 
-def _auto_steps(n_samples, batch_size):
-    epochs_in_steps = math.ceil(_AUTO_EPOCHS * n_samples / batch_size)
-    return int(np.clip(epochs_in_steps, *_AUTO_STEPS))
+def resolve_auto(divergence, n_samples, batch_size, **params):
+    """The training parameters with every ``"auto"`` replaced by its value for ``divergence``.
+
+    Examples
+    --------
+    >>> resolve_auto(get_divergence("js"), 50_000, 500, n_steps="auto", n_critic="auto",
+    ...              lr_g=0.3, l2_penalty="auto")
+    {'n_steps': 400, 'n_critic': 3, 'lr_g': 0.3, 'l2_penalty': 0.0}
+    """
+    auto = _AUTO.get(divergence.name, _AUTO["default"])
+    steps = math.ceil(auto["epochs"] * n_samples / min(batch_size, n_samples))
+    auto = {**auto, "n_steps": int(np.clip(steps, *_AUTO_STEPS))}
+    return {name: auto[name] if value == "auto" else value for name, value in params.items()}
 
 
 class RobustGANMean(RobustLocationMixin, BaseEstimator):
@@ -112,20 +135,25 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         Principal directions seeded into the first layer (two units each, ±v); 0 keeps the
         Xavier initialisation.
     n_steps : int or "auto", default="auto"
-        Generator steps. ``"auto"``: 4 passes over the data, clipped to [300, 3000].
-    n_critic : int, default=5
-        Discriminator steps per generator step.
+        Generator steps. ``"auto"``: 4 passes over the data (6 for TV), clipped to [300, 3000].
+    n_critic : int or "auto", default="auto"
+        Discriminator steps per generator step. ``"auto"``: 3, and 10 for TV.
     batch_size : int, default=500
         Real and generated rows per step.
     optimizer : {"sgd", "adam", "rmsprop"}, default="sgd"
         Optimiser of both players.
-    lr_d, lr_g : float, default=0.2 and 0.1
-        Learning rates of the discriminator and of η (in units of ``scale``).
+    lr_d : float, default=0.2
+        Learning rate of the discriminator.
+    lr_g : float or "auto", default="auto"
+        Learning rate of η, in units of ``scale``. ``"auto"``: 0.1, and 0.05 for TV.
     lr_schedule : {"constant", "linear", "cosine"}, default="constant"
     average : float in (0, 1], default=0.5
         Fraction of the last generator iterates averaged into ``location_``.
-    l1_penalty, l2_penalty : float, default=0.0
-        Penalties on the discriminator's weights.
+    l1_penalty : float, default=0.0
+        λ·Σ|W| on the discriminator's weight matrices (the ℓ₁ bound of the paper's theory).
+    l2_penalty : float or "auto", default="auto"
+        λ·ΣW² on the discriminator's weight matrices. ``"auto"``: 0, and 5e-4 for TV, whose
+        discriminator otherwise sharpens into an indicator that drags η towards the outliers.
     scale : float, array of shape (n_features,) or "mad", default=1.0
         Known per-feature inlier standard deviation s of the model N(η, diag(s²)), or ``"mad"``
         to estimate it by 1.4826·MAD (which contamination inflates: prefer a known scale).
@@ -180,15 +208,15 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         "activation": [StrOptions(set(ACTIVATIONS))],
         "n_directions": [Interval(Integral, 0, None, closed="left")],
         "n_steps": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "n_critic": [Interval(Integral, 1, None, closed="left")],
+        "n_critic": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "optimizer": [StrOptions({"sgd", "adam", "rmsprop"})],
         "lr_d": [Interval(Real, 0, None, closed="neither")],
-        "lr_g": [Interval(Real, 0, None, closed="neither")],
+        "lr_g": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "lr_schedule": [StrOptions({"constant", "linear", "cosine"})],
         "average": [Interval(Real, 0, 1, closed="right")],
         "l1_penalty": [Interval(Real, 0, None, closed="left")],
-        "l2_penalty": [Interval(Real, 0, None, closed="left")],
+        "l2_penalty": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "scale": [Interval(Real, 0, None, closed="neither"), "array-like", StrOptions({"mad"})],
         "contamination": CONTAMINATION_CONSTRAINT,
         "device": [StrOptions({"auto", "cpu", "cuda"}), torch.device],
@@ -204,15 +232,15 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         activation="leaky_relu",
         n_directions=5,
         n_steps="auto",
-        n_critic=5,
+        n_critic="auto",
         batch_size=500,
         optimizer="sgd",
         lr_d=0.2,
-        lr_g=0.1,
+        lr_g="auto",
         lr_schedule="constant",
         average=0.5,
         l1_penalty=0.0,
-        l2_penalty=0.0,
+        l2_penalty="auto",
         scale=1.0,
         contamination="auto",
         device="auto",
@@ -267,9 +295,16 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
 
         device = resolve_device(self.device)
         real = torch.as_tensor(Z, dtype=torch.float32).to(device)
-        n_steps = (
-            _auto_steps(len(Z), self.batch_size) if self.n_steps == "auto" else self.n_steps
+        schedule = resolve_auto(
+            divergence,
+            len(Z),
+            self.batch_size,
+            n_steps=self.n_steps,
+            n_critic=self.n_critic,
+            lr_g=self.lr_g,
+            l2_penalty=self.l2_penalty,
         )
+        n_steps = schedule["n_steps"]
         generator = LocationGenerator(torch.zeros(Z.shape[1], device=device))
         discriminator = self._init_discriminator(real, hidden_sizes, device, int(init_seed))
         with progress_bar(self.verbose, n_steps, desc=type(self).__name__) as progress:
@@ -278,17 +313,15 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
                 generator,
                 discriminator,
                 divergence,
-                n_steps=n_steps,
-                n_critic=self.n_critic,
+                **schedule,
                 batch_size=self.batch_size,
                 d_optimizer=self.optimizer,
                 g_optimizer=self.optimizer,
                 lr_d=self.lr_d,
-                lr_g=self.lr_g,
                 lr_schedule=self.lr_schedule,
                 l1_penalty=self.l1_penalty,
-                l2_penalty=self.l2_penalty,
                 average=self.average,
+                latent_sampler="pool",
                 random_state=int(train_seed),
                 progress=progress,
             )

@@ -1,0 +1,54 @@
+"""What every benchmark script shares: timing, atomic JSON output, markdown tables."""
+
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def timed(fn, *args, **kwargs):
+    """``(result, wall seconds)`` of one call."""
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - start
+
+
+def machine():
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+    }
+
+
+def write_json(name, payload):
+    """Write ``results/<name>.json`` atomically: a killed run never leaves half a file."""
+    RESULTS.mkdir(exist_ok=True)
+    target = RESULTS / f"{name}.json"
+    with tempfile.NamedTemporaryFile("w", dir=RESULTS, suffix=".tmp", delete=False) as handle:
+        json.dump({"machine": machine(), **payload}, handle, indent=1, default=float)
+        temporary = handle.name
+    os.replace(temporary, target)
+    return target
+
+
+def markdown_table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
+    return "\n".join(lines)
+
+
+def _cell(value):
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.3f}"
+    return str(value)
