@@ -108,6 +108,11 @@ def test_pipeline_clone_and_grid_search(contaminated):
     assert np.isfinite(search.best_score_)
 
 
+def test_spectral_norm_discriminator_still_finds_the_inliers(contaminated):
+    est = RobustGANMean(spectral_norm=True, random_state=0).fit(contaminated.X)
+    assert np.linalg.norm(est.location_ - contaminated.location) < 0.5
+
+
 def test_accepts_a_divergence_object(contaminated):
     est = RobustGANMean(get_divergence("tv"), n_steps=20, random_state=0).fit(contaminated.X)
     assert np.all(np.isfinite(est.location_))

@@ -131,6 +131,8 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         ``"relu"`` or ``"softplus"``. Leaky ReLU units seeded along a direction respond to the
         contamination on one side of the centre and the ±pair on the other; in our study they
         resolved close contaminations that sigmoid units did not.
+    spectral_norm : bool, default=False
+        Spectrally normalise the discriminator's layers (Miyato et al., 2018).
     n_directions : int, default=5
         Principal directions seeded into the first layer (two units each, ±v); 0 keeps the
         Xavier initialisation.
@@ -206,6 +208,7 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         "divergence": [str, Divergence],
         "hidden_sizes": ["array-like"],
         "activation": [StrOptions(set(ACTIVATIONS))],
+        "spectral_norm": ["boolean"],
         "n_directions": [Interval(Integral, 0, None, closed="left")],
         "n_steps": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "n_critic": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
@@ -230,6 +233,7 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         *,
         hidden_sizes=(20,),
         activation="leaky_relu",
+        spectral_norm=False,
         n_directions=5,
         n_steps="auto",
         n_critic="auto",
@@ -250,6 +254,7 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         self.divergence = divergence
         self.hidden_sizes = hidden_sizes
         self.activation = activation
+        self.spectral_norm = spectral_norm
         self.n_directions = n_directions
         self.n_steps = n_steps
         self.n_critic = n_critic
@@ -337,7 +342,10 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             discriminator = MLPDiscriminator(
-                real.shape[1], hidden_sizes=hidden_sizes, activation=self.activation
+                real.shape[1],
+                hidden_sizes=hidden_sizes,
+                activation=self.activation,
+                spectral_norm=self.spectral_norm,
             ).to(device)
         k = min(self.n_directions, real.shape[1], hidden_sizes[0] // 2)
         if k > 0:
