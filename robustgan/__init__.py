@@ -5,7 +5,18 @@ Layers, each importing only the ones above it: ``datasets`` (simulation), ``dive
 ``baselines`` (the scikit-learn face), then benchmarks, reproductions and the command line.
 """
 
-from .baselines import CoordinatewiseMedian
+from .baselines import (
+    CoordinatewiseMedian,
+    DimensionHalving,
+    GeometricMedian,
+    IterativeFilter,
+    KendallTauScatter,
+    SpatialSignCovariance,
+    SpearmanScatter,
+    TrimmedMean,
+    TukeyMedian,
+    TylerScatter,
+)
 from .datasets import make_huber_contamination
 from .divergences import available_divergences, get_divergence
 from .estimators import RobustGANMean
@@ -14,7 +25,16 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CoordinatewiseMedian",
+    "DimensionHalving",
+    "GeometricMedian",
+    "IterativeFilter",
+    "KendallTauScatter",
     "RobustGANMean",
+    "SpatialSignCovariance",
+    "SpearmanScatter",
+    "TrimmedMean",
+    "TukeyMedian",
+    "TylerScatter",
     "available_divergences",
     "get_divergence",
     "make_huber_contamination",

@@ -213,6 +213,7 @@ def train_adversarial(
     l1_penalty=0.0,
     l2_penalty=0.0,
     average=0.5,
+    max_grad_norm=None,
     latent_sampler=antithetic_normal,
     check_every=50,
     callbacks=(),
@@ -252,6 +253,8 @@ def train_adversarial(
         first).
     average : float in (0, 1], default=0.5
         Fraction of the last generator iterates averaged into the result (Polyak–Ruppert).
+    max_grad_norm : float or None, default=None
+        Clip the discriminator's gradient to this norm at every step (no clipping when None).
     latent_sampler : callable or "pool", default=antithetic_normal
         ``(n, dim, generator, device) -> Tensor`` of latent noise; ``"pool"`` resamples a
         ``NormalPool`` of max(n, 10,000) draws made at the start (faster, same law to
@@ -298,7 +301,8 @@ def train_adversarial(
             raise ValueError(f"latent_sampler must be a callable or 'pool', got {latent_sampler!r}")
         latent_sampler = NormalPool(max(n, _MIN_POOL), latent_dim, rng, device, real.dtype)
 
-    d_opt = make_optimizer(d_optimizer, list(discriminator.parameters()), lr_d)
+    d_params = list(discriminator.parameters())
+    d_opt = make_optimizer(d_optimizer, d_params, lr_d)
     g_params = list(generator.parameters())
     g_opt = make_optimizer(g_optimizer, g_params, lr_g)
     schedule = _schedule(lr_schedule)
@@ -329,6 +333,10 @@ def train_adversarial(
                 d_loss = d_loss + _weight_penalty(discriminator, l1_penalty, l2_penalty)
             d_opt.zero_grad(set_to_none=True)
             d_loss.backward()
+            if max_grad_norm is not None:
+                # Outliers far from the data's centre give unbounded-activation discriminators
+                # huge gradients; clipping the norm keeps one batch from blowing the net up.
+                torch.nn.utils.clip_grad_norm_(d_params, max_grad_norm, foreach=True)
             d_opt.step()
 
         x_fake = generator(latent_sampler(batch, latent_dim, rng, device))

@@ -138,3 +138,12 @@ def test_history_objective_is_minus_the_discriminator_loss():
     h = History(d_loss=np.array([1.0, -2.0]), g_loss=np.array([0.5, 0.5]))
     np.testing.assert_array_equal(h.objective, [-1.0, 2.0])
     assert h.to_dict() == {"d_loss": [1.0, -2.0], "g_loss": [0.5, 0.5]}
+
+
+def test_gradient_clipping_bounds_each_discriminator_step():
+    real, gen, disc = _problem()
+    before = [p.detach().clone() for p in disc.parameters()]
+    train_adversarial(real, gen, disc, n_steps=1, n_critic=1, lr_d=1.0, max_grad_norm=1e-3,
+                      random_state=0)
+    moved = torch.sqrt(sum(((p - q) ** 2).sum() for p, q in zip(disc.parameters(), before)))
+    assert moved.item() <= 1e-3 * (1 + 1e-5)  # one SGD step of lr 1 moves by the gradient norm
