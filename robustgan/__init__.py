@@ -19,7 +19,7 @@ from .baselines import (
 )
 from .datasets import make_huber_contamination
 from .divergences import available_divergences, get_divergence
-from .estimators import RobustGANMean
+from .estimators import RobustGANMean, RobustGANScaler, RobustGANScatter
 
 __version__ = "0.1.0"
 
@@ -30,6 +30,8 @@ __all__ = [
     "IterativeFilter",
     "KendallTauScatter",
     "RobustGANMean",
+    "RobustGANScaler",
+    "RobustGANScatter",
     "SpatialSignCovariance",
     "SpearmanScatter",
     "TrimmedMean",

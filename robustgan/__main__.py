@@ -1,5 +1,6 @@
-"""``python -m robustgan``: the command line."""
+"""``python -m robustgan``: the command line (``robustgan.cli``)."""
 
 from .cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -33,6 +33,11 @@ gan                       u log u                 -log(1 + e^-v)        -log(1 -
 tv                        |u - 1| / 2             tanh(v/2) / 2         t   (|t| <= 1/2)               0
 ========================  ======================  ====================  =============================  ========
 
+Below the table, two rows from proper scoring rules (Gao, Yao & Zhu 2020): ``brier``
+(the quadratic score) and ``boosting`` (the exponential score), members of the Beta
+family :class:`BetaScore`, whose every member is reachable as ``"beta(a,b)"``; the log
+score of that family is the ``jensen-shannon`` row (alias ``log-score``).
+
 Two rows differ on purpose from a literal reading of the paper:
 
 * ``tv`` uses Gao et al.'s (2019) TV-GAN parametrisation
@@ -60,9 +65,11 @@ References
 from __future__ import annotations
 
 import math
+import re
 from types import MappingProxyType
 from typing import Callable, Mapping
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -78,6 +85,9 @@ __all__ = [
     "JensenShannon",
     "GAN",
     "TotalVariation",
+    "BetaScore",
+    "BrierScore",
+    "BoostingScore",
     "DIVERGENCES",
     "available_divergences",
     "get_divergence",
@@ -487,7 +497,7 @@ class JensenShannon(Divergence):
     """
 
     name = "jensen-shannon"
-    aliases = ("js",)
+    aliases = ("js", "log-score")
     conjugate_domain = (-_INF, _LOG2)
 
     def f(self, u):
@@ -573,10 +583,174 @@ class TotalVariation(Divergence):
 
 
 # ---------------------------------------------------------------------------
+# Proper scoring rules: the Beta family (Buja, Stuetzle & Shen 2005; Gao, Yao & Zhu 2020)
+# ---------------------------------------------------------------------------
+
+_GL_NODES, _GL_WEIGHTS = (torch.from_numpy(a) for a in np.polynomial.legendre.leggauss(64))
+
+
+def _beta_density_on_logit(v: Tensor, a: float, b: float) -> Tensor:
+    """sigmoid(v)^a · sigmoid(-v)^b, through log-sigmoids so that it stays finite for large |v|."""
+    return torch.exp(a * F.logsigmoid(v) + b * F.logsigmoid(-v))
+
+
+class _LogitIntegral(torch.autograd.Function):
+    r""":math:`\int_0^v \sigma(u)^a \sigma(-u)^b du` by 64-point Gauss–Legendre; exact gradient."""
+
+    @staticmethod
+    def forward(v, a, b):
+        nodes = _GL_NODES.to(device=v.device, dtype=v.dtype)
+        weights = _GL_WEIGHTS.to(device=v.device, dtype=v.dtype)
+        u = v.unsqueeze(-1) * (nodes + 1.0) / 2.0
+        return (v / 2.0) * (weights * _beta_density_on_logit(u, a, b)).sum(-1)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        v, ctx.a, ctx.b = inputs
+        ctx.save_for_backward(v)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (v,) = ctx.saved_tensors
+        return grad * _beta_density_on_logit(v, ctx.a, ctx.b), None, None
+
+
+class BetaScore(Divergence):
+    r"""The divergence of a proper scoring rule of the Beta family, as an f-divergence row.
+
+    A scoring rule :math:`S(t, y)` rewards the probability :math:`t = \sigma(v)` that a point
+    is real (:math:`y = 1`) rather than generated (:math:`y = 0`). The Beta family is
+
+    .. math::
+
+        S(t, 1) = -\int_t^1 c^{\alpha-1}(1-c)^{\beta}\,dc, \qquad
+        S(t, 0) = -\int_0^t c^{\alpha}(1-c)^{\beta-1}\,dc,
+
+    proper for :math:`\alpha, \beta > -1` (Buja et al. 2005; Gao, Yao & Zhu 2020, Section 3,
+    eq. (3.4)–(3.6) of the arXiv version). The game
+    :math:`\max_D \hat E_P S(\sigma(D), 1) + E_Q S(\sigma(D), 0)` is the variational form of an
+    f-divergence whose pieces, on the logit scale, are
+
+    .. math::
+
+        g_f(v) = S(\sigma(v), 1) - S(\tfrac12, 1) = \int_0^v \sigma(u)^{\alpha}\sigma(-u)^{\beta+1}du,
+        \quad f^*(g_f(v)) = \int_0^v \sigma(u)^{\alpha+1}\sigma(-u)^{\beta}du,
+
+    and :math:`f(u) = u\,g_f(\log u) - f^*(g_f(\log u))`; the optimal logit is
+    :math:`\log(p/q)` for every member, which is what "proper" means. α = β = 0 is the log
+    score (the JS-GAN, registered as ``"js"``), α = β = 1 the Brier score, α = β = −½ the
+    boosting score (twice the squared Hellinger distance). Bounded scores (α, β > 0) are the
+    robust ones: an outlier changes the discriminator's objective by a bounded amount.
+
+    Parameters
+    ----------
+    alpha, beta : float > -1
+
+    Examples
+    --------
+    >>> import torch
+    >>> brier = BetaScore(1.0, 1.0)
+    >>> v = torch.tensor([0.0, 2.0], dtype=torch.float64)
+    >>> torch.allclose(brier.real_score(v), get_divergence("brier").real_score(v))
+    True
+    """
+
+    def __init__(self, alpha: float, beta: float):
+        alpha, beta = float(alpha), float(beta)
+        if not (alpha > -1.0 and beta > -1.0 and math.isfinite(alpha) and math.isfinite(beta)):
+            raise ValueError(f"the Beta family is proper for alpha, beta > -1, got ({alpha}, {beta})")
+        self.alpha, self.beta = alpha, beta
+        if not self.name:
+            self.name = f"beta({alpha:g},{beta:g})"
+        from scipy import integrate
+
+        def density(c):
+            return c ** (alpha - 1.0) * (1.0 - c) ** beta
+
+        low = -integrate.quad(density, 0.0, 0.5)[0] if alpha > 0 else -_INF
+        high = integrate.quad(density, 0.5, 1.0)[0]
+        self.conjugate_domain = (low, high)
+        # Bounded scores reach their ends in floating point (sigmoid saturates), where f* is
+        # still finite: their domain is closed.
+        self.conjugate_domain_closed = alpha > 0 and beta > 0
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(alpha={self.alpha:g}, beta={self.beta:g})"
+
+    def f(self, u):
+        v = torch.log(u)
+        return u * self.real_score(v) - self.fake_score(v)
+
+    def activation(self, v):
+        return _LogitIntegral.apply(v, self.alpha, self.beta + 1.0)
+
+    def fake_score(self, v):
+        return _LogitIntegral.apply(v, self.alpha + 1.0, self.beta)
+
+    def _conjugate(self, t):
+        # g_f is increasing: invert it by bisection on the logit, then evaluate f*(g_f(v)).
+        low = torch.full_like(t, -60.0)
+        high = torch.full_like(t, 60.0)
+        for _ in range(80):
+            mid = (low + high) / 2.0
+            below = self.activation(mid) < t
+            low, high = torch.where(below, mid, low), torch.where(below, high, mid)
+        return self.fake_score((low + high) / 2.0)
+
+
+class BrierScore(BetaScore):
+    r"""The Brier (quadratic) score, α = β = 1: :math:`S(t,1) = -(1-t)^2/2`, :math:`S(t,0) = -t^2/2`.
+
+    Bounded, so robust without a penalty on the discriminator; its divergence is the
+    triangular discrimination between P and Q, up to a factor (Gao, Yao & Zhu 2020).
+    """
+
+    name = "brier"
+    aliases = ("quadratic",)
+
+    def __init__(self):
+        super().__init__(1.0, 1.0)
+
+    def activation(self, v):
+        return 0.125 - 0.5 * torch.sigmoid(-v).square()
+
+    def fake_score(self, v):
+        return 0.5 * torch.sigmoid(v).square() - 0.125
+
+    def _conjugate(self, t):
+        s = 1.0 - torch.sqrt(0.25 - 2.0 * t)
+        return 0.5 * s * s - 0.125
+
+
+class BoostingScore(BetaScore):
+    r"""The boosting (exponential) score, α = β = −½: :math:`g_f(v) = 2 - 2e^{-v/2}`.
+
+    Its divergence is twice the squared Hellinger distance, and its game is the exponential
+    loss of AdaBoost (Buja et al. 2005).
+    """
+
+    name = "boosting"
+    aliases = ("exponential",)
+
+    def __init__(self):
+        super().__init__(-0.5, -0.5)
+
+    def activation(self, v):
+        return -2.0 * torch.expm1(-v / 2.0)
+
+    def fake_score(self, v):
+        return 2.0 * torch.expm1(v / 2.0)
+
+    def _conjugate(self, t):
+        return 2.0 / (1.0 - t / 2.0) - 2.0
+
+
+# ---------------------------------------------------------------------------
 # Registry
 # ---------------------------------------------------------------------------
 
 _REGISTRY: dict[str, Divergence] = {}
+_BETA_NAME = re.compile(r"beta\(([-+0-9.e]+),([-+0-9.e]+)\)")
 _ALIASES: dict[str, str] = {}
 
 DIVERGENCES: Mapping[str, Divergence] = MappingProxyType(_REGISTRY)
@@ -618,7 +792,7 @@ def register_divergence(divergence: Divergence) -> Divergence:
 
 for _entry in (KullbackLeibler(), ReverseKullbackLeibler(), PearsonChiSquared(),
                NeymanChiSquared(), SquaredHellinger(), Jeffrey(), JensenShannon(),
-               GAN(), TotalVariation()):
+               GAN(), TotalVariation(), BrierScore(), BoostingScore()):
     register_divergence(_entry)
 del _entry
 
@@ -666,7 +840,11 @@ def get_divergence(name_or_object: str | Divergence) -> Divergence:
                         f"{type(name_or_object).__name__}")
     key = _normalise(name_or_object)
     key = _ALIASES.get(key, key)
+    beta = _BETA_NAME.fullmatch(key)
+    if beta is not None and key not in _REGISTRY:
+        return BetaScore(float(beta.group(1)), float(beta.group(2)))
     if key not in _REGISTRY:
         raise ValueError(f"unknown divergence {name_or_object!r}; valid names: "
-                         f"{', '.join(_REGISTRY)} (aliases: {', '.join(_ALIASES)})")
+                         f"{', '.join(_REGISTRY)} (aliases: {', '.join(_ALIASES)}), or "
+                         "'beta(a,b)' for a member of the Beta family of scoring rules")
     return _REGISTRY[key]

@@ -1,7 +1,8 @@
 """Discriminators and generators of the adversarial engine.
 
 The generators here are the tiny statistical models of the robust estimators (a location family
-N(η, I) for now); the discriminators are small MLPs. Both are plain ``torch.nn.Module`` objects, so
+N(η, I) for now) and a general MLP generator for ``robustgan.gan``; the discriminators are small
+MLPs. Both are plain ``torch.nn.Module`` objects, so
 the engine trains any module pair a user passes in the same way.
 """
 
@@ -11,8 +12,11 @@ from torch.nn.utils import parametrize
 
 __all__ = [
     "ACTIVATIONS",
+    "EllipticalGenerator",
+    "GaussianGenerator",
     "LocationGenerator",
     "MLPDiscriminator",
+    "MLPGenerator",
     "seed_first_layer",
 ]
 
@@ -125,6 +129,49 @@ class LocationGenerator(nn.Module):
         return self.location + z
 
 
+class MLPGenerator(nn.Module):
+    """A fully connected generator z ↦ x from latent noise of dimension ``latent_dim``.
+
+    Parameters
+    ----------
+    latent_dim : int
+        Dimension of the latent noise z.
+    out_dim : int
+        Dimension of the samples.
+    hidden_sizes : sequence of int, default=(128, 128)
+    activation : str, default="relu"
+        Hidden activation, a name of ``ACTIVATIONS``.
+    output_activation : str or None, default=None
+        ``None`` for unbounded samples, or a name of ``ACTIVATIONS`` (``"tanh"`` for data
+        scaled to [−1, 1]).
+
+    Examples
+    --------
+    >>> import torch
+    >>> gen = MLPGenerator(latent_dim=8, out_dim=2, hidden_sizes=(16,))
+    >>> gen(torch.zeros(5, 8)).shape, gen.latent_dim
+    (torch.Size([5, 2]), 8)
+    """
+
+    def __init__(self, latent_dim, out_dim, hidden_sizes=(128, 128), activation="relu",
+                 output_activation=None):
+        super().__init__()
+        self.latent_dim = int(latent_dim)
+        self.out_dim = int(out_dim)
+        layers = []
+        width = self.latent_dim
+        for size in hidden_sizes:
+            layers += [nn.Linear(width, int(size)), _activation(activation)]
+            width = int(size)
+        layers.append(nn.Linear(width, self.out_dim))
+        if output_activation is not None:
+            layers.append(_activation(output_activation))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z):
+        return self.net(z)
+
+
 @torch.no_grad()
 def seed_first_layer(discriminator, directions, scale=1.0):
     """Point the first hidden units of ``discriminator`` along ±``directions``.
@@ -159,3 +206,132 @@ def seed_first_layer(discriminator, directions, scale=1.0):
     weight[: rows.shape[0]] = scale * rows
     layer.bias[: rows.shape[0]] = 0.0
     return rows.shape[0]
+
+
+class GaussianGenerator(nn.Module):
+    """The Gaussian model N(η, Γ), Γ = LLᵀ: x = η + Lz with z ~ N(0, I) and L lower-triangular.
+
+    L is a Cholesky factor: Γ determines it uniquely (with a positive diagonal), so averaging the
+    iterates of L averages estimates of one quantity, which a full square root, free to rotate,
+    would not allow.
+
+    Parameters
+    ----------
+    location : torch.Tensor of shape (p,)
+        Starting value of η.
+    factor : torch.Tensor of shape (p, p)
+        Starting value of L; only its lower triangle is used.
+
+    Examples
+    --------
+    >>> import torch
+    >>> gen = GaussianGenerator(torch.zeros(2), torch.tensor([[2.0, 0.0], [1.0, 1.0]]))
+    >>> gen(torch.tensor([[1.0, 1.0]]))
+    tensor([[2., 2.]], grad_fn=<AddBackward0>)
+    >>> gen.scatter()
+    tensor([[4., 2.],
+            [2., 2.]])
+    """
+
+    def __init__(self, location, factor):
+        super().__init__()
+        self.location = nn.Parameter(torch.as_tensor(location).detach().clone())
+        self.factor = nn.Parameter(torch.tril(torch.as_tensor(factor).detach().clone()))
+
+    @property
+    def latent_dim(self):
+        return self.location.shape[-1]
+
+    def forward(self, z):
+        return self.location + z @ torch.tril(self.factor).T
+
+    @torch.no_grad()
+    def scatter(self, factor=None):
+        """Γ = LLᵀ, from the current L or from ``factor`` (e.g. an averaged one)."""
+        factor = torch.tril(self.factor if factor is None else factor)
+        return factor @ factor.T
+
+
+class EllipticalGenerator(nn.Module):
+    """An elliptical model x = η + ξ·Lu: u uniform on the sphere, ξ ≥ 0 drawn by a small network.
+
+    ξ = |h(w)| where h is an MLP of latent noise w whose first half is standard normal and second
+    half 1/|N(0, 1)|. A Lipschitz map of Gaussian noise has Gaussian tails; the heavy-tailed half
+    lets ξ reach the polynomial tails of t and Cauchy laws (the input design of Gao, Yao & Zhu's
+    elliptical generator). The model identifies Γ = LLᵀ only up to a factor that ξ absorbs;
+    ``radial_scale`` fixes it.
+
+    Parameters
+    ----------
+    location : torch.Tensor of shape (p,)
+    factor : torch.Tensor of shape (p, p)
+        Starting Cholesky factor L (lower triangle used).
+    radial_hidden : sequence of int, default=(32, 16)
+        Hidden widths of h (leaky ReLU).
+    radial_inputs : int, default=4
+        Dimension of w (even: half Gaussian, half inverse half-normal).
+    initial_radius : float, default=1.0
+        ξ starts near this value (bias of h's last layer), e.g. the median norm of the data.
+
+    Examples
+    --------
+    >>> import torch
+    >>> torch.manual_seed(0) is not None
+    True
+    >>> gen = EllipticalGenerator(torch.zeros(3), torch.eye(3), initial_radius=2.0)
+    >>> gen.latent_dim
+    7
+    >>> gen(torch.randn(5, gen.latent_dim)).shape
+    torch.Size([5, 3])
+    """
+
+    def __init__(self, location, factor, radial_hidden=(32, 16), radial_inputs=4,
+                 initial_radius=1.0):
+        super().__init__()
+        self.location = nn.Parameter(torch.as_tensor(location).detach().clone())
+        self.factor = nn.Parameter(torch.tril(torch.as_tensor(factor).detach().clone()))
+        self.radial_inputs = int(radial_inputs)
+        layers, width = [], self.radial_inputs
+        for size in radial_hidden:
+            layers += [nn.Linear(width, size), nn.LeakyReLU(0.2)]
+            width = size
+        last = nn.Linear(width, 1)
+        layers.append(last)
+        self.radial = nn.Sequential(*layers).to(self.location)
+        with torch.no_grad():
+            # Small last-layer weights: ξ starts as a narrow law around the initial radius.
+            last.weight.mul_(0.1)
+            last.bias.fill_(float(initial_radius))
+
+    @property
+    def latent_dim(self):
+        return self.location.shape[-1] + self.radial_inputs
+
+    def radius(self, w):
+        """ξ = |h(w)| for latent radial noise w of shape (b, radial_inputs)."""
+        half = self.radial_inputs // 2
+        # 1/|N| has tail P(> t) ~ √(2/π)/t, that of a Cauchy radius; the floor keeps it finite.
+        heavy = 1.0 / w[:, half:].abs().clamp_min(1e-4)
+        return self.radial(torch.cat([w[:, :half], heavy], dim=1)).squeeze(-1).abs()
+
+    def forward(self, z):
+        p = self.location.shape[-1]
+        direction = z[:, :p]
+        u = direction / direction.norm(dim=1, keepdim=True).clamp_min(1e-12)
+        xi = self.radius(z[:, p:])
+        return self.location + (xi.unsqueeze(1) * u) @ torch.tril(self.factor).T
+
+    @torch.no_grad()
+    def radial_scale(self, n_draws=100_000, generator=None):
+        """c with median((ξ/c)²) = median(χ²_p): Γ·c² is the Gaussian-consistent scatter.
+
+        For Gaussian data ξ² ~ χ²_p and c = 1, so the scatter is the covariance; for other
+        radial laws it is the scatter whose Mahalanobis radii have the Gaussian median.
+        """
+        from scipy import stats
+
+        w = torch.randn(n_draws, self.radial_inputs, generator=generator,
+                        device=self.location.device, dtype=self.location.dtype)
+        xi2 = self.radius(w).square()
+        target = stats.chi2.median(self.location.shape[-1])
+        return torch.sqrt(xi2.median() / target)

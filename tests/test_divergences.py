@@ -17,6 +17,7 @@ from robustgan.divergences import (
     DIVERGENCES,
     Divergence,
     TotalVariation,
+    BetaScore,
     available_divergences,
     get_divergence,
     lambertw,
@@ -25,7 +26,7 @@ from robustgan.divergences import (
 
 LOG2 = math.log(2.0)
 NAMES = ["kl", "reverse-kl", "pearson", "neyman", "hellinger", "jeffrey",
-         "jensen-shannon", "gan", "tv"]
+         "jensen-shannon", "gan", "tv", "brier", "boosting"]
 N_MC = 100_000
 Z_TOL = 5.0            # accepted deviation, in Monte Carlo standard errors
 TV_LOGIT = 60.0        # tanh(30) == 1 in float64: the TV optimum +-1/2 is attained exactly
@@ -55,6 +56,16 @@ def js_gaussian(mu):
     return value
 
 
+def brier_gaussian(mu):
+    """Brier-score divergence of N(mu, 1) and N(0, 1) from S(t,1) = -(1-t)^2/2, S(t,0) = -t^2/2."""
+    def integrand(x):
+        p, q = stats.norm.pdf(x, loc=mu), stats.norm.pdf(x)
+        t = p / (p + q) if p + q > 0 else 0.5
+        return p * (0.125 - 0.5 * (1 - t) ** 2) + q * (0.125 - 0.5 * t * t)
+    value, _ = integrate.quad(integrand, -np.inf, np.inf, epsabs=1e-13, epsrel=1e-12)
+    return value
+
+
 def closed_form_gaussian(name, mu1, mu2=0.0, sigma=1.0):
     """D_f(N(mu1, sigma^2) || N(mu2, sigma^2)) for the generator f of each row."""
     d2 = ((mu1 - mu2) / sigma) ** 2
@@ -69,6 +80,8 @@ def closed_form_gaussian(name, mu1, mu2=0.0, sigma=1.0):
         "tv": lambda: 2 * stats.norm.cdf(d / 2) - 1,
         "jensen-shannon": lambda: 2 * js_gaussian(d),        # the row's f gives 2 JS
         "gan": lambda: 2 * js_gaussian(d) - math.log(4.0),
+        "brier": lambda: brier_gaussian(d),
+        "boosting": lambda: 4 * (1 - math.exp(-d2 / 8)),   # twice the squared Hellinger
     }
     return forms[name]()
 
@@ -86,6 +99,8 @@ def optimal_logit(name, log_ratio):
         "jensen-shannon": lambda: lr,               # f' = log(2u/(1+u)) = log 2 sigma(log u)
         "gan": lambda: lr,                          # f' = log(u/(1+u)) = log sigma(log u)
         "tv": lambda: TV_LOGIT * torch.sign(lr),    # f' = sign(u - 1)/2, needs v = +-inf
+        "brier": lambda: lr,                        # proper scoring rules: v* = log(p/q)
+        "boosting": lambda: lr,
     }
     return forms[name]()
 
@@ -407,3 +422,49 @@ def test_registering_a_taken_name_is_refused():
     with pytest.raises(ValueError):
         register_divergence(TotalVariation())
     assert available_divergences() == NAMES
+
+
+# --- proper scoring rules: the Beta family ---
+
+@pytest.mark.parametrize("name, alpha, beta", [("js", 0.0, 0.0), ("brier", 1.0, 1.0),
+                                               ("boosting", -0.5, -0.5)])
+def test_beta_family_members_match_their_closed_forms(name, alpha, beta):
+    v = torch.linspace(-20, 20, 81, dtype=torch.float64, requires_grad=True)
+    closed, generic = get_divergence(name), BetaScore(alpha, beta)
+    for score in ("real_score", "fake_score"):
+        a, b = getattr(closed, score)(v), getattr(generic, score)(v)
+        torch.testing.assert_close(b, a, rtol=1e-7, atol=1e-9)
+        (ga,) = torch.autograd.grad(a.sum(), v)
+        (gb,) = torch.autograd.grad(b.sum(), v)
+        torch.testing.assert_close(gb, ga, rtol=1e-9, atol=1e-12)
+
+
+@PROPERTY
+@given(alpha=st.floats(-0.9, 3.0), beta=st.floats(-0.9, 3.0), v=st.floats(-15, 15))
+def test_beta_score_is_the_papers_integral(alpha, beta, v):
+    # S(t,1) - S(1/2,1) = int_{1/2}^t c^(a-1)(1-c)^b dc, computed by scipy on the probability scale.
+    t = 1.0 / (1.0 + math.exp(-v))
+    expected_real = integrate.quad(lambda c: c ** (alpha - 1) * (1 - c) ** beta, 0.5, t)[0]
+    expected_fake = integrate.quad(lambda c: c ** alpha * (1 - c) ** (beta - 1), 0.5, t)[0]
+    div = BetaScore(alpha, beta)
+    x = torch.tensor([v], dtype=torch.float64)
+    assert div.real_score(x).item() == pytest.approx(expected_real, rel=1e-6, abs=1e-9)
+    assert div.fake_score(x).item() == pytest.approx(expected_fake, rel=1e-6, abs=1e-9)
+
+
+def test_beta_family_is_reachable_by_name_and_checks_its_parameters():
+    div = get_divergence("beta(2,0.5)")
+    assert (div.alpha, div.beta) == (2.0, 0.5)
+    assert get_divergence("log-score") is get_divergence("js")
+    with pytest.raises(ValueError, match="alpha, beta > -1"):
+        BetaScore(-1.0, 0.0)
+    with pytest.raises(ValueError, match="beta\\(a,b\\)"):
+        get_divergence("beta(1)")
+
+
+def test_bounded_scores_have_a_bounded_objective():
+    # Robustness of Brier-type games: one outlier moves the objective by a bounded amount.
+    brier = get_divergence("brier")
+    extreme = torch.tensor([-1e4, 1e4], dtype=torch.float64)
+    assert torch.isfinite(brier.real_score(extreme)).all()
+    assert brier.real_score(extreme).abs().max() <= 0.375

@@ -1,6 +1,13 @@
-"""The scikit-learn face of robustgan: robust location (and, later, scatter) estimators."""
+"""The scikit-learn face of robustgan: robust location and scatter estimators."""
 
 from ._base import RobustLocationMixin
 from .mean import RobustGANMean
+from .scatter import RobustGANScaler, RobustGANScatter, trimmed_scatter
 
-__all__ = ["RobustGANMean", "RobustLocationMixin"]
+__all__ = [
+    "RobustGANMean",
+    "RobustGANScaler",
+    "RobustGANScatter",
+    "RobustLocationMixin",
+    "trimmed_scatter",
+]

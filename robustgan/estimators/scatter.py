@@ -1,0 +1,569 @@
+"""RobustGANScatter and RobustGANScaler: robust location and scatter by adversarial estimators.
+
+The estimators of Gao, Yao & Zhu (2020): the generator is a Gaussian N(η, Γ) or an elliptical
+η + ξ·Γ^{1/2}u model, the discriminator a small network, the game the variational form of a
+divergence or proper scoring rule (``robustgan.divergences``). A few trimmed concentration
+steps give the starting point and the coordinates the game is played in.
+"""
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from scipy import linalg, stats
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context, clone
+from sklearn.covariance import EmpiricalCovariance
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from .._validation import check_fitted_data, check_training_data
+from ..divergences import Divergence, get_divergence
+from ..engine import resolve_device, train_adversarial
+from ..nets import ACTIVATIONS, EllipticalGenerator, GaussianGenerator, MLPDiscriminator, seed_first_layer
+from ._base import _AUTO_INLIER_QUANTILE, CONTAMINATION_CONSTRAINT, RobustLocationMixin, progress_bar
+from .mean import canonical_row_order, robust_scale
+
+__all__ = ["RobustGANScaler", "RobustGANScatter", "trimmed_scatter"]
+
+_AUTO_EPOCHS = 8
+_AUTO_STEPS = (300, 1500)
+# Relative floor on the eigenvalues of the starting scatter, so that data on a subspace (or a
+# constant feature) still give a whitening transform; the game then runs in the full space.
+_EIGEN_FLOOR = 1e-9
+
+
+def trimmed_scatter(X, support_fraction=0.5, n_iter=4):
+    """Location and scatter of the ``support_fraction`` most central rows, by concentration steps.
+
+    From each of three deterministic starts (the coordinatewise median with the diagonal of
+    squared MADs, with the Spearman correlation rescaled by the MADs, and with the spatial sign
+    covariance), each step keeps the h = ⌈support_fraction·n⌉ rows of smallest Mahalanobis
+    distance and recomputes their mean and covariance: the C-step of Rousseeuw & Van
+    Driessen's MCD, started as in DetMCD (Hubert, Rousseeuw & Verdonck 2012). The start whose
+    last subset has the smallest determinant wins. The covariance of a central half understates
+    Σ; it is rescaled so that the median squared distance matches the median of χ²_p, which
+    makes it consistent at the Gaussian and shape-consistent at any elliptical law.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    support_fraction : float in (0, 1], default=0.5
+    n_iter : int, default=4
+        Concentration steps per start.
+
+    Returns
+    -------
+    location : ndarray of shape (n_features,)
+    scatter : ndarray of shape (n_features, n_features)
+    support : ndarray of shape (n_samples,), bool
+        The rows of the winning start's last subset.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([rng.standard_normal((900, 2)), 50 + rng.standard_normal((100, 2))])
+    >>> location, scatter, support = trimmed_scatter(X)
+    >>> bool(np.abs(location).max() < 0.2), bool(np.abs(scatter - np.eye(2)).max() < 0.25)
+    (True, True)
+    """
+    n, p = X.shape
+    h = min(n, max(p + 1, math.ceil(support_fraction * n)))
+    best = None
+    for location, scatter in _deterministic_starts(X):
+        for _ in range(n_iter):
+            d2 = _squared_mahalanobis(X, location, scatter)
+            support = np.zeros(n, dtype=bool)
+            support[np.argpartition(d2, h - 1)[:h]] = True
+            location = X[support].mean(axis=0)
+            scatter = _regularised(np.atleast_2d(np.cov(X[support], rowvar=False)))
+        log_det = np.linalg.slogdet(scatter)[1]
+        if best is None or log_det < best[0]:
+            best = (log_det, location, scatter, support)
+    _, location, scatter, support = best
+    median_d2 = np.median(_squared_mahalanobis(X, location, scatter))
+    if median_d2 > 0:
+        scatter = scatter * median_d2 / stats.chi2.median(p)
+    # One reweighting step, as MCD's: the rows inside the 0.975 ellipsoid, with the factor that
+    # makes a covariance truncated there consistent at the Gaussian (Croux & Haesbroeck 1999).
+    cutoff = stats.chi2.ppf(_AUTO_INLIER_QUANTILE, p)
+    inside = _squared_mahalanobis(X, location, scatter) <= cutoff
+    if inside.sum() > p:
+        location = X[inside].mean(axis=0)
+        consistency = _AUTO_INLIER_QUANTILE / stats.chi2.cdf(cutoff, p + 2)
+        scatter = _regularised(np.atleast_2d(np.cov(X[inside], rowvar=False)) * consistency)
+    return location, scatter, support
+
+
+def _deterministic_starts(X):
+    """(location, scatter) starts for the concentration steps; each is robust in its own way."""
+    median = np.median(X, axis=0)
+    scale = robust_scale(X)
+    starts = [(median, np.diag(scale**2))]
+    if X.shape[1] > 1:
+        ranks = stats.rankdata(X, axis=0)
+        rho = np.atleast_2d(np.corrcoef(ranks, rowvar=False))
+        rho = np.nan_to_num(rho, nan=0.0)
+        # Spearman's ρ to the Gaussian correlation: 2 sin(πρ/6).
+        starts.append((median, _regularised(2 * np.sin(np.pi * rho / 6) * np.outer(scale, scale))))
+        centred = X - median
+        norms = np.linalg.norm(centred, axis=1, keepdims=True)
+        signs = centred / np.where(norms > 0, norms, 1.0)
+        starts.append((median, _regularised(signs.T @ signs / len(X))))
+    return starts
+
+
+def _regularised(scatter):
+    """``scatter`` with its eigenvalues floored at a tiny fraction of the largest (≥ a tiny absolute)."""
+    values, vectors = np.linalg.eigh(scatter)
+    floor = max(_EIGEN_FLOOR * max(values.max(), 0.0), 1e-300)
+    if values.min() >= floor:
+        return scatter
+    values = np.maximum(values, floor)
+    if values.max() <= 1e-300:
+        values = np.ones_like(values)
+    return (vectors * values) @ vectors.T
+
+
+def _squared_mahalanobis(X, location, scatter):
+    factor = np.linalg.cholesky(scatter)
+    white = linalg.solve_triangular(factor, (X - location).T, lower=True)
+    return np.einsum("ij,ij->j", white, white)
+
+
+class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
+    """Robust location and scatter by an adversarial (GAN) estimator, a drop-in for ``MinCovDet``.
+
+    The estimate is
+
+        (η̂, Γ̂) = argmin_{η, Γ} max_D  Ê_data[S(D(X), 1)] + E_{model(η, Γ)}[S(D(X), 0)],
+
+    with S the log score (JS-GAN, the default) or any divergence or scoring rule of
+    ``robustgan.divergences``, and the model N(η, Γ) (``generator="gaussian"``) or the
+    elliptical family η + ξ·Γ^{1/2}u with a learned radial law ξ (``"elliptical"``, for
+    heavy tails: t, Cauchy).
+
+    The game is played in whitened coordinates: a few trimmed concentration steps
+    (``trimmed_scatter``) give a start (μ₀, Σ₀); the data are mapped to Σ₀^{-1/2}(x − μ₀), where
+    the generator starts at N(0, I) and the discriminator's first units are seeded along the
+    directions of largest and smallest second moment, where the start is most wrong. The result
+    is mapped back. The generator's Cholesky factor is averaged over the second half of training.
+
+    Parameters
+    ----------
+    generator : {"gaussian", "elliptical"}, default="gaussian"
+        The model family. The elliptical scatter is identified up to scale; ``covariance_`` is
+        scaled so that the model's median squared Mahalanobis radius equals the median of χ²_p
+        (for Gaussian data the covariance, for other elliptical laws a Gaussian-consistent
+        scatter with the same shape).
+    divergence : str or Divergence, default="js"
+        ``"js"`` (JS-GAN, the log score), ``"brier"``, ``"boosting"``, ``"beta(a,b)"``, ``"tv"``
+        or any name of ``robustgan.divergences.available_divergences()``.
+    hidden_sizes : tuple of int, default=(100, 25)
+        Hidden layers of the discriminator.
+    activation : str or tuple of str, default=("leaky_relu", "sigmoid")
+        Hidden activations, one per layer or one for all. A bounded last hidden layer caps the
+        influence of far outliers on the discriminator (the architecture of Gao, Yao & Zhu).
+    n_directions : int, default=25
+        Seeded first-layer directions at each end of the spectrum (top and bottom eigenvectors
+        of the whitened data's second moment; two units, ±v, each).
+    n_steps : int or "auto", default="auto"
+        Generator steps; ``"auto"`` is 8 passes over the data, clipped to [300, 1500].
+    n_critic : int, default=3
+        Discriminator steps per generator step.
+    batch_size : int, default=500
+    optimizer : {"sgd", "adam", "rmsprop"}, default="sgd"
+    lr_d : float, default=0.2
+        Learning rate of the discriminator.
+    lr_location : float, default=0.1
+        Learning rate of η (whitened units).
+    lr_scatter : float, default=0.005
+        Learning rate of the Cholesky factor of Γ and of the radial network.
+    average : float in (0, 1], default=0.5
+        Fraction of the last generator iterates averaged into the estimate.
+    max_grad_norm : float or None, default=1.0
+        Discriminator gradient clipping (see ``RobustGANMean``).
+    support_fraction : float in (0, 1], default=0.5
+        Fraction of rows the starting concentration steps keep.
+    contamination : "auto" or float in [0, 0.5), default="auto"
+        Rule for ``predict``: see ``RobustLocationMixin``.
+    store_precision : bool, default=True
+        Store ``precision_`` (as ``MinCovDet``).
+    assume_centered : bool, default=False
+        Accepted for ``MinCovDet`` compatibility; must be False (the location is always
+        estimated).
+    device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
+    random_state : int, RandomState instance or None, default=None
+    verbose : bool, default=False
+
+    Attributes
+    ----------
+    location_ : ndarray of shape (n_features,)
+    covariance_ : ndarray of shape (n_features, n_features)
+    precision_ : ndarray of shape (n_features, n_features)
+    support_ : ndarray of shape (n_samples,), bool
+        Training rows labelled inliers by ``predict``'s rule.
+    dist_ : ndarray of shape (n_samples,)
+        Squared Mahalanobis distances of the training rows.
+    raw_location_, raw_covariance_ : ndarray
+        The starting point (trimmed concentration steps).
+    raw_support_ : ndarray of shape (n_samples,), bool
+        Rows of the last concentration step.
+    offset_ : float
+    history_ : robustgan.engine.History
+    n_iter_ : int
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    See Also
+    --------
+    sklearn.covariance.MinCovDet : the classic robust scatter, same attributes.
+    RobustGANMean : location only, known scale.
+    RobustGANScaler : robust standardisation with this estimator.
+
+    References
+    ----------
+    .. [1] C. Gao, Y. Yao, W. Zhu. "Generative Adversarial Nets for Robust Scatter Estimation:
+       A Proper Scoring Rule Perspective." JMLR 21 (2020), arXiv:1903.01944.
+    .. [2] P. J. Rousseeuw, K. Van Driessen. "A Fast Algorithm for the Minimum Covariance
+       Determinant Estimator." Technometrics 41 (1999) (the concentration step).
+
+    Examples
+    --------
+    >>> from robustgan.datasets import make_huber_contamination
+    >>> data = make_huber_contamination(3000, 4, 0.1, random_state=0)
+    >>> est = RobustGANScatter(n_steps=300, random_state=0).fit(data.X)
+    >>> bool(np.linalg.norm(est.covariance_ - data.scatter, 2) < 0.3)
+    True
+    """
+
+    _parameter_constraints = {
+        "generator": [StrOptions({"gaussian", "elliptical"})],
+        "divergence": [str, Divergence],
+        "hidden_sizes": ["array-like"],
+        "activation": [StrOptions(set(ACTIVATIONS)), tuple, list],
+        "n_directions": [Interval(Integral, 0, None, closed="left")],
+        "n_steps": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "n_critic": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "optimizer": [StrOptions({"sgd", "adam", "rmsprop"})],
+        "lr_d": [Interval(Real, 0, None, closed="neither")],
+        "lr_location": [Interval(Real, 0, None, closed="left")],
+        "lr_scatter": [Interval(Real, 0, None, closed="left")],
+        "average": [Interval(Real, 0, 1, closed="right")],
+        "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "support_fraction": [Interval(Real, 0, 1, closed="right")],
+        "contamination": CONTAMINATION_CONSTRAINT,
+        "store_precision": ["boolean"],
+        "assume_centered": ["boolean"],
+        "device": [StrOptions({"auto", "cpu", "cuda"}), torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        generator="gaussian",
+        *,
+        divergence="js",
+        hidden_sizes=(100, 25),
+        activation=("leaky_relu", "sigmoid"),
+        n_directions=25,
+        n_steps="auto",
+        n_critic=3,
+        batch_size=500,
+        optimizer="sgd",
+        lr_d=0.2,
+        lr_location=0.1,
+        lr_scatter=0.005,
+        average=0.5,
+        max_grad_norm=1.0,
+        support_fraction=0.5,
+        contamination="auto",
+        store_precision=True,
+        assume_centered=False,
+        device="auto",
+        random_state=None,
+        verbose=False,
+    ):
+        self.generator = generator
+        self.divergence = divergence
+        self.hidden_sizes = hidden_sizes
+        self.activation = activation
+        self.n_directions = n_directions
+        self.n_steps = n_steps
+        self.n_critic = n_critic
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.lr_d = lr_d
+        self.lr_location = lr_location
+        self.lr_scatter = lr_scatter
+        self.average = average
+        self.max_grad_norm = max_grad_norm
+        self.support_fraction = support_fraction
+        self.contamination = contamination
+        self.store_precision = store_precision
+        self.assume_centered = assume_centered
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the robust location and scatter of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data, possibly contaminated; at least 2 rows.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : RobustGANScatter
+        """
+        if self.assume_centered:
+            raise ValueError("assume_centered=True is not supported: the location is always estimated")
+        divergence = get_divergence(self.divergence)
+        hidden_sizes, activation = self._check_architecture()
+        init_seed, train_seed, scale_seed = check_random_state(self.random_state).randint(2**31 - 1, size=3)
+        X = check_training_data(self, X)
+        n, p = X.shape
+
+        self.raw_location_, self.raw_covariance_, self.raw_support_ = trimmed_scatter(
+            X, self.support_fraction
+        )
+        start_factor = np.linalg.cholesky(self.raw_covariance_)
+        # Whitened coordinates: the generator starts at N(0, I) and every direction has unit
+        # scale, so one learning rate fits all of them however ill-conditioned Σ is.
+        Z = linalg.solve_triangular(start_factor, (X - self.raw_location_).T, lower=True).T
+        Z = Z[canonical_row_order(Z)]
+
+        device = resolve_device(self.device)
+        real = torch.as_tensor(Z, dtype=torch.float32).to(device)
+        generator = self._init_generator(real)
+        discriminator = self._init_discriminator(real, hidden_sizes, activation, int(init_seed))
+        n_steps = self._n_steps(n)
+        with progress_bar(self.verbose, n_steps, desc=type(self).__name__) as progress:
+            fit = train_adversarial(
+                real,
+                generator,
+                discriminator,
+                divergence,
+                n_steps=n_steps,
+                n_critic=self.n_critic,
+                batch_size=self.batch_size,
+                d_optimizer=self.optimizer,
+                g_optimizer=self._generator_optimizer(generator),
+                lr_d=self.lr_d,
+                lr_g=self.lr_location,
+                average=self.average,
+                max_grad_norm=self.max_grad_norm,
+                latent_sampler="pool",
+                random_state=int(train_seed),
+                progress=progress,
+            )
+        averaged = fit.averaged_parameters
+        white_location = averaged["location"].double().cpu().numpy()
+        white_factor = np.tril(averaged["factor"].double().cpu().numpy())
+        self._radial_quantile = None
+        if self.generator == "elliptical":
+            generator.load_state_dict(averaged, strict=False)
+            draws = torch.Generator(device).manual_seed(int(scale_seed))
+            radial = float(generator.radial_scale(generator=draws))
+            white_factor = white_factor * radial
+            # The inliers' squared distances follow the learned (ξ/c)², not χ²_p.
+            xi2 = generator.radius(
+                torch.randn(100_000, generator.radial_inputs, generator=draws, device=device)
+            ).square() / radial**2
+            self._radial_quantile = float(torch.quantile(xi2.double(), _AUTO_INLIER_QUANTILE))
+        factor = start_factor @ white_factor
+        self.location_ = self.raw_location_ + start_factor @ white_location
+        self._set_covariance(_regularised(factor @ factor.T))
+        self.history_ = fit.history
+        self.n_iter_ = fit.n_iter
+        self.dist_ = self._squared_distances(X)
+        self._set_offset(X)
+        self.support_ = -self.dist_ >= self.offset_
+        return self
+
+    def _init_generator(self, real):
+        p = real.shape[1]
+        location = torch.zeros(p, device=real.device)
+        factor = torch.eye(p, device=real.device)
+        if self.generator == "gaussian":
+            return GaussianGenerator(location, factor)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            return EllipticalGenerator(
+                location, factor, initial_radius=float(real.norm(dim=1).median())
+            ).to(real.device)
+
+    def _generator_optimizer(self, generator):
+        """η at ``lr_location``; Γ's factor and the radial network at ``lr_scatter``."""
+        scatter_params = [p for name, p in generator.named_parameters() if name != "location"]
+
+        def make(params, lr):
+            groups = [{"params": [generator.location], "lr": self.lr_location},
+                      {"params": scatter_params, "lr": self.lr_scatter}]
+            if self.optimizer == "adam":
+                return torch.optim.Adam(groups, lr=lr, betas=(0.5, 0.999))
+            if self.optimizer == "rmsprop":
+                return torch.optim.RMSprop(groups, lr=lr)
+            return torch.optim.SGD(groups, lr=lr)
+
+        return make
+
+    def _init_discriminator(self, real, hidden_sizes, activation, seed):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            discriminator = MLPDiscriminator(
+                real.shape[1], hidden_sizes=hidden_sizes, activation=activation
+            ).to(real.device)
+        k = min(self.n_directions, real.shape[1], hidden_sizes[0] // 4)
+        if k > 0:
+            second_moment = (real.T @ real / real.shape[0]).double()
+            _, vectors = torch.linalg.eigh(second_moment)
+            vectors = vectors.T.to(real.dtype)
+            # Largest and smallest second moment: where the start over- and under-states Σ.
+            seed_first_layer(discriminator, torch.cat([vectors.flip(0)[:k], vectors[:k]]))
+        return discriminator
+
+    def _n_steps(self, n):
+        if self.n_steps != "auto":
+            return self.n_steps
+        steps = math.ceil(_AUTO_EPOCHS * n / min(self.batch_size, n))
+        return int(np.clip(steps, *_AUTO_STEPS))
+
+    def _check_architecture(self):
+        sizes = tuple(np.atleast_1d(np.asarray(self.hidden_sizes)).tolist())
+        if not sizes or not all(isinstance(s, Integral) and s >= 1 for s in sizes):
+            raise ValueError(
+                f"hidden_sizes must be a non-empty sequence of positive ints, got {self.hidden_sizes!r}"
+            )
+        activation = self.activation
+        if isinstance(activation, str):
+            activation = (activation,) * len(sizes)
+        activation = tuple(activation)
+        if len(activation) != len(sizes) or not all(a in ACTIVATIONS for a in activation):
+            raise ValueError(
+                f"activation must be one of {sorted(ACTIVATIONS)} or one such name per hidden "
+                f"layer ({len(sizes)}), got {self.activation!r}"
+            )
+        return sizes, activation
+
+    def _squared_distances(self, X):
+        return _squared_mahalanobis(X, self.location_, self.covariance_)
+
+    def _set_offset(self, X):
+        """χ²_p threshold for the Gaussian model; the learned radial law's for the elliptical one."""
+        if self.contamination == "auto" and self._radial_quantile is not None:
+            self.offset_ = -self._radial_quantile
+        else:
+            super()._set_offset(X)
+
+    def _log_det_scatter(self):
+        return float(np.linalg.slogdet(self.covariance_)[1])
+
+
+class RobustGANScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Robust standardisation: centre at a robust location and whiten by a robust scatter.
+
+    ``transform(X) = (X − location_) Γ̂^{-1/2}`` with the symmetric inverse square root, so each
+    output column stays tied to its input column (ZCA whitening) and the outliers do not set the
+    scale, as they would for ``StandardScaler``.
+
+    Parameters
+    ----------
+    estimator : estimator with ``location_`` and ``covariance_``, default=None
+        Fitted on X (a clone); ``None`` means ``RobustGANScatter()``. ``MinCovDet`` works too.
+    random_state : int, RandomState instance or None, default=None
+        Passed to the default estimator (ignored when ``estimator`` is given).
+
+    Attributes
+    ----------
+    estimator_ : the fitted estimator
+    location_ : ndarray of shape (n_features,)
+    covariance_ : ndarray of shape (n_features, n_features)
+    whitening_ : ndarray of shape (n_features, n_features)
+        Γ̂^{-1/2}.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    Examples
+    --------
+    >>> from robustgan.datasets import make_huber_contamination
+    >>> data = make_huber_contamination(2000, 3, 0.1, random_state=0)
+    >>> scaler = RobustGANScaler(RobustGANScatter(n_steps=300, random_state=0)).fit(data.X)
+    >>> Z = scaler.transform(data.X)
+    >>> bool(np.allclose(scaler.inverse_transform(Z), data.X))
+    True
+    """
+
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit"]), None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, estimator=None, *, random_state=None):
+        self.estimator = estimator
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None):
+        """Fit the robust location and scatter of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : RobustGANScaler
+        """
+        X = check_training_data(self, X)
+        if self.estimator is None:
+            estimator = RobustGANScatter(random_state=self.random_state)
+        else:
+            estimator = clone(self.estimator)
+        self.estimator_ = estimator.fit(X)
+        self.location_ = np.asarray(self.estimator_.location_, dtype=np.float64)
+        self.covariance_ = np.asarray(self.estimator_.covariance_, dtype=np.float64)
+        values, vectors = np.linalg.eigh(self.covariance_)
+        values = np.maximum(values, _EIGEN_FLOOR * max(values.max(), 1e-300))
+        self.whitening_ = (vectors / np.sqrt(values)) @ vectors.T
+        self._colouring = (vectors * np.sqrt(values)) @ vectors.T
+        return self
+
+    def transform(self, X):
+        """Centre and whiten X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features)
+        """
+        X = check_fitted_data(self, X)
+        return (X - self.location_) @ self.whitening_
+
+    def inverse_transform(self, X):
+        """Map whitened data back to the original coordinates.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self)
+        X = check_fitted_data(self, X)
+        return X @ self._colouring + self.location_

@@ -1,0 +1,193 @@
+"""RobustGANScatter and RobustGANScaler: the scikit-learn contract, MinCovDet compatibility,
+bad input, equivariance and accuracy at small size.
+
+The issue's bars at n=50,000, p=100 are measured by benchmarks/bench_scatter.py.
+"""
+
+import numpy as np
+import pytest
+from sklearn.covariance import MinCovDet
+from sklearn.linear_model import LinearRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from robustgan import RobustGANScaler, RobustGANScatter, make_huber_contamination
+from robustgan.estimators import trimmed_scatter
+
+FAST = dict(n_steps=30, hidden_sizes=(16, 8), random_state=0)
+
+
+@parametrize_with_checks(
+    [
+        # contamination="auto" may rightly flag nothing on scikit-learn's blobs; its outlier
+        # checks need a fixed fraction.
+        RobustGANScatter(contamination=0.1, **FAST),
+        RobustGANScatter("elliptical", **FAST),
+        RobustGANScatter(divergence="brier", contamination=0.1, **FAST),
+        RobustGANScaler(RobustGANScatter(**FAST)),
+    ]
+)
+def test_scikit_learn_contract(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def far():
+    """n=4,000, p=5, ε=0.2 at N(5·1, I): sample covariance error ≈ 6 along 1."""
+    return make_huber_contamination(4000, 5, 0.2, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def fitted(far):
+    return RobustGANScatter(random_state=0).fit(far.X)
+
+
+def test_recovers_location_and_scatter_where_the_sample_covariance_fails(far, fitted):
+    # Sampling error of a covariance at n=3,200 inliers, p=5: 2√(p/n) ≈ 0.08; the sample
+    # covariance has the outliers' ε(1-ε)·25·11ᵀ ≈ 20 in it.
+    sample_error = np.linalg.norm(np.cov(far.X, rowvar=False) - far.scatter, 2)
+    assert np.linalg.norm(fitted.covariance_ - far.scatter, 2) < 0.25 < sample_error
+    assert np.linalg.norm(fitted.location_ - far.location) < 0.15
+
+
+def test_minc_covdet_attributes_and_methods(far, fitted):
+    n, p = far.X.shape
+    assert fitted.location_.shape == (p,) and fitted.covariance_.shape == (p, p)
+    np.testing.assert_allclose(fitted.precision_ @ fitted.covariance_, np.eye(p), atol=1e-8)
+    np.testing.assert_allclose(fitted.dist_, fitted.mahalanobis(far.X))
+    assert fitted.support_.shape == (n,) and fitted.support_.dtype == bool
+    assert fitted.raw_support_.sum() == n // 2
+    np.testing.assert_allclose(fitted.get_precision(), fitted.precision_)
+    assert fitted.error_norm(far.scatter, norm="spectral", scaling=False, squared=False) == pytest.approx(
+        np.linalg.norm(fitted.covariance_ - far.scatter, 2)
+    )
+    assert np.isfinite(fitted.score(far.X))
+
+
+def minc_covdet_user_script(estimator, X):
+    """A script written for MinCovDet, unchanged: the README's drop-in claim."""
+    robust_cov = estimator.fit(X)
+    distances = robust_cov.mahalanobis(X - 0.0)
+    inliers = robust_cov.support_
+    error = robust_cov.error_norm(np.eye(X.shape[1]), norm="frobenius", scaling=True)
+    precision = robust_cov.get_precision()
+    return {
+        "centre": robust_cov.location_,
+        "flagged": int(np.sum(distances > np.quantile(robust_cov.dist_, 0.9))),
+        "inliers": int(inliers.sum()),
+        "error": float(error),
+        "precision": precision.shape,
+        "raw": robust_cov.raw_covariance_.shape,
+    }
+
+
+def test_a_min_cov_det_script_runs_unchanged(far):
+    X = far.X[:1500]
+    ours = minc_covdet_user_script(RobustGANScatter(n_steps=100, random_state=0), X)
+    theirs = minc_covdet_user_script(MinCovDet(random_state=0), X)
+    assert ours.keys() == theirs.keys()
+    assert ours["precision"] == theirs["precision"] and ours["raw"] == theirs["raw"]
+
+
+def test_predict_flags_the_far_outliers(far, fitted):
+    labels = fitted.predict(far.X)
+    assert np.mean(labels[~far.inlier_mask] == -1) > 0.99
+    assert np.mean(labels[far.inlier_mask] == 1) > 0.95
+
+
+def test_elliptical_recovers_the_shape_of_cauchy_data():
+    scatter = 0.5 ** np.abs(np.subtract.outer(np.arange(4), np.arange(4)))
+    data = make_huber_contamination(
+        4000, 4, 0.1, scatter=scatter, inliers="cauchy", random_state=1
+    )
+    est = RobustGANScatter("elliptical", random_state=0).fit(data.X)
+
+    def shape(m):
+        return m / np.trace(m) * len(m)
+
+    relative = np.linalg.norm(shape(est.covariance_) - shape(scatter), 2) / np.linalg.norm(
+        shape(scatter), 2
+    )
+    # Shape error of a trimmed covariance from 3,600 points in p=4: ~√(p/n)·2 ≈ 0.07.
+    assert relative < 0.2
+    assert np.all(np.isfinite(est.covariance_))
+
+
+def test_affine_equivariance_of_the_fit():
+    data = make_huber_contamination(2000, 3, 0.1, random_state=2)
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((3, 3)) + 3 * np.eye(3)
+    b = rng.standard_normal(3)
+    est = RobustGANScatter(n_steps=300, random_state=0).fit(data.X)
+    moved = RobustGANScatter(n_steps=300, random_state=0).fit(data.X @ A.T + b)
+    # The start uses coordinatewise medians and the whitening is a Cholesky factor, so the fit is
+    # equivariant up to its optimisation noise, not exactly.
+    np.testing.assert_allclose(moved.location_, A @ est.location_ + b, atol=0.15 * np.abs(A).max())
+    relative = np.linalg.norm(moved.covariance_ - A @ est.covariance_ @ A.T, 2) / np.linalg.norm(
+        A @ est.covariance_ @ A.T, 2
+    )
+    assert relative < 0.15
+
+
+def test_same_seed_same_answer(far):
+    a = RobustGANScatter(n_steps=50, random_state=3).fit(far.X[:1000])
+    b = RobustGANScatter(n_steps=50, random_state=3).fit(far.X[:1000])
+    np.testing.assert_array_equal(a.covariance_, b.covariance_)
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (np.array([[0.0, np.nan], [1.0, 2.0], [3.0, 1.0]]), "NaN"),
+        (np.array([[0.0, np.inf], [1.0, 2.0], [3.0, 1.0]]), "infinity"),
+        (np.zeros((1, 3)), "minimum of 2"),
+        (np.zeros(5), "2D array"),
+        (np.array([["a", "b"], ["c", "d"]]), "numeric|convert"),
+    ],
+)
+def test_bad_input_is_named(bad, message):
+    with pytest.raises(ValueError, match=message):
+        RobustGANScatter(n_steps=5).fit(bad)
+
+
+def test_unknown_divergence_and_assume_centered_are_named():
+    X = np.random.default_rng(0).standard_normal((50, 2))
+    with pytest.raises(ValueError, match="unknown divergence"):
+        RobustGANScatter(divergence="bogus", n_steps=5).fit(X)
+    with pytest.raises(ValueError, match="assume_centered"):
+        RobustGANScatter(assume_centered=True, n_steps=5).fit(X)
+    with pytest.raises(ValueError, match="activation"):
+        RobustGANScatter(activation=("relu",), hidden_sizes=(4, 4), n_steps=5).fit(X)
+
+
+def test_trimmed_scatter_ignores_a_far_cluster():
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.standard_normal((1800, 3)) * [1.0, 2.0, 0.5], 40 + rng.standard_normal((200, 3))])
+    location, scatter, support = trimmed_scatter(X)
+    assert not support[1800:].any()
+    np.testing.assert_allclose(np.diag(scatter), [1.0, 4.0, 0.25], rtol=0.15)
+
+
+def test_scaler_whitens_the_inliers_and_round_trips(far):
+    scaler = RobustGANScaler(RobustGANScatter(random_state=0)).fit(far.X)
+    Z = scaler.transform(far.X)
+    inlier_cov = np.cov(Z[far.inlier_mask], rowvar=False)
+    np.testing.assert_allclose(inlier_cov, np.eye(5), atol=0.2)
+    np.testing.assert_allclose(scaler.inverse_transform(Z), far.X, atol=1e-9)
+
+
+def test_scaler_in_a_pipeline_with_pandas_output(far):
+    import pandas as pd
+
+    frame = pd.DataFrame(far.X, columns=[f"x{i}" for i in range(5)])
+    scaler = RobustGANScaler(RobustGANScatter(n_steps=50, random_state=0)).set_output(transform="pandas")
+    out = scaler.fit_transform(frame)
+    assert list(out.columns) == list(frame.columns)
+    y = far.X[:, 0] * 2.0
+    model = make_pipeline(RobustGANScaler(RobustGANScatter(n_steps=50, random_state=0)), LinearRegression())
+    assert model.fit(far.X, y).score(far.X, y) > 0.999
+
+
+def test_scaler_accepts_min_cov_det(far):
+    scaler = RobustGANScaler(MinCovDet(random_state=0)).fit(far.X[:1000])
+    assert scaler.whitening_.shape == (5, 5)

@@ -1,0 +1,294 @@
+"""robustgan.simulate: grid specs, seeds, the result store, the runner, presets and reports."""
+
+import json
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from robustgan.simulate import (
+    COLUMNS,
+    GridError,
+    ResultStore,
+    check_ordering,
+    comparison_table,
+    format_table,
+    load_grid,
+    make_estimator,
+    parse_grid,
+    plot,
+    preset,
+    rows_equal,
+    run,
+)
+
+SMALL = {
+    "n_samples": 200,
+    "n_features": 3,
+    "contamination": [0.1, 0.2],
+    "seeds": 2,
+    "designs": {"far": {"shift": 5.0}, "cauchy": {"outliers": "cauchy", "shift": 0.5}},
+    "estimators": {"mean": "sample-mean", "median": "coordinatewise-median"},
+}
+
+FAILING = textwrap.dedent("""
+    from sklearn.base import BaseEstimator
+
+    class Failing(BaseEstimator):
+        def fit(self, X, y=None):
+            raise RuntimeError("always fails")
+""")
+
+
+def _write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Grid specs: every error names the field and the line
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_grid_expands_to_one_task_per_combination():
+    tasks = parse_grid(SMALL).tasks()
+    assert len(tasks) == 2 * 2 * 2 * 2
+    assert len({t.task_id for t in tasks}) == len(tasks)
+    assert [t.index for t in tasks] == list(range(len(tasks)))
+
+
+def test_a_toml_grid_reads_like_the_dict(tmp_path):
+    path = _write(tmp_path, "grid.toml", """
+        n_samples = 200
+        n_features = 3
+        contamination = [0.1, 0.2]
+        seeds = 2
+        [designs]
+        far = { shift = 5.0 }
+        cauchy = { outliers = "cauchy", shift = 0.5 }
+        [estimators]
+        mean = "sample-mean"
+        median = "coordinatewise-median"
+    """)
+    from_file = [t.task_id for t in load_grid(path).tasks()]
+    assert from_file == [t.task_id for t in parse_grid(SMALL).tasks()]
+
+
+@pytest.mark.parametrize(
+    "body, field, line",
+    [
+        ("n_samples = 100\nn_features = 2\ncontamination = [0.1, 0.7]\n", "contamination.1", 4),
+        ("n_samples = 1\nn_features = 2\ncontamination = 0.1\n", "n_samples", 2),
+        ("n_samples = 100\nn_features = 2\ncontamination = 0.1\ncolour = 3\n", "colour", 5),
+        (("n_samples = 100\nn_features = 2\ncontamination = 0.1\n[designs]\n"
+          "far = { shift = 5.0, width = 2 }\n"), "designs.far.width", 6),
+        (("n_samples = 100\nn_features = 2\ncontamination = 0.1\n[designs]\n"
+          "odd = { outliers = \"no-such-design\" }\n"), "designs.odd", 6),
+        ("n_samples = 100\nn_features = 2\ncontamination = 0.1\n[designs.far]\nshift = \"x\"\n",
+         "designs.far", 5),
+    ],
+)
+def test_toml_errors_name_the_field_and_the_line(tmp_path, body, field, line):
+    path = _write(tmp_path, "grid.toml", 'estimators = ["sample-mean"]\n' + body)
+    with pytest.raises(GridError) as error:
+        load_grid(path)
+    assert error.value.field == field
+    assert error.value.line == line
+    assert f"grid.toml:{line}: field '{field}'" in str(error.value)
+
+
+def test_an_estimator_parameter_error_names_the_parameter_and_its_line(tmp_path):
+    path = _write(tmp_path, "grid.toml", """
+        n_samples = 100
+        n_features = 2
+        contamination = 0.1
+        [estimators]
+        mean = "sample-mean"
+        gan = { estimator = "js-gan", n_steps = -5 }
+    """)
+    with pytest.raises(GridError, match="n_steps") as error:
+        load_grid(path)
+    assert (error.value.field, error.value.line) == ("estimators.gan.n_steps", 7)
+
+
+def test_unknown_estimators_and_parameters_are_grid_errors():
+    with pytest.raises(GridError, match="unknown estimator 'nope'"):
+        parse_grid({**SMALL, "estimators": ["nope"]})
+    with pytest.raises(GridError, match="does not take"):
+        parse_grid({**SMALL, "estimators": {"m": {"estimator": "sample-mean", "colour": 1}}})
+    with pytest.raises(GridError, match="is required"):
+        parse_grid({"n_samples": 10, "n_features": 2, "contamination": 0.1})
+
+
+def test_syntax_errors_carry_the_line(tmp_path):
+    with pytest.raises(GridError) as error:
+        load_grid(_write(tmp_path, "bad.toml", "n_samples = 100\nn_features = = 2\n"))
+    assert error.value.line == 2
+    with pytest.raises(GridError) as error:
+        load_grid(_write(tmp_path, "bad.json", '{"n_samples": 100,\n "n_features": }\n'))
+    assert error.value.line == 2
+
+
+def test_yaml_and_json_errors_name_the_line(tmp_path):
+    yaml_path = _write(tmp_path, "grid.yaml", """
+        estimators: [sample-mean]
+        n_samples: 100
+        n_features: 2
+        contamination: [0.1, 0.9]
+    """)
+    with pytest.raises(GridError) as error:
+        load_grid(yaml_path)
+    assert (error.value.field, error.value.line) == ("contamination.1", 5)
+    json_path = _write(tmp_path, "grid.json", json.dumps(
+        {"estimators": ["sample-mean"], "n_samples": 100, "n_features": 0,
+         "contamination": 0.1}, indent=1))
+    with pytest.raises(GridError) as error:
+        load_grid(json_path)
+    assert (error.value.field, error.value.line) == ("n_features", 6)
+
+
+# ---------------------------------------------------------------------------------------------
+# Seeds: a task's numbers depend on what it is, not on where it sits
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_task_s_rows_do_not_depend_on_the_rest_of_the_grid():
+    both = run(SMALL, progress=False)
+    alone = run({**SMALL, "estimators": {"median": "coordinatewise-median"}}, progress=False)
+    assert rows_equal(both[both["estimator"] == "median"], alone)
+
+
+def test_estimators_of_one_cell_share_the_data_and_replicates_differ():
+    tasks = parse_grid(SMALL).tasks()
+    mean, median = tasks[0], tasks[1]
+    assert mean.data_key == median.data_key
+    assert mean.estimator_key != median.estimator_key
+    assert len({t.data_key for t in tasks}) == len(tasks) // 2
+    other_root = parse_grid({**SMALL, "random_state": 1}).tasks()
+    assert other_root[0].data_seed().generate_state(2).tolist() != \
+        mean.data_seed().generate_state(2).tolist()
+
+
+def test_runs_repeat_exactly():
+    grid = {**SMALL, "estimators": {"gan": {"estimator": "js-gan", "n_steps": 20}}}
+    first, second = run(grid, progress=False), run(grid, progress=False)
+    assert rows_equal(first, second)
+    assert first["location_error"].nunique() == len(first)
+
+
+# ---------------------------------------------------------------------------------------------
+# The store and resuming
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_rerun_skips_finished_tasks_and_adds_nothing(tmp_path):
+    first = run(SMALL, tmp_path, progress=False)
+    second = run(SMALL, tmp_path, progress=False)
+    assert rows_equal(first, second, ignore=())  # same wall times: nothing was refitted
+    assert len(ResultStore(tmp_path).load()) == len(first)
+
+
+def test_a_larger_grid_runs_only_the_new_tasks(tmp_path):
+    small = run({**SMALL, "seeds": 1}, tmp_path, progress=False)
+    large = run(SMALL, tmp_path, progress=False)
+    kept = large.set_index("task_id").loc[small["task_id"]].reset_index()
+    assert rows_equal(kept, small, ignore=())
+    assert list(large.columns) == list(COLUMNS)
+
+
+def test_the_store_reads_parts_and_compacted_rows_once_each(tmp_path):
+    rows = run(SMALL, tmp_path, progress=False)
+    store = ResultStore(tmp_path)
+    # A crash between compaction's rename and its clean-up leaves a row in both places.
+    rows.iloc[:3].to_csv(store.parts / "leftover.csv", index=False)
+    (store.parts / ".half-written.csv.tmp").write_text("task_id,estim")
+    assert rows_equal(store.load().sort_values("task_id"), rows.sort_values("task_id"), ignore=())
+
+
+def test_floats_survive_the_store_bit_for_bit(tmp_path):
+    in_memory = run(SMALL, progress=False)
+    on_disk = run(SMALL, tmp_path, progress=False)
+    np.testing.assert_array_equal(in_memory["location_error"], on_disk["location_error"])
+
+
+def test_failed_fits_are_rows_and_retry_failed_reruns_them(tmp_path, monkeypatch):
+    (tmp_path / "failing_module.py").write_text(FAILING)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    grid = {**SMALL, "estimators": {"bad": {"estimator": "failing_module:Failing"},
+                                    "mean": "sample-mean"}}
+    rows = run(grid, tmp_path / "store", progress=False)
+    bad = rows[rows["estimator"] == "bad"]
+    assert bad["status"].str.startswith("error: RuntimeError: always fails").all()
+    assert bad["location_error"].isna().all()
+    assert (rows[rows["estimator"] == "mean"]["status"] == "ok").all()
+    store = ResultStore(tmp_path / "store")
+    assert len(store.finished_ids(retry_failed=True)) == len(rows) - len(bad)
+    again = run(grid, tmp_path / "store", progress=False, retry_failed=True)
+    assert len(again) == len(rows)
+
+
+def test_parallel_local_runs_give_the_same_rows():
+    grid = {**SMALL, "estimators": {"mean": "sample-mean",
+                                    "gan": {"estimator": "js-gan", "n_steps": 10}}}
+    assert rows_equal(run(grid, progress=False), run(grid, jobs=2, progress=False))
+
+
+# ---------------------------------------------------------------------------------------------
+# Estimators, presets, reports
+# ---------------------------------------------------------------------------------------------
+
+
+def test_every_registered_estimator_fits_and_is_measured():
+    grid = {"n_samples": 300, "n_features": 3, "contamination": 0.1,
+            "estimators": {name: {"estimator": name, **extra} for name, extra in [
+                ("sample-mean", {}), ("coordinatewise-median", {}), ("trimmed-mean", {}),
+                ("geometric-median", {}), ("iterative-filter", {}), ("dimension-halving", {}),
+                ("js-gan", {"n_steps": 10}), ("tv-gan", {"n_steps": 10}), ("mcd", {}),
+                ("ogk", {}), ("kendall-tau", {}), ("spearman", {}), ("tyler", {}),
+                ("spatial-sign", {})]}}
+    rows = run(grid, progress=False)
+    assert (rows["status"] == "ok").all(), rows["status"].tolist()
+    scatter = rows.set_index("estimator")["scatter_error"]
+    assert np.isfinite(scatter[["mcd", "ogk", "kendall-tau", "sample-mean"]]).all()
+    assert np.isnan(scatter[["coordinatewise-median", "iterative-filter"]]).all()
+
+
+def test_the_filter_is_given_the_task_s_contamination():
+    assert make_estimator("iterative-filter", contamination=0.2).contamination_level == 0.2
+    assert make_estimator("tv-gan", random_state=3).divergence == "tv"
+
+
+@pytest.mark.parametrize("name", ["gao2019-table1", "gao2020-scatter", "study"])
+@pytest.mark.parametrize("quick", [False, True])
+def test_presets_are_valid_grids(name, quick):
+    grid = parse_grid(preset(name, quick=quick))
+    assert grid.tasks()
+
+
+def test_report_tables_and_ordering(tmp_path):
+    rows = run(SMALL, progress=False)
+    table = format_table(rows)
+    assert table.splitlines()[0] == "| design | n | p | ε | mean | median |"
+    assert len(table.splitlines()) == 2 + 2 * 2
+    cells = check_ordering(rows, robust=["median"], references=["mean"])
+    far = [holds for cell, _, holds in cells if cell[0] == "far"]
+    assert far == [True, True]
+    compared = comparison_table(rows, {("far", 3, 0.2, "median"): 0.5})
+    assert "| far | 200 | 3 | 0.2 | median |" in compared and "n/a" in compared
+
+
+def test_plots_are_written_for_each_varying_axis(tmp_path):
+    rows = run({**SMALL, "n_features": [2, 3]}, progress=False)
+    written = plot(rows, tmp_path)
+    assert sorted(p.name for p in written) == ["error_vs_contamination.png",
+                                               "error_vs_n_features.png"]
+    assert all(p.stat().st_size > 1000 for p in written)
+
+
+def test_summaries_keep_failed_counts():
+    rows = pd.DataFrame({"design": "d", "n_samples": 10, "n_features": 2, "contamination": 0.1,
+                         "estimator": "m", "seed": [0, 1], "location_error": [1.0, np.nan],
+                         "status": ["ok", "error: x"]})
+    assert "1.000 [1 failed]" in format_table(rows)
