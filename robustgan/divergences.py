@@ -662,14 +662,19 @@ class BetaScore(Divergence):
         self.alpha, self.beta = alpha, beta
         if not self.name:
             self.name = f"beta({alpha:g},{beta:g})"
-        from scipy import integrate
+        from scipy import integrate, special
 
-        def density(c):
-            return c ** (alpha - 1.0) * (1.0 - c) ** beta
-
-        low = -integrate.quad(density, 0.0, 0.5)[0] if alpha > 0 else -_INF
-        high = integrate.quad(density, 0.5, 1.0)[0]
-        self.conjugate_domain = (low, high)
+        # ∫ c^(α-1)(1-c)^β dc below and above 1/2: incomplete Beta functions where they exist,
+        # otherwise quadrature with the (1-c)^β endpoint singularity as its weight.
+        if alpha > 0:
+            whole = special.beta(alpha, beta + 1.0)
+            below = whole * special.betainc(alpha, beta + 1.0, 0.5)
+            low, high = -below, whole - below
+        else:
+            low = -_INF
+            high = integrate.quad(lambda c: c ** (alpha - 1.0), 0.5, 1.0,
+                                  weight="alg", wvar=(0.0, beta))[0]
+        self.conjugate_domain = (float(low), float(high))
         # Bounded scores reach their ends in floating point (sigmoid saturates), where f* is
         # still finite: their domain is closed.
         self.conjugate_domain_closed = alpha > 0 and beta > 0
