@@ -17,10 +17,14 @@ from ._base import CONTAMINATION_CONSTRAINT, RobustLocationMixin, progress_bar
 
 __all__ = [
     "RobustGANMean",
+    "auto_n_steps",
     "canonical_row_order",
+    "check_hidden_sizes",
     "principal_directions",
     "resolve_auto",
     "robust_scale",
+    "second_moment_directions",
+    "seeded_discriminator",
 ]
 
 # What the "auto" parameters resolve to, per divergence (benchmarks/bench_mean_defaults.py has
@@ -55,6 +59,21 @@ def canonical_row_order(X):
     return np.lexsort((projections[:, 1], projections[:, 0]))
 
 
+def second_moment_directions(Z):
+    """The eigenvectors of ZᵀZ/n as rows (p, p), largest eigenvalue first.
+
+    Examples
+    --------
+    >>> Z = torch.tensor([[3.0, 0.0], [-3.0, 0.1], [0.0, 0.2]])
+    >>> second_moment_directions(Z).abs().round()
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
+    second_moment = Z.T @ Z / Z.shape[0]
+    _, vectors = torch.linalg.eigh(second_moment.double())
+    return vectors.T.flip(0).to(Z.dtype)
+
+
 def principal_directions(Z, k):
     """The ``k`` eigenvectors of ZᵀZ/n with the largest eigenvalues, as rows (k, p).
 
@@ -68,9 +87,7 @@ def principal_directions(Z, k):
     >>> principal_directions(Z, 1).abs().round()
     tensor([[1., 0.]])
     """
-    second_moment = Z.T @ Z / Z.shape[0]
-    _, vectors = torch.linalg.eigh(second_moment.double())
-    return vectors[:, -k:].T.flip(0).to(Z.dtype)
+    return second_moment_directions(Z)[:k]
 
 
 def robust_scale(X):
@@ -86,6 +103,49 @@ def robust_scale(X):
     return np.where(mad > 0, mad, 1.0)
 
 
+def auto_n_steps(epochs, n_samples, batch_size, bounds):
+    """Generator steps for ``epochs`` passes over the data in batches, clipped to ``bounds``.
+
+    Examples
+    --------
+    >>> auto_n_steps(4, 50_000, 500, (300, 3000))
+    400
+    """
+    steps = math.ceil(epochs * n_samples / min(batch_size, n_samples))
+    return int(np.clip(steps, *bounds))
+
+
+def check_hidden_sizes(hidden_sizes):
+    """``hidden_sizes`` as a tuple of positive ints, or a ValueError that names it.
+
+    Examples
+    --------
+    >>> check_hidden_sizes([20, 5])
+    (20, 5)
+    """
+    sizes = tuple(np.atleast_1d(np.asarray(hidden_sizes)).tolist())
+    if not sizes or not all(isinstance(s, Integral) and s >= 1 for s in sizes):
+        raise ValueError(
+            f"hidden_sizes must be a non-empty sequence of positive ints, got {hidden_sizes!r}"
+        )
+    return sizes
+
+
+def seeded_discriminator(in_features, seed, device, **network):
+    """An ``MLPDiscriminator`` initialised from ``seed`` without touching torch's global RNG.
+
+    Examples
+    --------
+    >>> a = seeded_discriminator(3, 0, "cpu", hidden_sizes=(4,))
+    >>> b = seeded_discriminator(3, 0, "cpu", hidden_sizes=(4,))
+    >>> torch.equal(a.first_layer.weight, b.first_layer.weight)
+    True
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return MLPDiscriminator(in_features, **network).to(device)
+
+
 def resolve_auto(divergence, n_samples, batch_size, **params):
     """The training parameters with every ``"auto"`` replaced by its value for ``divergence``.
 
@@ -96,8 +156,7 @@ def resolve_auto(divergence, n_samples, batch_size, **params):
     {'n_steps': 400, 'n_critic': 3, 'lr_g': 0.3, 'l2_penalty': 0.0}
     """
     auto = _AUTO.get(divergence.name, _AUTO["default"])
-    steps = math.ceil(auto["epochs"] * n_samples / min(batch_size, n_samples))
-    auto = {**auto, "n_steps": int(np.clip(steps, *_AUTO_STEPS))}
+    auto = {**auto, "n_steps": auto_n_steps(auto["epochs"], n_samples, batch_size, _AUTO_STEPS)}
     return {name: auto[name] if value == "auto" else value for name, value in params.items()}
 
 
@@ -296,7 +355,7 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         """
         divergence = get_divergence(self.divergence)
         init_seed, train_seed = check_random_state(self.random_state).randint(2**31 - 1, size=2)
-        hidden_sizes = self._check_hidden_sizes()
+        hidden_sizes = check_hidden_sizes(self.hidden_sizes)
         X = check_training_data(self, X)
         self.scale_ = self._check_scale(X)
         self.initial_location_ = np.median(X, axis=0)
@@ -346,27 +405,18 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         return self
 
     def _init_discriminator(self, real, hidden_sizes, device, seed):
-        """The discriminator, initialised from ``seed`` without touching torch's global RNG."""
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            discriminator = MLPDiscriminator(
-                real.shape[1],
-                hidden_sizes=hidden_sizes,
-                activation=self.activation,
-                spectral_norm=self.spectral_norm,
-            ).to(device)
+        discriminator = seeded_discriminator(
+            real.shape[1],
+            seed,
+            device,
+            hidden_sizes=hidden_sizes,
+            activation=self.activation,
+            spectral_norm=self.spectral_norm,
+        )
         k = min(self.n_directions, real.shape[1], hidden_sizes[0] // 2)
         if k > 0:
             seed_first_layer(discriminator, principal_directions(real, k))
         return discriminator
-
-    def _check_hidden_sizes(self):
-        sizes = tuple(np.atleast_1d(np.asarray(self.hidden_sizes)).tolist())
-        if not sizes or not all(isinstance(s, Integral) and s >= 1 for s in sizes):
-            raise ValueError(
-                f"hidden_sizes must be a non-empty sequence of positive ints, got {self.hidden_sizes!r}"
-            )
-        return sizes
 
     def _check_scale(self, X):
         if isinstance(self.scale, str):

@@ -20,10 +20,22 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_fitted_data, check_training_data
 from ..divergences import Divergence, get_divergence
-from ..engine import resolve_device, train_adversarial
-from ..nets import ACTIVATIONS, EllipticalGenerator, GaussianGenerator, MLPDiscriminator, seed_first_layer
-from ._base import _AUTO_INLIER_QUANTILE, CONTAMINATION_CONSTRAINT, RobustLocationMixin, progress_bar
-from .mean import canonical_row_order, robust_scale
+from ..engine import make_optimizer, resolve_device, train_adversarial
+from ..nets import ACTIVATIONS, EllipticalGenerator, GaussianGenerator, seed_first_layer
+from ._base import (
+    _AUTO_INLIER_QUANTILE,
+    CONTAMINATION_CONSTRAINT,
+    RobustLocationMixin,
+    progress_bar,
+)
+from .mean import (
+    auto_n_steps,
+    canonical_row_order,
+    check_hidden_sizes,
+    robust_scale,
+    second_moment_directions,
+    seeded_discriminator,
+)
 
 __all__ = ["RobustGANScaler", "RobustGANScatter", "trimmed_scatter"]
 
@@ -98,19 +110,18 @@ def trimmed_scatter(X, support_fraction=0.5, n_iter=4):
 
 def _deterministic_starts(X):
     """(location, scatter) starts for the concentration steps; each is robust in its own way."""
+    # Imported here: the baselines import this package's outlier mixin, so a module-level
+    # import would be circular whichever package loads first.
+    from ..baselines.scatter import spatial_sign_covariance, spearman_rho_matrix
+
     median = np.median(X, axis=0)
     scale = robust_scale(X)
     starts = [(median, np.diag(scale**2))]
     if X.shape[1] > 1:
-        ranks = stats.rankdata(X, axis=0)
-        rho = np.atleast_2d(np.corrcoef(ranks, rowvar=False))
-        rho = np.nan_to_num(rho, nan=0.0)
+        rho = spearman_rho_matrix(X)
         # Spearman's ρ to the Gaussian correlation: 2 sin(πρ/6).
         starts.append((median, _regularised(2 * np.sin(np.pi * rho / 6) * np.outer(scale, scale))))
-        centred = X - median
-        norms = np.linalg.norm(centred, axis=1, keepdims=True)
-        signs = centred / np.where(norms > 0, norms, 1.0)
-        starts.append((median, _regularised(signs.T @ signs / len(X))))
+        starts.append((median, _regularised(spatial_sign_covariance(X, median))))
     return starts
 
 
@@ -330,7 +341,7 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         hidden_sizes, activation = self._check_architecture()
         init_seed, train_seed, scale_seed = check_random_state(self.random_state).randint(2**31 - 1, size=3)
         X = check_training_data(self, X)
-        n, p = X.shape
+        n = X.shape[0]
 
         self.raw_location_, self.raw_covariance_, self.raw_support_ = trimmed_scatter(
             X, self.support_fraction
@@ -375,9 +386,10 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
             radial = float(generator.radial_scale(generator=draws))
             white_factor = white_factor * radial
             # The inliers' squared distances follow the learned (ξ/c)², not χ²_p.
-            xi2 = generator.radius(
-                torch.randn(100_000, generator.radial_inputs, generator=draws, device=device)
-            ).square() / radial**2
+            with torch.no_grad():
+                xi2 = generator.radius(
+                    torch.randn(100_000, generator.radial_inputs, generator=draws, device=device)
+                ).square() / radial**2
             self._radial_quantile = float(torch.quantile(xi2.double(), _AUTO_INLIER_QUANTILE))
         factor = start_factor @ white_factor
         self.location_ = self.raw_location_ + start_factor @ white_location
@@ -408,41 +420,28 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         def make(params, lr):
             groups = [{"params": [generator.location], "lr": self.lr_location},
                       {"params": scatter_params, "lr": self.lr_scatter}]
-            if self.optimizer == "adam":
-                return torch.optim.Adam(groups, lr=lr, betas=(0.5, 0.999))
-            if self.optimizer == "rmsprop":
-                return torch.optim.RMSprop(groups, lr=lr)
-            return torch.optim.SGD(groups, lr=lr)
+            return make_optimizer(self.optimizer, groups, lr)
 
         return make
 
     def _init_discriminator(self, real, hidden_sizes, activation, seed):
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            discriminator = MLPDiscriminator(
-                real.shape[1], hidden_sizes=hidden_sizes, activation=activation
-            ).to(real.device)
+        discriminator = seeded_discriminator(
+            real.shape[1], seed, real.device, hidden_sizes=hidden_sizes, activation=activation
+        )
         k = min(self.n_directions, real.shape[1], hidden_sizes[0] // 4)
         if k > 0:
-            second_moment = (real.T @ real / real.shape[0]).double()
-            _, vectors = torch.linalg.eigh(second_moment)
-            vectors = vectors.T.to(real.dtype)
+            directions = second_moment_directions(real)
             # Largest and smallest second moment: where the start over- and under-states Σ.
-            seed_first_layer(discriminator, torch.cat([vectors.flip(0)[:k], vectors[:k]]))
+            seed_first_layer(discriminator, torch.cat([directions[:k], directions.flip(0)[:k]]))
         return discriminator
 
     def _n_steps(self, n):
         if self.n_steps != "auto":
             return self.n_steps
-        steps = math.ceil(_AUTO_EPOCHS * n / min(self.batch_size, n))
-        return int(np.clip(steps, *_AUTO_STEPS))
+        return auto_n_steps(_AUTO_EPOCHS, n, self.batch_size, _AUTO_STEPS)
 
     def _check_architecture(self):
-        sizes = tuple(np.atleast_1d(np.asarray(self.hidden_sizes)).tolist())
-        if not sizes or not all(isinstance(s, Integral) and s >= 1 for s in sizes):
-            raise ValueError(
-                f"hidden_sizes must be a non-empty sequence of positive ints, got {self.hidden_sizes!r}"
-            )
+        sizes = check_hidden_sizes(self.hidden_sizes)
         activation = self.activation
         if isinstance(activation, str):
             activation = (activation,) * len(sizes)
