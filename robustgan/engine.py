@@ -1,14 +1,23 @@
 """The adversarial training loop shared by every estimator and trainer of robustgan.
 
-One loop: n_critic discriminator steps on the variational objective of a divergence, then one
-generator step on the same objective, optional penalties on the discriminator's weights, a
-learning-rate schedule, Polyak–Ruppert averaging of the generator's last iterates, and a
+One loop, ``AdversarialLoop``: n_critic discriminator steps on the discriminator side of a loss,
+then one generator step on its generator side, with pluggable pieces around it: how real
+minibatches are drawn (``IndexSampler``, ``LoaderSampler``), how latent noise is drawn
+(``standard_normal``, ``antithetic_normal``, ``NormalPool``), penalties added to the
+discriminator's loss (weights, gradients), constraints applied after its step (weight clipping),
+hooks after the generator's step (Polyak–Ruppert averaging, EMA), a learning-rate schedule and a
 non-finite check every ``check_every`` steps. The loop never reads a tensor back to the host
-between checks: losses go into device-side buffers that become ``History`` once.
+between checks: losses go into device-side buffers that become ``History`` on demand.
+
+``train_adversarial`` (the robust estimators) and ``robustgan.gan.GANTrainer`` (general GANs,
+with checkpoints) are two configurations of that loop. The loop's whole state (models,
+optimisers, RNG, step, history, hooks) round-trips through ``state_dict``, so a run saved at a
+check and resumed continues bit for bit.
 """
 
 import math
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 import torch
@@ -18,11 +27,18 @@ from .divergences import get_divergence
 
 __all__ = [
     "AdversarialFit",
+    "AdversarialLoop",
+    "ExponentialAverage",
     "History",
+    "IndexSampler",
+    "IterateAverage",
+    "LoaderSampler",
     "NormalPool",
+    "WeightPenalty",
     "antithetic_normal",
     "make_optimizer",
     "resolve_device",
+    "standard_normal",
     "torch_generator",
     "train_adversarial",
 ]
@@ -72,6 +88,17 @@ def torch_generator(random_state, device):
     generator = torch.Generator(device=device)
     generator.manual_seed(seed)
     return generator
+
+
+def standard_normal(n, dim, generator, device, dtype=torch.float32):
+    """n independent standard normal vectors of dimension ``dim``: the usual GAN latent noise.
+
+    Examples
+    --------
+    >>> standard_normal(5, 3, torch_generator(0, "cpu"), "cpu").shape
+    torch.Size([5, 3])
+    """
+    return torch.randn(n, dim, generator=generator, device=device, dtype=dtype)
 
 
 def antithetic_normal(n, dim, generator, device, dtype=torch.float32):
@@ -149,11 +176,18 @@ class History:
     """Per generator step: the discriminator's last loss and the generator's loss.
 
     ``objective`` is −``d_loss``: the variational estimate of the divergence between the data
-    and the current model, on the last minibatch.
+    and the current model, on the last minibatch. ``d_loss`` includes the discriminator's
+    penalties; when there are any, ``d_penalty`` holds their part of it (empty otherwise).
+
+    Examples
+    --------
+    >>> History(d_loss=np.array([1.0]), g_loss=np.array([2.0])).to_dict()
+    {'d_loss': [1.0], 'g_loss': [2.0]}
     """
 
     d_loss: np.ndarray = field(default_factory=lambda: np.empty(0))
     g_loss: np.ndarray = field(default_factory=lambda: np.empty(0))
+    d_penalty: np.ndarray = field(default_factory=lambda: np.empty(0))
 
     @property
     def objective(self):
@@ -163,7 +197,10 @@ class History:
         return len(self.d_loss)
 
     def to_dict(self):
-        return {"d_loss": self.d_loss.tolist(), "g_loss": self.g_loss.tolist()}
+        out = {"d_loss": self.d_loss.tolist(), "g_loss": self.g_loss.tolist()}
+        if len(self.d_penalty):
+            out["d_penalty"] = self.d_penalty.tolist()
+        return out
 
 
 @dataclass
@@ -175,14 +212,224 @@ class AdversarialFit:
     n_iter: int
 
 
-def _weight_penalty(module, l1, l2):
-    weights = [p for name, p in module.named_parameters() if p.ndim > 1]
-    penalty = 0.0
-    if l1:
-        penalty = penalty + l1 * sum(w.abs().sum() for w in weights)
-    if l2:
-        penalty = penalty + l2 * sum(w.square().sum() for w in weights)
-    return penalty
+# --- real minibatches ------------------------------------------------------------------------
+# A real sampler is called as ``sampler(generator)`` and returns one minibatch whose first
+# dimension is the batch; the loop draws as many fakes as it returns rows. Batched fits (one
+# leading "member" dimension) change only these samplers and the latent sampler.
+
+
+class IndexSampler:
+    """Minibatches of a tensor held on the device, rows drawn uniformly with replacement.
+
+    Parameters
+    ----------
+    data : torch.Tensor of shape (n, ...)
+        Already on the device and dtype to train in.
+    batch_size : int
+        Rows per minibatch (capped at n).
+
+    Examples
+    --------
+    >>> sampler = IndexSampler(torch.arange(10.0).reshape(5, 2), 3)
+    >>> sampler(torch_generator(0, "cpu")).shape
+    torch.Size([3, 2])
+    """
+
+    def __init__(self, data, batch_size):
+        self.data = data
+        self.n = data.shape[0]
+        self.batch_size = min(int(batch_size), self.n)
+
+    def __call__(self, generator):
+        index = torch.randint(self.n, (self.batch_size,), generator=generator, device=self.data.device)
+        return self.data[index]
+
+    def state_dict(self):
+        return {}
+
+    def load_state_dict(self, state):
+        pass
+
+
+class LoaderSampler:
+    """Minibatches from a ``torch.utils.data.DataLoader``, epoch after epoch.
+
+    The order is the loader's own (seed its ``generator`` for reproducible shuffling); a batch
+    that is a tuple or list contributes its first element (the inputs of an ``(x, y)`` dataset).
+    The loop's generator is not used. The number of batches consumed is saved, so a resumed run
+    restarts at the same batch of a new epoch iterator; that is the same batch only when the
+    loader's order is a function of the epoch alone.
+
+    Parameters
+    ----------
+    loader : iterable of tensors
+    device : torch.device
+    dtype : torch.dtype
+
+    Examples
+    --------
+    >>> from torch.utils.data import DataLoader, TensorDataset
+    >>> loader = DataLoader(TensorDataset(torch.zeros(10, 2)), batch_size=4)
+    >>> sampler = LoaderSampler(loader, "cpu", torch.float32)
+    >>> [sampler(None).shape[0] for _ in range(4)]
+    [4, 4, 2, 4]
+    """
+
+    def __init__(self, loader, device, dtype):
+        self.loader = loader
+        self.device = device
+        self.dtype = dtype
+        self.consumed = 0
+        self._iterator = None
+
+    def __call__(self, generator):
+        if self._iterator is None:
+            self._iterator = iter(self.loader)
+        try:
+            batch = next(self._iterator)
+        except StopIteration:
+            self._iterator = iter(self.loader)
+            batch = next(self._iterator)
+        self.consumed += 1
+        if isinstance(batch, (tuple, list)):
+            batch = batch[0]
+        return torch.as_tensor(batch).to(device=self.device, dtype=self.dtype, non_blocking=True)
+
+    def state_dict(self):
+        return {"consumed": self.consumed}
+
+    def load_state_dict(self, state):
+        self.consumed = int(state["consumed"])
+        self._iterator = None
+        try:
+            skip = self.consumed % len(self.loader)
+        except TypeError:  # an iterable without a length: start a fresh pass
+            return
+        self._iterator = iter(self.loader)
+        for _ in range(skip):
+            next(self._iterator)
+
+
+# --- penalties, constraints and hooks ----------------------------------------------------------
+# A penalty is called as ``penalty(discriminator, x_real, x_fake, generator)`` and returns a
+# scalar added to the discriminator's loss; a constraint as ``constraint(discriminator)`` after
+# each discriminator step; a generator hook as ``hook(step)`` after each generator step.
+
+
+class WeightPenalty:
+    """λ₁·Σ|W| + λ₂·ΣW² over a discriminator's weight matrices (every parameter with ndim > 1).
+
+    Examples
+    --------
+    >>> from robustgan.nets import MLPDiscriminator
+    >>> float(WeightPenalty(l1=0.0, l2=0.0)(MLPDiscriminator(2), None, None, None))
+    0.0
+    """
+
+    def __init__(self, l1=0.0, l2=0.0):
+        self.l1 = l1
+        self.l2 = l2
+
+    def __call__(self, discriminator, x_real, x_fake, generator):
+        weights = [p for name, p in discriminator.named_parameters() if p.ndim > 1]
+        penalty = 0.0
+        if self.l1:
+            penalty = penalty + self.l1 * sum(w.abs().sum() for w in weights)
+        if self.l2:
+            penalty = penalty + self.l2 * sum(w.square().sum() for w in weights)
+        return penalty
+
+
+class IterateAverage:
+    """Polyak–Ruppert average of a module's parameters from generator step ``start`` on.
+
+    Examples
+    --------
+    >>> module = torch.nn.Linear(1, 1)
+    >>> average = IterateAverage(module, start=0)
+    >>> average(0); average(1)
+    >>> torch.equal(average.result(2)["weight"], module.weight.detach())
+    True
+    """
+
+    def __init__(self, module, start):
+        self.module = module
+        self.start = start
+        self.sums = {name: torch.zeros_like(p) for name, p in module.named_parameters()}
+
+    @torch.no_grad()
+    def __call__(self, step):
+        if step >= self.start:
+            for name, p in self.module.named_parameters():
+                self.sums[name] += p
+
+    def result(self, n_steps):
+        """The average over steps [start, n_steps), or the last iterate when that is empty."""
+        count = n_steps - self.start
+        if count > 0:
+            return {name: s / count for name, s in self.sums.items()}
+        return {name: p.detach().clone() for name, p in self.module.named_parameters()}
+
+    def state_dict(self):
+        return {"start": self.start, "sums": self.sums}
+
+    def load_state_dict(self, state):
+        self.start = state["start"]
+        for name, s in state["sums"].items():
+            self.sums[name].copy_(s)
+
+
+class ExponentialAverage:
+    """An exponential moving average (EMA) of a module: θ̄ ← β·θ̄ + (1 − β)·θ after every step.
+
+    ``average`` is a copy of the module whose parameters hold θ̄ and whose buffers (BatchNorm
+    statistics) follow the module's. Sampling from the averaged generator is the usual way to
+    evaluate a GAN (Yazıcı et al., 2019).
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    decay : float in [0, 1)
+        β.
+    average : torch.nn.Module, optional
+        A module of the same architecture to hold θ̄ (a deep copy of ``module`` by default).
+
+    Examples
+    --------
+    >>> module = torch.nn.Linear(1, 1)
+    >>> ema = ExponentialAverage(module, decay=0.5)
+    >>> with torch.no_grad():
+    ...     _ = module.weight.add_(2.0)
+    >>> ema(0)
+    >>> bool(torch.allclose(ema.average.weight, module.weight - 1.0))
+    True
+    """
+
+    def __init__(self, module, decay, average=None):
+        if not 0.0 <= decay < 1.0:
+            raise ValueError(f"the EMA decay must be in [0, 1), got {decay!r}")
+        if average is None:
+            import copy
+
+            average = copy.deepcopy(module)
+        self.average = average.requires_grad_(False)
+        self.decay = decay
+        self._pairs = list(zip(self.average.parameters(), module.parameters()))
+        self._buffers = list(zip(self.average.buffers(), module.buffers()))
+
+    @torch.no_grad()
+    def __call__(self, step):
+        weight = 1.0 - self.decay
+        for average, p in self._pairs:
+            average.lerp_(p, weight)
+        for average, b in self._buffers:
+            average.copy_(b)
+
+    def state_dict(self):
+        return self.average.state_dict()
+
+    def load_state_dict(self, state):
+        self.average.load_state_dict(state)
 
 
 def _check_finite(step, buffers, generator_module):
@@ -194,6 +441,270 @@ def _check_finite(step, buffers, generator_module):
             "parameter is no longer finite. Lower the learning rates (lr_d, lr_g), or add a "
             "penalty on the discriminator's weights."
         )
+
+
+def _has_state(obj):
+    return hasattr(obj, "state_dict") and hasattr(obj, "load_state_dict")
+
+
+class AdversarialLoop:
+    """The state of one adversarial game and the step that advances it.
+
+    Each generator step is preceded by ``n_critic`` discriminator steps. The discriminator
+    minimises ``loss.discriminator_loss(v_real, v_fake)`` plus its penalties, then its
+    constraints are applied; the generator minimises ``loss.generator_loss(v_fake)``, then the
+    hooks run. A ``robustgan.divergences.Divergence`` is such a loss, and so is every entry of
+    ``robustgan.gan.losses``: a new loss needs no change here.
+
+    Parameters
+    ----------
+    generator : torch.nn.Module
+        Maps latent noise (b, ``latent_dim``) to samples shaped like the real minibatches.
+    discriminator : torch.nn.Module
+        Maps samples to logits of shape (b,) (or (b, 1)).
+    loss : object with ``discriminator_loss`` and ``generator_loss``
+    latent_dim : int
+    latent_sampler : callable, default=standard_normal
+        ``(n, dim, generator, device) -> Tensor``.
+    n_critic : int, default=1
+    d_optimizer, g_optimizer : {"sgd", "adam", "rmsprop"} or callable, default="adam"
+        A name or a factory ``(params, lr) -> torch.optim.Optimizer`` (separate optimisers and
+        learning rates: the two time-scale update rule, TTUR, of Heusel et al., 2017).
+    lr_d, lr_g : float, default=1e-4
+    lr_schedule : {"constant", "linear", "cosine"}, default="constant"
+        Multiplier of both learning rates, a function of step / n_steps of the current ``run``.
+    d_penalties : sequence of callables, default=()
+        ``(discriminator, x_real, x_fake, generator) -> scalar`` added to the discriminator loss.
+    d_constraints : sequence of callables, default=()
+        ``(discriminator) -> None`` applied after each discriminator step (weight clipping).
+    g_hooks : sequence of callables, default=()
+        ``(step) -> None`` after each generator step (averaging, EMA).
+    max_grad_norm, g_max_grad_norm : float or None, default=None
+        Clip the discriminator's / generator's gradient norm at every step.
+    joint_forward : bool, default=True
+        Score real and fake minibatches in one forward pass (halves the per-step overhead;
+        differs from two passes only for batch-dependent layers such as BatchNorm).
+    generator_rng : torch.Generator
+        Every draw of the loop comes from it.
+
+    Examples
+    --------
+    >>> from robustgan.nets import LocationGenerator, MLPDiscriminator
+    >>> from robustgan.divergences import get_divergence
+    >>> rng = torch_generator(0, "cpu")
+    >>> loop = AdversarialLoop(LocationGenerator(torch.zeros(2)), MLPDiscriminator(2),
+    ...                        get_divergence("js"), latent_dim=2, generator_rng=rng)
+    >>> loop.run(IndexSampler(torch.randn(100, 2), 50), n_steps=10)
+    10
+    >>> len(loop.history())
+    10
+    """
+
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        loss,
+        *,
+        latent_dim,
+        generator_rng,
+        latent_sampler=standard_normal,
+        n_critic=1,
+        d_optimizer="adam",
+        g_optimizer="adam",
+        lr_d=1e-4,
+        lr_g=1e-4,
+        lr_schedule="constant",
+        d_penalties=(),
+        d_constraints=(),
+        g_hooks=(),
+        max_grad_norm=None,
+        g_max_grad_norm=None,
+        joint_forward=True,
+    ):
+        self.generator = generator
+        self.discriminator = discriminator
+        self.loss = loss
+        self.latent_dim = int(latent_dim)
+        self.rng = generator_rng
+        self.latent_sampler = latent_sampler
+        self.n_critic = int(n_critic)
+        self.d_penalties = list(d_penalties)
+        self.d_constraints = list(d_constraints)
+        self.g_hooks = list(g_hooks)
+        self.max_grad_norm = max_grad_norm
+        self.g_max_grad_norm = g_max_grad_norm
+        self.joint_forward = joint_forward
+        self.schedule = _schedule(lr_schedule)
+        self.constant_schedule = lr_schedule == "constant"
+        self.d_params = list(discriminator.parameters())
+        self.g_params = list(generator.parameters())
+        self.d_opt = make_optimizer(d_optimizer, self.d_params, lr_d)
+        self.g_opt = make_optimizer(g_optimizer, self.g_params, lr_g)
+        self.base_lrs = [[g["lr"] for g in opt.param_groups] for opt in (self.d_opt, self.g_opt)]
+        self.step = 0
+        self._losses = None  # device buffers (d_loss, g_loss, d_penalty), grown by run()
+
+    # -- the step ---------------------------------------------------------------------------
+    def _discriminator_step(self, sample_real):
+        generator, discriminator = self.generator, self.discriminator
+        x_real = sample_real(self.rng)
+        b = x_real.shape[0]
+        with torch.no_grad():
+            x_fake = generator(self.latent_sampler(b, self.latent_dim, self.rng, x_real.device))
+        if self.joint_forward:
+            # One forward pass over both batches halves the per-step overhead, which dominates
+            # at the robust estimators' sizes.
+            logits = discriminator(torch.cat([x_real, x_fake]))
+            d_loss = self.loss.discriminator_loss(logits[:b], logits[b:])
+        else:
+            d_loss = self.loss.discriminator_loss(discriminator(x_real), discriminator(x_fake))
+        penalty = None
+        for term in self.d_penalties:
+            value = term(discriminator, x_real, x_fake, self.rng)
+            penalty = value if penalty is None else penalty + value
+        if penalty is not None:
+            d_loss = d_loss + penalty
+        self.d_opt.zero_grad(set_to_none=True)
+        d_loss.backward()
+        if self.max_grad_norm is not None:
+            # Outliers far from the data's centre give unbounded-activation discriminators
+            # huge gradients; clipping the norm keeps one batch from blowing the net up.
+            torch.nn.utils.clip_grad_norm_(self.d_params, self.max_grad_norm, foreach=True)
+        self.d_opt.step()
+        for constraint in self.d_constraints:
+            constraint(discriminator)
+        return d_loss, penalty, b, x_real.device
+
+    def _generator_step(self, b, device):
+        x_fake = self.generator(self.latent_sampler(b, self.latent_dim, self.rng, device))
+        g_loss = self.loss.generator_loss(self.discriminator(x_fake))
+        # Only the generator's gradient: backward() would also fill the discriminator's.
+        for p, grad in zip(self.g_params, torch.autograd.grad(g_loss, self.g_params)):
+            p.grad = grad
+        if self.g_max_grad_norm is not None:
+            torch.nn.utils.clip_grad_norm_(self.g_params, self.g_max_grad_norm, foreach=True)
+        self.g_opt.step()
+        return g_loss
+
+    def _set_learning_rates(self, n_steps):
+        factor = self.schedule(self.step / n_steps)
+        for opt, lrs in zip((self.d_opt, self.g_opt), self.base_lrs):
+            for group, lr in zip(opt.param_groups, lrs):
+                group["lr"] = lr * factor
+
+    # -- the loop ---------------------------------------------------------------------------
+    def run(self, sample_real, n_steps, *, check_every=50, callbacks=(), progress=None):
+        """Advance to generator step ``n_steps`` (counted from the start of the game).
+
+        Parameters
+        ----------
+        sample_real : callable
+            ``(generator) -> Tensor``, one real minibatch per call (``IndexSampler``,
+            ``LoaderSampler``).
+        n_steps : int
+            The step to stop at; a loop already there returns at once.
+        check_every : int, default=50
+            Generator steps between the non-finite checks and the callbacks (the only host
+            syncs), counted from step 0 so that a resumed run checks at the same steps.
+        callbacks : sequence of callables, default=()
+            ``callback(step, generator, discriminator)`` at every check; True stops the loop.
+        progress : callable or None
+            Called with the number of generator steps done since its last call.
+
+        Returns
+        -------
+        int
+            The step reached.
+
+        Raises
+        ------
+        FloatingPointError
+            When a loss or a generator parameter stops being finite.
+        """
+        n_steps = int(n_steps)
+        self._grow_history(n_steps)
+        d_losses, g_losses, d_penalties = self._losses
+        reported = self.step
+        while self.step < n_steps:
+            step = self.step
+            if not self.constant_schedule:
+                self._set_learning_rates(n_steps)
+            for _ in range(self.n_critic):
+                d_loss, penalty, b, device = self._discriminator_step(sample_real)
+            g_loss = self._generator_step(b, device)
+            d_losses[step] = d_loss.detach()
+            g_losses[step] = g_loss.detach()
+            if penalty is not None:
+                d_penalties[step] = penalty.detach()
+            for hook in self.g_hooks:
+                hook(step)
+            self.step = step = step + 1
+
+            if step % check_every == 0 or step == n_steps:
+                _check_finite(step, (d_losses[:step], g_losses[:step]), self.generator)
+                if progress is not None:
+                    progress(step - reported)
+                    reported = step
+                if any(callback(step, self.generator, self.discriminator) for callback in callbacks):
+                    break
+        return self.step
+
+    def _grow_history(self, n_steps):
+        if self._losses is not None and len(self._losses[0]) >= n_steps:
+            return
+        device = next(chain(self.g_params, self.d_params)).device
+        grown = tuple(torch.zeros(n_steps, device=device) for _ in range(3))
+        if self._losses is not None:
+            for new, old in zip(grown, self._losses):
+                new[: self.step] = old[: self.step]
+        self._losses = grown
+
+    def history(self):
+        """The ``History`` of the steps run so far (reads the device buffers once)."""
+        if self._losses is None:
+            return History()
+        d_loss, g_loss, d_penalty = (b[: self.step].cpu().numpy() for b in self._losses)
+        return History(d_loss=d_loss, g_loss=g_loss,
+                       d_penalty=d_penalty if self.d_penalties else np.empty(0))
+
+    # -- checkpoints ------------------------------------------------------------------------
+    def state_dict(self):
+        """Everything a resumed run needs: models, optimisers, RNG, step, history, hooks."""
+        losses = None if self._losses is None else [b[: self.step].clone() for b in self._losses]
+        return {
+            "step": self.step,
+            "generator": self.generator.state_dict(),
+            "discriminator": self.discriminator.state_dict(),
+            "d_optimizer": self.d_opt.state_dict(),
+            "g_optimizer": self.g_opt.state_dict(),
+            "rng": self.rng.get_state(),
+            "losses": losses,
+            "latent_sampler": (self.latent_sampler.state_dict()
+                               if _has_state(self.latent_sampler) else None),
+            "g_hooks": [h.state_dict() if _has_state(h) else None for h in self.g_hooks],
+            "d_penalties": [t.state_dict() if _has_state(t) else None for t in self.d_penalties],
+        }
+
+    def load_state_dict(self, state):
+        """Restore a ``state_dict``; the loop must be built with the same configuration."""
+        self.generator.load_state_dict(state["generator"])
+        self.discriminator.load_state_dict(state["discriminator"])
+        self.d_opt.load_state_dict(state["d_optimizer"])
+        self.g_opt.load_state_dict(state["g_optimizer"])
+        self.rng.set_state(state["rng"])
+        self.step = int(state["step"])
+        if state["latent_sampler"] is not None:
+            self.latent_sampler.load_state_dict(state["latent_sampler"])
+        for objects, key in ((self.g_hooks, "g_hooks"), (self.d_penalties, "d_penalties")):
+            for obj, obj_state in zip(objects, state[key]):
+                if obj_state is not None:
+                    obj.load_state_dict(obj_state)
+        self._losses = None
+        if state["losses"] is not None:
+            self._grow_history(self.step)
+            for buffer, saved in zip(self._losses, state["losses"]):
+                buffer.copy_(saved.to(buffer.device))
 
 
 def train_adversarial(
@@ -222,9 +733,10 @@ def train_adversarial(
 ):
     """Train ``generator`` against ``discriminator`` on the variational bound of ``divergence``.
 
-    Each generator step is preceded by ``n_critic`` discriminator steps; both minimise the losses
-    of the same ``Divergence`` object (``discriminator_loss`` and ``generator_loss``), so a new
-    divergence needs no change here.
+    A one-shot configuration of ``AdversarialLoop``: real rows drawn with replacement from a
+    tensor, a Polyak–Ruppert average of the last generator iterates as the result. Both players
+    minimise the losses of the same ``Divergence`` object (``discriminator_loss`` and
+    ``generator_loss``), so a new divergence needs no change here.
 
     Parameters
     ----------
@@ -235,7 +747,8 @@ def train_adversarial(
     discriminator : torch.nn.Module
         Maps samples (b, p) to logits (b,).
     divergence : str or Divergence, default="js"
-        See ``robustgan.divergences.available_divergences()``.
+        See ``robustgan.divergences.available_divergences()``; any object with
+        ``discriminator_loss`` and ``generator_loss`` also works.
     n_steps : int, default=300
         Generator steps.
     n_critic : int, default=5
@@ -290,82 +803,40 @@ def train_adversarial(
     >>> bool(torch.allclose(fit.averaged_parameters["location"], torch.full((2,), 3.0), atol=0.3))
     True
     """
-    divergence = get_divergence(divergence)
+    if isinstance(divergence, str) or not hasattr(divergence, "discriminator_loss"):
+        divergence = get_divergence(divergence)
     device = real.device
     rng = torch_generator(random_state, device)
-    n = real.shape[0]
-    batch = min(int(batch_size), n)
+    sample_real = IndexSampler(real, batch_size)
     latent_dim = generator.latent_dim
     if isinstance(latent_sampler, str):
         if latent_sampler != "pool":
             raise ValueError(f"latent_sampler must be a callable or 'pool', got {latent_sampler!r}")
-        latent_sampler = NormalPool(max(n, _MIN_POOL), latent_dim, rng, device, real.dtype)
+        latent_sampler = NormalPool(max(sample_real.n, _MIN_POOL), latent_dim, rng, device, real.dtype)
 
-    d_params = list(discriminator.parameters())
-    d_opt = make_optimizer(d_optimizer, d_params, lr_d)
-    g_params = list(generator.parameters())
-    g_opt = make_optimizer(g_optimizer, g_params, lr_g)
-    schedule = _schedule(lr_schedule)
-    base_lrs = [[g["lr"] for g in opt.param_groups] for opt in (d_opt, g_opt)]
-
-    start_average = min(n_steps - 1, int(round(n_steps * (1.0 - average))))
-    averaged = {name: torch.zeros_like(p) for name, p in generator.named_parameters()}
-    d_losses = torch.zeros(n_steps, device=device)
-    g_losses = torch.zeros(n_steps, device=device)
-
-    step = reported = 0
-    while step < n_steps:
-        factor = schedule(step / n_steps)
-        for opt, lrs in zip((d_opt, g_opt), base_lrs):
-            for group, lr in zip(opt.param_groups, lrs):
-                group["lr"] = lr * factor
-
-        for _ in range(n_critic):
-            x_real = real[torch.randint(n, (batch,), generator=rng, device=device)]
-            with torch.no_grad():
-                x_fake = generator(latent_sampler(batch, latent_dim, rng, device))
-            # One forward pass over both batches halves the per-step overhead, which dominates
-            # at these sizes; it differs from two passes only for batch-dependent layers
-            # (BatchNorm), which discriminators here do not use.
-            logits = discriminator(torch.cat([x_real, x_fake]))
-            d_loss = divergence.discriminator_loss(logits[:batch], logits[batch:])
-            if l1_penalty or l2_penalty:
-                d_loss = d_loss + _weight_penalty(discriminator, l1_penalty, l2_penalty)
-            d_opt.zero_grad(set_to_none=True)
-            d_loss.backward()
-            if max_grad_norm is not None:
-                # Outliers far from the data's centre give unbounded-activation discriminators
-                # huge gradients; clipping the norm keeps one batch from blowing the net up.
-                torch.nn.utils.clip_grad_norm_(d_params, max_grad_norm, foreach=True)
-            d_opt.step()
-
-        x_fake = generator(latent_sampler(batch, latent_dim, rng, device))
-        g_loss = divergence.generator_loss(discriminator(x_fake))
-        # Only the generator's gradient: backward() would also fill the discriminator's.
-        for p, grad in zip(g_params, torch.autograd.grad(g_loss, g_params)):
-            p.grad = grad
-        g_opt.step()
-
-        d_losses[step] = d_loss.detach()
-        g_losses[step] = g_loss.detach()
-        if step >= start_average:
-            with torch.no_grad():
-                for name, p in generator.named_parameters():
-                    averaged[name] += p
-        step += 1
-
-        if step % check_every == 0 or step == n_steps:
-            _check_finite(step, (d_losses[:step], g_losses[:step]), generator)
-            if progress is not None:
-                progress(step - reported)
-                reported = step
-            if any(callback(step, generator, discriminator) for callback in callbacks):
-                break
-
-    n_averaged = step - start_average
-    if n_averaged > 0:
-        averaged = {name: a / n_averaged for name, a in averaged.items()}
-    else:  # stopped by a callback before averaging began: the last iterate
-        averaged = {name: p.detach().clone() for name, p in generator.named_parameters()}
-    history = History(d_loss=d_losses[:step].cpu().numpy(), g_loss=g_losses[:step].cpu().numpy())
-    return AdversarialFit(averaged_parameters=averaged, history=history, n_iter=step)
+    start_average = min(n_steps - 1, round(n_steps * (1.0 - average)))
+    averaging = IterateAverage(generator, start_average)
+    penalties = [WeightPenalty(l1_penalty, l2_penalty)] if (l1_penalty or l2_penalty) else []
+    loop = AdversarialLoop(
+        generator,
+        discriminator,
+        divergence,
+        latent_dim=latent_dim,
+        generator_rng=rng,
+        latent_sampler=latent_sampler,
+        n_critic=n_critic,
+        d_optimizer=d_optimizer,
+        g_optimizer=g_optimizer,
+        lr_d=lr_d,
+        lr_g=lr_g,
+        lr_schedule=lr_schedule,
+        d_penalties=penalties,
+        g_hooks=[averaging],
+        max_grad_norm=max_grad_norm,
+    )
+    step = loop.run(sample_real, n_steps, check_every=check_every, callbacks=callbacks,
+                    progress=progress)
+    history = loop.history()
+    # The estimators' History keeps its two columns: the penalty is inside d_loss.
+    history.d_penalty = np.empty(0)
+    return AdversarialFit(averaged_parameters=averaging.result(step), history=history, n_iter=step)

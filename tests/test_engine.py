@@ -147,3 +147,120 @@ def test_gradient_clipping_bounds_each_discriminator_step():
                       random_state=0)
     moved = torch.sqrt(sum(((p - q) ** 2).sum() for p, q in zip(disc.parameters(), before)))
     assert moved.item() <= 1e-3 * (1 + 1e-5)  # one SGD step of lr 1 moves by the gradient norm
+
+
+# --- the loop as a stateful core: samplers, hooks, checkpoints ----------------------------------
+
+from robustgan.divergences import get_divergence
+from robustgan.engine import (
+    AdversarialLoop,
+    ExponentialAverage,
+    IndexSampler,
+    IterateAverage,
+    LoaderSampler,
+    WeightPenalty,
+    standard_normal,
+)
+
+
+def _loop(seed=0, **kwargs):
+    real, gen, disc = _problem(seed)
+    loop = AdversarialLoop(gen, disc, get_divergence("js"), latent_dim=3,
+                           generator_rng=torch_generator(seed, "cpu"),
+                           latent_sampler=antithetic_normal, d_optimizer="sgd",
+                           g_optimizer="sgd", lr_d=0.2, lr_g=0.1, **kwargs)
+    return real, loop
+
+
+def test_train_adversarial_is_a_configuration_of_the_loop():
+    real, gen, disc = _problem()
+    fit = train_adversarial(real, gen, disc, n_steps=30, n_critic=2, batch_size=100,
+                            average=1.0, random_state=7)
+    real, gen2, disc2 = _problem()
+    average = IterateAverage(gen2, start=0)
+    loop = AdversarialLoop(gen2, disc2, get_divergence("js"), latent_dim=3, n_critic=2,
+                           generator_rng=torch_generator(7, "cpu"),
+                           latent_sampler=antithetic_normal, d_optimizer="sgd",
+                           g_optimizer="sgd", lr_d=0.2, lr_g=0.1, g_hooks=[average])
+    loop.run(IndexSampler(real, 100), 30)
+    np.testing.assert_array_equal(loop.history().d_loss, fit.history.d_loss)
+    assert torch.equal(average.result(30)["location"], fit.averaged_parameters["location"])
+
+
+def test_loop_state_round_trip_continues_bit_for_bit():
+    real, full = _loop()
+    full.run(IndexSampler(real, 64), 40)
+
+    real, first = _loop()
+    first.run(IndexSampler(real, 64), 15)
+    state = first.state_dict()
+    _, second = _loop(seed=99)  # another RNG and initialisation: the state overrides both
+    second.load_state_dict(state)
+    second.run(IndexSampler(real, 64), 40)
+    np.testing.assert_array_equal(second.history().d_loss, full.history().d_loss)
+    np.testing.assert_array_equal(second.history().g_loss, full.history().g_loss)
+    assert torch.equal(second.generator.location, full.generator.location)
+
+
+def test_run_is_resumable_in_pieces():
+    real, whole = _loop()
+    whole.run(IndexSampler(real, 64), 30)
+    real, pieces = _loop()
+    for stop in (7, 20, 30):
+        pieces.run(IndexSampler(real, 64), stop)
+    np.testing.assert_array_equal(pieces.history().d_loss, whole.history().d_loss)
+
+
+def test_penalties_constraints_and_hooks_are_called_and_recorded():
+    seen = {"constraint": 0, "hook": []}
+    real, loop = _loop(d_penalties=[WeightPenalty(l2=0.5)],
+                       d_constraints=[lambda d: seen.__setitem__("constraint", seen["constraint"] + 1)],
+                       g_hooks=[seen["hook"].append], n_critic=3)
+    loop.run(IndexSampler(real, 64), 4)
+    assert seen["constraint"] == 12 and seen["hook"] == [0, 1, 2, 3]
+    history = loop.history()
+    assert len(history.d_penalty) == 4 and np.all(history.d_penalty > 0)
+
+
+def test_train_adversarial_accepts_any_loss_object():
+    class Hinge:
+        def discriminator_loss(self, v_real, v_fake):
+            return torch.relu(1 - v_real).mean() + torch.relu(1 + v_fake).mean()
+
+        def generator_loss(self, v_fake):
+            return -v_fake.mean()
+
+    real, gen, disc = _problem(shift=1.5)
+    fit = train_adversarial(real, gen, disc, Hinge(), n_steps=150, lr_d=0.05, lr_g=0.05,
+                            random_state=0)
+    assert torch.linalg.norm(fit.averaged_parameters["location"] - 1.5) < 1.0
+
+
+def test_index_and_loader_samplers():
+    data = torch.arange(20.0).reshape(10, 2)
+    batch = IndexSampler(data, 4)(torch_generator(0, "cpu"))
+    assert batch.shape == (4, 2) and all(row.tolist() in data.tolist() for row in batch)
+    assert IndexSampler(data, 50).batch_size == 10
+    from torch.utils.data import DataLoader, TensorDataset
+
+    loader = DataLoader(TensorDataset(data), batch_size=4)
+    sampler = LoaderSampler(loader, "cpu", torch.float64)
+    batches = [sampler(None) for _ in range(5)]
+    assert [len(b) for b in batches] == [4, 4, 2, 4, 4] and batches[0].dtype == torch.float64
+    restored = LoaderSampler(loader, "cpu", torch.float64)
+    restored.load_state_dict(sampler.state_dict())
+    assert torch.equal(restored(None), sampler(None))  # both at the 3rd batch of an epoch
+
+
+def test_exponential_average_and_standard_normal():
+    module = torch.nn.Linear(2, 1)
+    ema = ExponentialAverage(module, decay=0.75)
+    start = module.weight.detach().clone()
+    with torch.no_grad():
+        module.weight.add_(4.0)
+    ema(0)
+    assert torch.allclose(ema.average.weight, start + 1.0)
+    with pytest.raises(ValueError, match="decay"):
+        ExponentialAverage(module, decay=1.0)
+    z = standard_normal(4000, 2, torch_generator(0, "cpu"), "cpu")
+    assert z.shape == (4000, 2) and abs(z.mean().item()) < 0.05
