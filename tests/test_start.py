@@ -1,0 +1,73 @@
+"""Projection tools of the robust start: outlyingness, its start, the projection KS distance."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from robustgan import make_huber_contamination
+from robustgan.estimators.start import (
+    data_directions,
+    outlyingness,
+    outlyingness_start,
+    projection_ks_distance,
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), shift=st.floats(-1e3, 1e3), scale=st.floats(0.01, 100.0))
+def test_outlyingness_is_invariant_to_translation_and_scale(seed, shift, scale):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((60, 3))
+    directions = data_directions(X, np.median(X, axis=0), 20, rng)
+    base = outlyingness(X, directions)
+    moved = outlyingness(scale * X + shift, directions)
+    np.testing.assert_allclose(moved, base, rtol=1e-6, atol=1e-6)
+
+
+def test_outlyingness_ignores_directions_without_spread():
+    X = np.column_stack([np.zeros(50), np.arange(50.0)])
+    values = outlyingness(X, np.eye(2))
+    assert np.all(np.isfinite(values))
+    assert values.argmax() in (0, 49)
+
+
+def test_data_directions_are_unit_and_skip_the_centre():
+    X = np.vstack([np.zeros((5, 3)), np.eye(3)])
+    D = data_directions(X, np.zeros(3), 8, np.random.default_rng(0))
+    assert D.shape == (3, 3)
+    np.testing.assert_allclose(np.linalg.norm(D, axis=0), 1.0)
+
+
+def test_outlyingness_start_leaves_out_a_cluster_seen_from_its_rows():
+    # A unit-variance cluster at 5·1 inside a cloud with variances 1..100: coordinatewise it
+    # sits within the cloud, along its own direction it is ten inlier spreads out.
+    p = 20
+    rotation, _ = np.linalg.qr(np.random.default_rng(123).standard_normal((p, p)))
+    scatter = (rotation * np.logspace(0, 2, p)) @ rotation.T
+    data = make_huber_contamination(50 * p, p, 0.1, scatter=scatter, random_state=0)
+    location, _ = outlyingness_start(data.X, len(data.X) // 2, 250, np.random.default_rng(0))
+    # The mean of a half that held the 100 cluster rows would sit 0.2·5·√p ≈ 4.5 towards them.
+    assert np.linalg.norm(location - data.location) < 1.5
+
+
+def test_projection_ks_distance_is_the_one_sample_kolmogorov_statistic():
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((500, 2)) * [1.0, 3.0] + [1.0, -2.0]
+    direction = np.array([[0.6], [0.8]])
+    location, scatter = np.array([0.5, -1.0]), np.diag([2.0, 5.0])
+    mean = float(location @ direction[:, 0])
+    sd = float(np.sqrt(direction[:, 0] @ scatter @ direction[:, 0]))
+    expected = stats.kstest(X @ direction[:, 0], "norm", args=(mean, sd)).statistic
+    assert np.isclose(projection_ks_distance(X, location, scatter, direction), expected)
+
+
+def test_projection_ks_distance_is_about_the_contamination_share_at_the_truth():
+    rng = np.random.default_rng(3)
+    X = np.vstack([rng.standard_normal((9000, 3)), 50 + rng.standard_normal((1000, 3))])
+    directions = data_directions(X, np.median(X, axis=0), 100, rng)
+    at_truth = projection_ks_distance(X, np.zeros(3), np.eye(3), directions)
+    # ε = 0.1 plus sampling noise of order 1/√n (about 0.01 here).
+    assert 0.09 < at_truth < 0.13
+    stretched = np.eye(3) + 20 * np.ones((3, 3))
+    assert projection_ks_distance(X, np.zeros(3), stretched, directions) > at_truth + 0.1
