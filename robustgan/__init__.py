@@ -1,8 +1,9 @@
 """robustgan: robust location and scatter estimation with adversarial (GAN) estimators.
 
 Layers, each importing only the ones above it: ``datasets`` (simulation), ``divergences`` and
-``nets`` (the pieces of a game), ``engine`` (the one training loop), ``estimators`` and
-``baselines`` (the scikit-learn face), then benchmarks, reproductions and the command line.
+``nets`` (the pieces of a game), ``engine`` (the one training loop) and ``batched`` (many games
+as one), ``estimators`` and ``baselines`` (the scikit-learn face), then benchmarks,
+reproductions and the command line.
 """
 
 from .baselines import (
@@ -17,6 +18,7 @@ from .baselines import (
     TukeyMedian,
     TylerScatter,
 )
+from .batched import fit_many
 from .datasets import make_huber_contamination
 from .divergences import available_divergences, get_divergence
 from .estimators import RobustGANMean, RobustGANScaler, RobustGANScatter
@@ -38,6 +40,7 @@ __all__ = [
     "TukeyMedian",
     "TylerScatter",
     "available_divergences",
+    "fit_many",
     "get_divergence",
     "make_huber_contamination",
 ]

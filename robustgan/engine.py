@@ -10,12 +10,17 @@ non-finite check every ``check_every`` steps. The loop never reads a tensor back
 between checks: losses go into device-side buffers that become ``History`` on demand.
 
 ``train_adversarial`` (the robust estimators) and ``robustgan.gan.GANTrainer`` (general GANs,
-with checkpoints) are two configurations of that loop. The loop's whole state (models,
-optimisers, RNG, step, history, hooks) round-trips through ``state_dict``, so a run saved at a
-check and resumed continues bit for bit.
+with checkpoints) are two configurations of that loop. With ``members=R`` the same loop plays R
+independent games at once (``robustgan.batched``): every tensor carries a leading member
+dimension, each member's loss is its own mean loss (the loop minimises their sum, so each
+member's gradient is the one it would have alone), gradient clipping is per member, and a
+member whose loss stops being finite is recorded, not raised, so the others carry on. The
+loop's whole state (models, optimisers, RNG, step, history, hooks) round-trips through
+``state_dict``, so a run saved at a check and resumed continues bit for bit.
 """
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -23,11 +28,12 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
-from .divergences import get_divergence
+from .divergences import Divergence, get_divergence
 
 __all__ = [
     "AdversarialFit",
     "AdversarialLoop",
+    "AdversarialProblem",
     "ExponentialAverage",
     "History",
     "IndexSampler",
@@ -36,7 +42,9 @@ __all__ = [
     "NormalPool",
     "WeightPenalty",
     "antithetic_normal",
+    "clip_grad_norm_per_member_",
     "make_optimizer",
+    "member_losses",
     "resolve_device",
     "standard_normal",
     "torch_generator",
@@ -176,7 +184,8 @@ class History:
     """Per generator step: the discriminator's last loss and the generator's loss.
 
     ``objective`` is −``d_loss``: the variational estimate of the divergence between the data
-    and the current model, on the last minibatch. ``d_loss`` includes the discriminator's
+    and the current model, on the last minibatch. A batched loop (``members=R``) keeps one
+    column per member: arrays of shape (steps, R). ``d_loss`` includes the discriminator's
     penalties; when there are any, ``d_penalty`` holds their part of it (empty otherwise).
 
     Examples
@@ -205,11 +214,61 @@ class History:
 
 @dataclass
 class AdversarialFit:
-    """What ``train_adversarial`` returns."""
+    """What ``train_adversarial`` returns.
+
+    ``failed_at`` is None for a single game; for a batched one (``members=R``), per member, the
+    generator step at whose check its loss or generator was first found non-finite (−1: never).
+    """
 
     averaged_parameters: dict
     history: History
     n_iter: int
+    failed_at: np.ndarray = None
+
+
+@dataclass
+class AdversarialProblem:
+    """One game of a robust estimator, ready to train: what ``fit`` hands to the engine.
+
+    ``solve()`` is ``train_adversarial(real, generator, discriminator, divergence, **options,
+    random_state=random_state)``; ``robustgan.batched.solve_many`` plays many such problems as
+    one batched game. Splitting an estimator's ``fit`` into "build the problem", "solve it" and
+    "read the answer" is what lets both paths share every line but the solving.
+
+    Attributes
+    ----------
+    real : torch.Tensor of shape (n, p)
+        The prepared data, on the device and dtype to train in.
+    generator, discriminator : torch.nn.Module
+        Initialised modules.
+    divergence : Divergence or loss object
+    options : dict
+        Keyword arguments of ``train_adversarial`` (steps, learning rates, ...).
+    random_state : int
+        Seed of the training draws.
+    generator_optimizer : callable or None
+        ``(generator) -> optimiser spec``, for optimisers built from the generator's parameters
+        by name (per-parameter learning rates); it is called on whichever module is trained.
+    context : dict
+        What the estimator needs back to read the answer (its validated data, ...).
+    """
+
+    real: torch.Tensor
+    generator: torch.nn.Module
+    discriminator: torch.nn.Module
+    divergence: object
+    options: dict
+    random_state: int
+    generator_optimizer: object = None
+    context: dict = field(default_factory=dict)
+
+    def solve(self, progress=None):
+        """Train the game alone; returns an ``AdversarialFit``."""
+        options = dict(self.options)
+        if self.generator_optimizer is not None:
+            options["g_optimizer"] = self.generator_optimizer(self.generator)
+        return train_adversarial(self.real, self.generator, self.discriminator, self.divergence,
+                                 **options, random_state=self.random_state, progress=progress)
 
 
 # --- real minibatches ------------------------------------------------------------------------
@@ -239,6 +298,8 @@ class IndexSampler:
         self.data = data
         self.n = data.shape[0]
         self.batch_size = min(int(batch_size), self.n)
+        self.device = data.device
+        self.dtype = data.dtype
 
     def __call__(self, generator):
         index = torch.randint(self.n, (self.batch_size,), generator=generator, device=self.data.device)
@@ -319,6 +380,9 @@ class LoaderSampler:
 class WeightPenalty:
     """λ₁·Σ|W| + λ₂·ΣW² over a discriminator's weight matrices (every parameter with ndim > 1).
 
+    With ``members=R`` the discriminator's parameters are stacked along a leading member
+    dimension and the penalty is one value per member, shape (R,).
+
     Examples
     --------
     >>> from robustgan.nets import MLPDiscriminator
@@ -326,17 +390,29 @@ class WeightPenalty:
     0.0
     """
 
-    def __init__(self, l1=0.0, l2=0.0):
+    def __init__(self, l1=0.0, l2=0.0, members=None):
         self.l1 = l1
         self.l2 = l2
+        self.members = members
 
     def __call__(self, discriminator, x_real, x_fake, generator):
+        if self.members is not None:
+            return self._per_member(discriminator)
         weights = [p for name, p in discriminator.named_parameters() if p.ndim > 1]
         penalty = 0.0
         if self.l1:
             penalty = penalty + self.l1 * sum(w.abs().sum() for w in weights)
         if self.l2:
             penalty = penalty + self.l2 * sum(w.square().sum() for w in weights)
+        return penalty
+
+    def _per_member(self, discriminator):
+        weights = [p for p in discriminator.parameters() if p.ndim > 2]
+        penalty = 0.0
+        if self.l1:
+            penalty = penalty + self.l1 * sum(w.abs().flatten(1).sum(1) for w in weights)
+        if self.l2:
+            penalty = penalty + self.l2 * sum(w.square().flatten(1).sum(1) for w in weights)
         return penalty
 
 
@@ -443,8 +519,86 @@ def _check_finite(step, buffers, generator_module):
         )
 
 
+def _finite_members(buffers, generator_module):
+    """Per member (the last dimension of ``buffers``, the first of the generator's parameters):
+    whether every loss and generator parameter is finite. Device-side, no host sync."""
+    finite = None
+    for b in buffers:
+        ok = torch.isfinite(b).all(dim=0)
+        finite = ok if finite is None else finite & ok
+    for p in generator_module.parameters():
+        finite = finite & torch.isfinite(p.detach()).flatten(1).all(dim=1)
+    return finite
+
+
 def _has_state(obj):
     return hasattr(obj, "state_dict") and hasattr(obj, "load_state_dict")
+
+
+def member_losses(loss_fn, *outputs):
+    """Each member's own loss, shape (R,): ``loss_fn`` mapped over the leading member dimension.
+
+    ``torch.func.vmap`` runs ``loss_fn`` once on the stacked outputs, so a loss written for one
+    game (a mean over its rows) becomes R means in one call, with the same arithmetic.
+
+    Examples
+    --------
+    >>> v = torch.tensor([[1.0, 3.0], [0.0, 0.0]])
+    >>> member_losses(lambda x: x.mean(), v)
+    tensor([2., 0.])
+    """
+    divergence = getattr(loss_fn, "__self__", None)
+    function = getattr(loss_fn, "__func__", None)
+    if isinstance(divergence, Divergence) and type(divergence).objective is Divergence.objective:
+        # A divergence's losses are means of its per-sample scores: the same arithmetic as
+        # the vmap, without its per-call cost.
+        if function is Divergence.discriminator_loss:
+            v_real, v_fake = outputs
+            return (divergence.fake_score(v_fake).mean(-1)
+                    - divergence.real_score(v_real).mean(-1))
+        if function is Divergence.generator_loss:
+            return -divergence.fake_score(outputs[0]).mean(-1)
+    return torch.func.vmap(loss_fn)(*outputs)
+
+
+@torch.no_grad()
+def clip_grad_norm_per_member_(parameters, max_norm, eps=1e-6):
+    """Clip each member's gradient to norm ``max_norm``, as ``clip_grad_norm_`` would alone.
+
+    Member r's gradient is the slice [r] of every parameter's ``grad``; its norm is taken over
+    those slices only, so clipping one member never rescales another. Tensor ops only: no
+    host sync.
+
+    Parameters
+    ----------
+    parameters : iterable of torch.Tensor
+        Stacked parameters, shape (R, ...).
+    max_norm : float
+    eps : float, default=1e-6
+        Added to the norm, as in ``torch.nn.utils.clip_grad_norm_``.
+
+    Returns
+    -------
+    torch.Tensor of shape (R,)
+        The norms before clipping.
+
+    Examples
+    --------
+    >>> w = torch.zeros(2, 3, requires_grad=True)
+    >>> w.grad = torch.tensor([[3.0, 4.0, 0.0], [0.3, 0.4, 0.0]])
+    >>> clip_grad_norm_per_member_([w], 1.0)
+    tensor([5.0000, 0.5000])
+    >>> w.grad.norm(dim=1)
+    tensor([1.0000, 0.5000])
+    """
+    grads = [p.grad for p in parameters if p.grad is not None]
+    if not grads:
+        return None
+    norms = torch.stack([g.flatten(1).square().sum(1) for g in grads]).sum(0).sqrt()
+    coef = (max_norm / (norms + eps)).clamp(max=1.0)
+    for g in grads:
+        g.mul_(coef.view((-1,) + (1,) * (g.ndim - 1)))
+    return norms
 
 
 class AdversarialLoop:
@@ -485,7 +639,13 @@ class AdversarialLoop:
         Score real and fake minibatches in one forward pass (halves the per-step overhead;
         differs from two passes only for batch-dependent layers such as BatchNorm).
     generator_rng : torch.Generator
-        Every draw of the loop comes from it.
+        Every draw of the loop comes from it (batched samplers keep per-member streams).
+    members : int or None, default=None
+        Play R independent games at once: modules with parameters stacked along a leading
+        member dimension (``robustgan.batched.stack_modules``), samplers returning (R, b, ...)
+        batches. Each member minimises its own mean loss (``member_losses``); gradient clipping
+        is per member; non-finite members are recorded in ``failed_at`` at the checks instead
+        of raising, and the loop stops early only when every member has failed.
 
     Examples
     --------
@@ -521,6 +681,7 @@ class AdversarialLoop:
         max_grad_norm=None,
         g_max_grad_norm=None,
         joint_forward=True,
+        members=None,
     ):
         self.generator = generator
         self.discriminator = discriminator
@@ -544,33 +705,74 @@ class AdversarialLoop:
         self.base_lrs = [[g["lr"] for g in opt.param_groups] for opt in (self.d_opt, self.g_opt)]
         self.step = 0
         self._losses = None  # device buffers (d_loss, g_loss, d_penalty), grown by run()
+        self.members = None if members is None else int(members)
+        # Rows are the first dimension of a single game's batches, the second of a batched one.
+        self._rows = 0 if self.members is None else 1
+        self.failed_at = None
+        self._checked = 0
+        self._vmap_losses = True
+        if self.members is not None:
+            device = next(chain(self.g_params, self.d_params)).device
+            self.failed_at = torch.full((self.members,), -1, dtype=torch.long, device=device)
 
     # -- the step ---------------------------------------------------------------------------
+    def _loss(self, loss_fn, *outputs):
+        """The loss of a single game; of a batched one, each member's, shape (R,)."""
+        if self.members is None:
+            return loss_fn(*outputs)
+        if self._vmap_losses:
+            try:
+                return member_losses(loss_fn, *outputs)
+            except Exception as error:  # noqa: BLE001 - a loss vmap cannot map, e.g. in-place
+                warnings.warn(f"this loss cannot be mapped over members ({error}); every member "
+                              "records the members' mean loss instead", stacklevel=3)
+                self._vmap_losses = False
+        # Every member has the same rows, so the mean over all of them is the mean of the
+        # members' means: R times it has each member's own gradient.
+        return loss_fn(*outputs).expand(self.members)
+
+    def _penalty(self, value):
+        # A scalar penalty of a batched game is a total over members: share it out so that
+        # the summed loss counts it once.
+        if self.members is not None and not (torch.is_tensor(value) and value.ndim == 1):
+            return value / self.members
+        return value
+
+    def _clip(self, params, max_norm):
+        if self.members is None:
+            torch.nn.utils.clip_grad_norm_(params, max_norm, foreach=True)
+        else:
+            clip_grad_norm_per_member_(params, max_norm)
+
     def _discriminator_step(self, sample_real):
-        generator, discriminator = self.generator, self.discriminator
+        generator, discriminator, rows = self.generator, self.discriminator, self._rows
         x_real = sample_real(self.rng)
-        b = x_real.shape[0]
+        b = x_real.shape[rows]
         with torch.no_grad():
             x_fake = generator(self.latent_sampler(b, self.latent_dim, self.rng, x_real.device))
         if self.joint_forward:
             # One forward pass over both batches halves the per-step overhead, which dominates
             # at the robust estimators' sizes.
-            logits = discriminator(torch.cat([x_real, x_fake]))
-            d_loss = self.loss.discriminator_loss(logits[:b], logits[b:])
+            logits = discriminator(torch.cat([x_real, x_fake], dim=rows))
+            v_real = logits.narrow(rows, 0, b)
+            v_fake = logits.narrow(rows, b, logits.shape[rows] - b)
+            d_loss = self._loss(self.loss.discriminator_loss, v_real, v_fake)
         else:
-            d_loss = self.loss.discriminator_loss(discriminator(x_real), discriminator(x_fake))
+            d_loss = self._loss(self.loss.discriminator_loss, discriminator(x_real),
+                                discriminator(x_fake))
         penalty = None
         for term in self.d_penalties:
-            value = term(discriminator, x_real, x_fake, self.rng)
+            value = self._penalty(term(discriminator, x_real, x_fake, self.rng))
             penalty = value if penalty is None else penalty + value
         if penalty is not None:
             d_loss = d_loss + penalty
         self.d_opt.zero_grad(set_to_none=True)
-        d_loss.backward()
+        # The sum over members: each member's gradient is that of its own loss.
+        (d_loss if self.members is None else d_loss.sum()).backward()
         if self.max_grad_norm is not None:
             # Outliers far from the data's centre give unbounded-activation discriminators
             # huge gradients; clipping the norm keeps one batch from blowing the net up.
-            torch.nn.utils.clip_grad_norm_(self.d_params, self.max_grad_norm, foreach=True)
+            self._clip(self.d_params, self.max_grad_norm)
         self.d_opt.step()
         for constraint in self.d_constraints:
             constraint(discriminator)
@@ -578,12 +780,13 @@ class AdversarialLoop:
 
     def _generator_step(self, b, device):
         x_fake = self.generator(self.latent_sampler(b, self.latent_dim, self.rng, device))
-        g_loss = self.loss.generator_loss(self.discriminator(x_fake))
+        g_loss = self._loss(self.loss.generator_loss, self.discriminator(x_fake))
+        total = g_loss if self.members is None else g_loss.sum()
         # Only the generator's gradient: backward() would also fill the discriminator's.
-        for p, grad in zip(self.g_params, torch.autograd.grad(g_loss, self.g_params)):
+        for p, grad in zip(self.g_params, torch.autograd.grad(total, self.g_params)):
             p.grad = grad
         if self.g_max_grad_norm is not None:
-            torch.nn.utils.clip_grad_norm_(self.g_params, self.g_max_grad_norm, foreach=True)
+            self._clip(self.g_params, self.g_max_grad_norm)
         self.g_opt.step()
         return g_loss
 
@@ -620,7 +823,8 @@ class AdversarialLoop:
         Raises
         ------
         FloatingPointError
-            When a loss or a generator parameter stops being finite.
+            When a loss or a generator parameter stops being finite (a single game; a batched
+            one records the member in ``failed_at`` and goes on).
         """
         n_steps = int(n_steps)
         self._grow_history(n_steps)
@@ -642,7 +846,10 @@ class AdversarialLoop:
             self.step = step = step + 1
 
             if step % check_every == 0 or step == n_steps:
-                _check_finite(step, (d_losses[:step], g_losses[:step]), self.generator)
+                if self.members is None:
+                    _check_finite(step, (d_losses[:step], g_losses[:step]), self.generator)
+                elif self._record_failures(step):
+                    break
                 if progress is not None:
                     progress(step - reported)
                     reported = step
@@ -650,11 +857,21 @@ class AdversarialLoop:
                     break
         return self.step
 
+    def _record_failures(self, step):
+        """Mark the members that went non-finite since the last check; True when all have."""
+        d_losses, g_losses, _ = self._losses
+        since = slice(self._checked, step)
+        finite = _finite_members((d_losses[since], g_losses[since]), self.generator)
+        self.failed_at = torch.where(~finite & (self.failed_at < 0), step, self.failed_at)
+        self._checked = step
+        return bool((self.failed_at >= 0).all())  # the one host sync, once per check
+
     def _grow_history(self, n_steps):
         if self._losses is not None and len(self._losses[0]) >= n_steps:
             return
         device = next(chain(self.g_params, self.d_params)).device
-        grown = tuple(torch.zeros(n_steps, device=device) for _ in range(3))
+        shape = (n_steps,) if self.members is None else (n_steps, self.members)
+        grown = tuple(torch.zeros(shape, device=device) for _ in range(3))
         if self._losses is not None:
             for new, old in zip(grown, self._losses):
                 new[: self.step] = old[: self.step]
@@ -684,6 +901,8 @@ class AdversarialLoop:
                                if _has_state(self.latent_sampler) else None),
             "g_hooks": [h.state_dict() if _has_state(h) else None for h in self.g_hooks],
             "d_penalties": [t.state_dict() if _has_state(t) else None for t in self.d_penalties],
+            "failed_at": (None if self.failed_at is None
+                          else (self.failed_at.clone(), self._checked)),
         }
 
     def load_state_dict(self, state):
@@ -700,6 +919,9 @@ class AdversarialLoop:
             for obj, obj_state in zip(objects, state[key]):
                 if obj_state is not None:
                     obj.load_state_dict(obj_state)
+        if state.get("failed_at") is not None:
+            failed_at, self._checked = state["failed_at"]
+            self.failed_at = failed_at.to(self.failed_at.device)
         self._losses = None
         if state["losses"] is not None:
             self._grow_history(self.step)
@@ -730,6 +952,7 @@ def train_adversarial(
     callbacks=(),
     random_state=None,
     progress=None,
+    members=None,
 ):
     """Train ``generator`` against ``discriminator`` on the variational bound of ``divergence``.
 
@@ -740,8 +963,10 @@ def train_adversarial(
 
     Parameters
     ----------
-    real : torch.Tensor of shape (n, p)
-        The data, already on the device and dtype to train in.
+    real : torch.Tensor of shape (n, p) or sampler
+        The data, already on the device and dtype to train in, or a real-minibatch sampler
+        with ``device``, ``dtype`` and ``n`` attributes (``robustgan.batched`` passes one that
+        draws (R, b, p) batches for its R members).
     generator : torch.nn.Module
         Maps latent noise of shape (b, ``generator.latent_dim``) to samples of shape (b, p).
     discriminator : torch.nn.Module
@@ -782,11 +1007,16 @@ def train_adversarial(
     progress : callable or None
         Called with the number of generator steps done since the last call (a progress bar's
         ``update``).
+    members : int or None, default=None
+        Play R games at once (see ``AdversarialLoop``): stacked modules, a member sampler as
+        ``real`` and a member latent sampler. Prefer ``robustgan.batched.solve_many``, which
+        builds them.
 
     Returns
     -------
     AdversarialFit
-        The averaged generator parameters (by name), the ``History`` and the steps run.
+        The averaged generator parameters (by name), the ``History``, the steps run and, for a
+        batched game, the members that failed.
 
     Raises
     ------
@@ -807,16 +1037,18 @@ def train_adversarial(
         divergence = get_divergence(divergence)
     device = real.device
     rng = torch_generator(random_state, device)
-    sample_real = IndexSampler(real, batch_size)
+    sample_real = IndexSampler(real, batch_size) if isinstance(real, torch.Tensor) else real
     latent_dim = generator.latent_dim
     if isinstance(latent_sampler, str):
-        if latent_sampler != "pool":
-            raise ValueError(f"latent_sampler must be a callable or 'pool', got {latent_sampler!r}")
+        if latent_sampler != "pool" or members is not None:
+            raise ValueError(f"latent_sampler must be a callable or 'pool' (single games), got "
+                             f"{latent_sampler!r}")
         latent_sampler = NormalPool(max(sample_real.n, _MIN_POOL), latent_dim, rng, device, real.dtype)
 
     start_average = min(n_steps - 1, round(n_steps * (1.0 - average)))
     averaging = IterateAverage(generator, start_average)
-    penalties = [WeightPenalty(l1_penalty, l2_penalty)] if (l1_penalty or l2_penalty) else []
+    penalties = ([WeightPenalty(l1_penalty, l2_penalty, members=members)]
+                 if (l1_penalty or l2_penalty) else [])
     loop = AdversarialLoop(
         generator,
         discriminator,
@@ -833,10 +1065,13 @@ def train_adversarial(
         d_penalties=penalties,
         g_hooks=[averaging],
         max_grad_norm=max_grad_norm,
+        members=members,
     )
     step = loop.run(sample_real, n_steps, check_every=check_every, callbacks=callbacks,
                     progress=progress)
     history = loop.history()
     # The estimators' History keeps its two columns: the penalty is inside d_loss.
     history.d_penalty = np.empty(0)
-    return AdversarialFit(averaged_parameters=averaging.result(step), history=history, n_iter=step)
+    failed_at = None if members is None else loop.failed_at.cpu().numpy()
+    return AdversarialFit(averaged_parameters=averaging.result(step), history=history, n_iter=step,
+                          failed_at=failed_at)

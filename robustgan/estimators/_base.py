@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 
 from .._validation import check_fitted_data
 
-__all__ = ["RobustLocationMixin", "progress_bar"]
+__all__ = ["RobustLocationMixin", "fit_adversarial", "progress_bar"]
 
 # The χ²_p quantile that MCD's reweighting step uses (Rousseeuw & Van Driessen, 1999).
 _AUTO_INLIER_QUANTILE = 0.975
@@ -149,3 +149,18 @@ class progress_bar:
         if self.bar is not None:
             self.bar.close()
         return False
+
+
+def fit_adversarial(estimator, X):
+    """``fit`` of an adversarial estimator: build its game, solve it alone, read the answer.
+
+    The estimator provides ``_adversarial_problem(X)`` (validation, preprocessing and the
+    game, an ``AdversarialProblem``) and ``_adversarial_result(problem, fit)`` (the fitted
+    attributes); ``robustgan.batched.fit_many`` calls the same two with a batched solve between.
+    Returns the estimator.
+    """
+    problem = estimator._adversarial_problem(X)
+    with progress_bar(estimator.verbose, problem.options["n_steps"],
+                      desc=type(estimator).__name__) as progress:
+        fit = problem.solve(progress)
+    return estimator._adversarial_result(problem, fit)

@@ -4,7 +4,8 @@
 any generator/discriminator pair of ``torch.nn.Module``, any loss of ``robustgan.gan.losses``
 (and every f-divergence), the recipe's penalty, clipping or spectral normalisation, TTUR,
 generator EMA, gradient clipping, callbacks, and checkpoints from which a run resumes bit for
-bit on the CPU.
+bit on the CPU. Given lists of modules (or ``GANTrainer.ensemble``), it trains R independent
+pairs at once as one batched game (``robustgan.batched``).
 """
 
 import io
@@ -18,6 +19,7 @@ import torch
 from sklearn.utils import check_random_state
 from tqdm.auto import tqdm
 
+from ..batched import MemberIndexSampler, MemberLatentSampler, MemberPenalty, stack_modules
 from ..engine import (
     AdversarialLoop,
     ExponentialAverage,
@@ -69,6 +71,22 @@ def _module_bytes(module):
         return None
 
 
+def _member_lists(generator, discriminator):
+    """The members' modules of an ensemble, or (None, None) for a single pair."""
+    listed = [isinstance(m, (list, tuple)) for m in (generator, discriminator)]
+    if not any(listed):
+        return None, None
+    if not all(listed) or len(generator) != len(discriminator) or not generator:
+        raise ValueError(
+            "an ensemble needs two non-empty lists of the same length, R generators and R "
+            "discriminators"
+        )
+    for module in (*generator, *discriminator):
+        if not isinstance(module, torch.nn.Module):
+            raise TypeError("generator and discriminator must be torch.nn.Module instances")
+    return list(generator), list(discriminator)
+
+
 def _has_batch_norm(module):
     return any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in module.modules())
 
@@ -84,9 +102,12 @@ class GANTrainer:
 
     Parameters
     ----------
-    generator : torch.nn.Module
-        Maps latent noise (b, latent_dim) to samples shaped like the data's rows.
-    discriminator : torch.nn.Module
+    generator : torch.nn.Module or list of them
+        Maps latent noise (b, latent_dim) to samples shaped like the data's rows. A list of R
+        modules of one architecture (with a list of R discriminators) trains an ensemble: R
+        independent games advanced together, each member with its own minibatches and noise
+        (see ``ensemble``).
+    discriminator : torch.nn.Module or list of them
         Maps samples to raw outputs (logits / critic values) of shape (b,) or (b, 1).
     loss : str or loss object, default="non-saturating"
         A name of ``robustgan.gan.losses.available_losses()`` (``"minimax"``,
@@ -139,13 +160,16 @@ class GANTrainer:
     Attributes
     ----------
     generator, discriminator : torch.nn.Module
-        The modules, on ``device`` (the discriminator spectrally normalised if asked).
+        The modules, on ``device`` (the discriminator spectrally normalised if asked); for an
+        ensemble, ``robustgan.batched.MemberStack`` modules holding every member.
     ema_generator : torch.nn.Module or None
     loss : loss object
     history_ : robustgan.engine.History
-        Losses per generator step.
+        Losses per generator step (for an ensemble, arrays of shape (steps, R)).
     step_ : int
         Generator steps run.
+    n_members : int or None
+        R for an ensemble, None for a single pair.
 
     Examples
     --------
@@ -191,6 +215,10 @@ class GANTrainer:
         random_state=None,
         progress=False,
     ):
+        generators, discriminators = _member_lists(generator, discriminator)
+        self.n_members = None if generators is None else len(generators)
+        if generators is not None:
+            generator, discriminator = generators[0], discriminators[0]
         if not isinstance(generator, torch.nn.Module) or not isinstance(discriminator, torch.nn.Module):
             raise TypeError("generator and discriminator must be torch.nn.Module instances")
         self._config = {
@@ -217,11 +245,18 @@ class GANTrainer:
         self.progress = progress
         self.device = resolve_device(device)
         # Architectures as given, before spectral normalisation: load() rebuilds from them.
-        self._architecture = {"generator": _module_bytes(generator),
-                              "discriminator": _module_bytes(discriminator)}
+        self._architecture = {
+            "generator": _module_bytes(generator if generators is None else generators),
+            "discriminator": _module_bytes(discriminator if generators is None else discriminators),
+        }
 
         if spectral_norm == "auto":
             spectral_norm = getattr(self.loss, "spectral_norm", False)
+        if spectral_norm and generators is not None:
+            raise ValueError(
+                "spectral normalisation is not available for ensembles (its power iteration "
+                "cannot be batched): train the members one at a time, or use another loss"
+            )
         if spectral_norm:
             apply_spectral_norm(discriminator)
         if clip_value == "auto":
@@ -235,13 +270,30 @@ class GANTrainer:
         penalties += [get_penalty(p, penalty_weight) for p in extra if p is not None]
         self.penalties = [p for p in penalties if p is not None]
 
-        self.generator = generator.to(self.device)
-        self.discriminator = discriminator.to(self.device)
+        if generators is None:
+            self.generator = generator.to(self.device)
+            self.discriminator = discriminator.to(self.device)
+        else:
+            self.generator = stack_modules([g.to(self.device) for g in generators])
+            # Penalties on input gradients need a twice-differentiable discriminator.
+            self.discriminator = stack_modules([d.to(self.device) for d in discriminators],
+                                               fused=not self.penalties)
+            self.penalties = [MemberPenalty(p, self.n_members) for p in self.penalties]
         self._check_modules()
 
         seeds = check_random_state(random_state).randint(np.iinfo(np.int32).max, size=2)
         self._rng = torch.Generator(device=self.device).manual_seed(int(seeds[0]))
         self._sample_rng = torch.Generator(device=self.device).manual_seed(int(seeds[1]))
+        self._member_seeds = None
+        if generators is not None:
+            # Per member: its minibatch stream, its training noise and its sampling noise.
+            streams = np.random.SeedSequence(int(seeds[0])).generate_state(3 * self.n_members)
+            self._member_seeds = (streams >> 1).reshape(3, self.n_members).tolist()
+            latent_sampler = MemberLatentSampler(latent_sampler, self._member_seeds[1],
+                                                 self.device, self._dtype())
+            self._sample_latent = MemberLatentSampler(self._config["latent_sampler"],
+                                                      self._member_seeds[2], self.device,
+                                                      self._dtype())
         self._ema = None if ema_decay is None else ExponentialAverage(self.generator, ema_decay)
         self._loop = AdversarialLoop(
             self.generator,
@@ -262,9 +314,76 @@ class GANTrainer:
             max_grad_norm=max_grad_norm,
             g_max_grad_norm=g_max_grad_norm,
             joint_forward=not _has_batch_norm(self.discriminator),
+            members=self.n_members,
         )
         self._sampler_state = None
         self._active_sampler = None
+
+    @classmethod
+    def ensemble(cls, make_generator, make_discriminator, n_members, *, random_state=None,
+                 **kwargs):
+        """R generator/discriminator pairs, each built by the factories under its own seed,
+        trained at once.
+
+        The factories are called under ``torch.random.fork_rng`` with a seed per member, so the
+        modules' own initialisation runs and torch's global random state is left alone. Each
+        member then has its own minibatches and latent noise; the losses are per member
+        (``history_`` has a column per member) and ``sample`` returns (R, n, ...) samples.
+        Spectral normalisation (``"sn-gan"``) is not available for ensembles; gradient
+        penalties are (drawn from the trainer's stream, shared by the members).
+
+        Parameters
+        ----------
+        make_generator, make_discriminator : callable
+            ``() -> torch.nn.Module``, each call a fresh module of one architecture.
+        n_members : int
+            R.
+        random_state : int, RandomState instance or None
+            Seeds the members' initialisations and every draw of training.
+        **kwargs
+            The other parameters of ``GANTrainer``.
+
+        Returns
+        -------
+        GANTrainer
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from robustgan.gan import MLPDiscriminator, MLPGenerator
+        >>> X = np.random.default_rng(0).normal(3.0, 0.5, size=(500, 2))
+        >>> trainer = GANTrainer.ensemble(lambda: MLPGenerator(4, 2, hidden_sizes=(16,)),
+        ...                               lambda: MLPDiscriminator(2, hidden_sizes=(16,)), 3,
+        ...                               loss="hinge", lr_d=2e-3, lr_g=2e-3, device="cpu",
+        ...                               random_state=0)
+        >>> trainer.fit(X, n_steps=300).sample(1000).shape
+        torch.Size([3, 1000, 2])
+        >>> trainer.history_.d_loss.shape
+        (300, 3)
+        """
+        n_members = int(n_members)
+        if n_members < 1:
+            raise ValueError(f"n_members must be >= 1, got {n_members}")
+        rng = check_random_state(random_state)
+        init_seeds = rng.randint(np.iinfo(np.int32).max, size=n_members)
+        generators, discriminators = [], []
+        for seed in init_seeds:
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(int(seed))
+                generators.append(make_generator())
+                discriminators.append(make_discriminator())
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        return cls(generators, discriminators, random_state=seed, **kwargs)
+
+    def member(self, r, *, ema=True):
+        """Member ``r``'s generator as a single module (a copy; the EMA one when there is one).
+
+        Only for ensembles.
+        """
+        if self.n_members is None:
+            raise ValueError("member() is for ensembles; this trainer has a single generator")
+        stack = self.ema_generator if (ema and self._ema is not None) else self.generator
+        return stack.member(int(r))
 
     # -- properties ---------------------------------------------------------------------------
     @property
@@ -290,8 +409,9 @@ class GANTrainer:
         modes = [m.training for m in (self.generator, self.discriminator)]
         self.generator.eval()
         self.discriminator.eval()
+        members = () if self.n_members is None else (self.n_members,)
         try:
-            z = torch.zeros(2, self.latent_dim, device=self.device, dtype=self._dtype())
+            z = torch.zeros(members + (2, self.latent_dim), device=self.device, dtype=self._dtype())
             x = self.generator(z)
             v = self.discriminator(x)
         finally:
@@ -307,12 +427,13 @@ class GANTrainer:
                 f"the generator (latent_dim={self.latent_dim}) and the discriminator do not "
                 f"compose: {error}"
             ) from error
-        if tuple(v.shape) not in {(2,), (2, 1)}:
+        members = () if self.n_members is None else (self.n_members,)
+        if tuple(v.shape) not in {members + (2,), members + (2, 1)}:
             raise ValueError(
                 "the discriminator must return one value per row, shape (b,) or (b, 1); got "
-                f"{tuple(v.shape)} for a batch of 2"
+                f"{tuple(v.shape[len(members):])} for a batch of 2"
             )
-        self._sample_shape = tuple(x.shape[1:])
+        self._sample_shape = tuple(x.shape[1 + len(members):])
 
     def _make_sampler(self, X):
         if isinstance(X, (np.ndarray, torch.Tensor)) or not hasattr(X, "__iter__"):
@@ -333,7 +454,13 @@ class GANTrainer:
             data = data.to(device=self.device, dtype=self._dtype())
             if not bool(torch.isfinite(data).all()):
                 raise ValueError("X contains NaN or infinity")
+            if self.n_members is not None:
+                # Every member samples the one copy of the data with its own stream.
+                return MemberIndexSampler([data] * self.n_members, self.batch_size,
+                                          self._member_seeds[0])
             return IndexSampler(data, self.batch_size)
+        if self.n_members is not None:
+            raise ValueError("an ensemble trains on an array or tensor X, not on a DataLoader")
         return LoaderSampler(X, self.device, self._dtype())
 
     # -- training -----------------------------------------------------------------------------
@@ -391,14 +518,22 @@ class GANTrainer:
 
         Returns
         -------
-        torch.Tensor of shape (n, ...)
+        torch.Tensor of shape (n, ...), or (R, n, ...) for an ensemble
         """
         rng = self._sample_rng
         if random_state is not None:
             seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
             rng = torch.Generator(device=self.device).manual_seed(seed)
         generator = self.ema_generator if (ema and self._ema is not None) else self.generator
-        z = self._loop.latent_sampler(int(n), self.latent_dim, rng, self.device)
+        if self.n_members is None:
+            z = self._loop.latent_sampler(int(n), self.latent_dim, rng, self.device)
+        else:
+            sampler = self._sample_latent
+            if random_state is not None:
+                seeds = (np.random.SeedSequence(seed).generate_state(self.n_members) >> 1).tolist()
+                sampler = MemberLatentSampler(self._config["latent_sampler"], seeds, self.device,
+                                              self._dtype())
+            z = sampler(int(n), self.latent_dim, None, self.device)
         return generator(z.to(self._dtype()))
 
     # -- checkpoints --------------------------------------------------------------------------
@@ -412,6 +547,8 @@ class GANTrainer:
             "loop": self._loop.state_dict(),
             "sample_rng": self._sample_rng.get_state(),
             "sampler": sampler.state_dict() if sampler is not None else self._sampler_state,
+            "sample_latent": (self._sample_latent.state_dict() if self.n_members is not None
+                              else None),
         }
 
     def load_state_dict(self, state):
@@ -421,6 +558,8 @@ class GANTrainer:
         self._loop.load_state_dict(state["loop"])
         self._sample_rng.set_state(state["sample_rng"])
         self._sampler_state = state["sampler"]
+        if state.get("sample_latent") is not None:
+            self._sample_latent.load_state_dict(state["sample_latent"])
         return self
 
     def save(self, path):

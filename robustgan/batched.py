@@ -1,0 +1,1074 @@
+"""Batched adversarial fits: R independent games advanced by one tensor program.
+
+A contamination study fits thousands of small GANs; one at a time, the hardware waits on Python
+and kernel launches, not on arithmetic. Here R games of one configuration become one game whose
+tensors carry a leading member dimension: the discriminators' weights are stacked, shape
+(R, out, in), and applied with batched matrix products; the generators' parameters likewise; the
+real minibatches are (R, b, p). ``robustgan.engine.AdversarialLoop`` plays it with
+``members=R``: each member minimises its own mean loss (the loop minimises their sum, whose
+gradient with respect to member r's parameters is member r's own gradient), clipping is per
+member, and a member that diverges is recorded, not raised. One training step advances all R
+games with the same number of kernel launches as one.
+
+What makes member r's fit the fit it would have alone:
+
+* the same algorithm, prepared by the estimator's own code: ``fit_many`` calls the estimator's
+  "build the problem" and "read the answer" steps (``_adversarial_problem``,
+  ``_adversarial_result``) for each member, so preprocessing, the seeded discriminator, the
+  step count and the averaging of the last iterates are the single fit's;
+* its own randomness: every member has its own torch generators, seeded from its own
+  ``random_state``; draws are made in chunks of ``_CHUNK`` calls per member, so the streams do
+  not depend on R or on the other members;
+* its own arithmetic: every operation of the step acts on each member's slice separately, with
+  kernels chosen so that a member's slice is computed the same way whatever the batch's size
+  (no ``baddbmm``, whose kernel for a batch of one differs; weight gradients made contiguous
+  before the per-member norms), and a phantom member closes every batch so that no real
+  member's elements fall in the scalar remainder loop of a vectorised kernel.
+
+So a member's result does not depend on which other members share its batch, nor on how many
+(bit for bit on one CPU thread, tested; multithreaded kernels split work at points that move
+with the batch's size). It is *statistically*, not bit for bit, the single fit's: its random
+draws come in another order and batched products round differently
+(``benchmarks/bench_batched.py`` compares the error distributions of both paths).
+
+No step reads a tensor back to the host: losses stay in device buffers and the non-finite
+check, per member, reads one flag per ``check_every`` steps.
+
+Data sets of different sizes need no padding: the real rows of all members live in one
+(N, p) tensor and member r draws its row indices from its own range. Fits whose games differ in
+anything else (the number of steps, which the "auto" rule ties to n; the dimension; the
+parameters) go to different batches; ``fit_many`` forms the groups.
+"""
+
+import copy
+import math
+import warnings
+from numbers import Integral
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.base import clone
+from sklearn.utils import check_random_state
+from torch import nn
+from torch.nn.utils import parametrize
+from tqdm.auto import tqdm
+
+from .engine import (
+    _MIN_POOL,
+    AdversarialFit,
+    History,
+    antithetic_normal,
+    standard_normal,
+    train_adversarial,
+)
+from .nets import GaussianGenerator, LocationGenerator, MLPDiscriminator
+
+__all__ = [
+    "MemberIndexSampler",
+    "MemberLatentSampler",
+    "MemberNormalPool",
+    "MemberPenalty",
+    "MemberStack",
+    "StackedGaussianGenerator",
+    "StackedLocationGenerator",
+    "StackedMLPDiscriminator",
+    "fit_many",
+    "solve_many",
+    "stack_modules",
+]
+
+# Draws per member per refill of a sampler: enough to take the per-member generator calls out of
+# the step's cost, few enough to keep the index buffers small (R·b·_CHUNK integers).
+_CHUNK = 16
+_DEFAULT_BATCH = 64
+_MAX_LATENT_CHUNK_ELEMENTS = 1 << 22
+_HIDDEN_CHUNK_ELEMENTS = 1 << 18
+
+
+def _member_generators(seeds, device):
+    return [torch.Generator(device=device).manual_seed(int(s)) for s in seeds]
+
+
+def _stream_seeds(random_state, n_streams):
+    """Independent seeds for a member's samplers, from the member's own training seed."""
+    state = np.random.SeedSequence(int(random_state)).generate_state(n_streams, dtype=np.uint64)
+    return [int(s >> np.uint64(1)) for s in state]
+
+
+def _row_storage(tensors):
+    """One tensor holding every member's rows and each member's first row in it.
+
+    When the members' tensors are row ranges of one contiguous tensor (``fit_many`` puts every
+    data set in one buffer; a GAN ensemble shares one data set) that tensor is used as it is:
+    no copy. Otherwise the tensors are concatenated.
+    """
+    first = tensors[0]
+    base = first if first._base is None else first._base
+    row_shape = tuple(first.shape[1:])
+    shared = (
+        base.is_contiguous()
+        and tuple(base.shape[1:]) == row_shape
+        and all(
+            (t is base or t._base is base) and t.is_contiguous() and tuple(t.shape[1:]) == row_shape
+            for t in tensors
+        )
+    )
+    if shared:
+        row_bytes = max(1, math.prod(row_shape)) * base.element_size()
+        offsets = [(t.data_ptr() - base.data_ptr()) // row_bytes for t in tensors]
+        return base, offsets
+    offsets = np.concatenate([[0], np.cumsum([t.shape[0] for t in tensors])[:-1]]).tolist()
+    return torch.cat(list(tensors)), offsets
+
+
+# --- samplers with one random stream per member --------------------------------------------------
+
+
+class MemberIndexSampler:
+    """Real minibatches of R members, shape (R, b, ...): rows drawn with replacement, per member.
+
+    Member r draws from its own rows with its own generator, ``_CHUNK`` calls at a time, so its
+    minibatches depend on its seed only. The batched counterpart of
+    ``robustgan.engine.IndexSampler``.
+
+    Parameters
+    ----------
+    data : sequence of torch.Tensor of shape (n_r, ...)
+        Each member's rows, on one device, rows of one shape. Row ranges of one tensor are used
+        without a copy; otherwise they are concatenated once.
+    batch_size : int
+        Rows per member per minibatch, capped at each n_r; the capped sizes must agree.
+    seeds : sequence of int
+        One per member.
+
+    Examples
+    --------
+    >>> data = [torch.zeros(5, 2), torch.ones(8, 2)]
+    >>> sampler = MemberIndexSampler(data, 3, seeds=[0, 1])
+    >>> batch = sampler(None)
+    >>> batch.shape, batch[0].max().item(), batch[1].min().item()
+    (torch.Size([2, 3, 2]), 0.0, 1.0)
+    """
+
+    def __init__(self, data, batch_size, seeds, chunk=_CHUNK):
+        data = list(data)
+        if len(seeds) != len(data):
+            raise ValueError(f"got {len(seeds)} seeds for {len(data)} members")
+        self.sizes = [int(t.shape[0]) for t in data]
+        caps = {min(int(batch_size), n) for n in self.sizes}
+        if len(caps) != 1:
+            raise ValueError(
+                f"the members' minibatch sizes min(batch_size, n) differ ({sorted(caps)}): batch "
+                "data sets with n >= batch_size, or of one size"
+            )
+        self.batch_size = caps.pop()
+        self.storage, self.offsets = _row_storage(data)
+        self.members = len(data)
+        self.row_shape = tuple(self.storage.shape[1:])
+        self.device = self.storage.device
+        self.dtype = self.storage.dtype
+        self.n = self.sizes
+        self.chunk = int(chunk)
+        self.generators = _member_generators(seeds, self.device)
+        self._buffer = None
+        self._next = self.chunk
+
+    def _refill(self):
+        b = self.batch_size
+        draws = [
+            torch.randint(n, (self.chunk, b), generator=g, device=self.device) + offset
+            for n, g, offset in zip(self.sizes, self.generators, self.offsets)
+        ]
+        self._buffer = torch.stack(draws, dim=1).reshape(self.chunk, self.members * b)
+        self._next = 0
+
+    def __call__(self, generator):
+        if self._next >= self.chunk:
+            self._refill()
+        index = self._buffer[self._next]
+        self._next += 1
+        rows = self.storage.index_select(0, index)
+        return rows.view((self.members, self.batch_size) + self.row_shape)
+
+    def state_dict(self):
+        return {"generators": [g.get_state() for g in self.generators],
+                "buffer": self._buffer, "next": self._next}
+
+    def load_state_dict(self, state):
+        for g, s in zip(self.generators, state["generators"]):
+            g.set_state(s)
+        self._buffer, self._next = state["buffer"], state["next"]
+
+
+class MemberNormalPool:
+    """Per-member antithetic normal pools, resampled: the batched ``engine.NormalPool``.
+
+    Member r's pool holds ``sizes[r]`` draws (half of them the negatives of the other half) made
+    with its own generator, which then draws the pool rows of each call, ``_CHUNK`` calls at a
+    time: the same model distribution as the single fit's pool, member by member.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Pool size per member (``max(n_r, 10_000)`` for the robust estimators, as alone).
+    dim : int
+    seeds : sequence of int
+    device : torch.device or str
+    dtype : torch.dtype, default=torch.float32
+
+    Examples
+    --------
+    >>> pool = MemberNormalPool([100, 200], 3, seeds=[0, 1], device="cpu")
+    >>> z = pool(4, 3, None, "cpu")
+    >>> z.shape, torch.equal(z[:, :2], -z[:, 2:])
+    (torch.Size([2, 4, 3]), True)
+    """
+
+    def __init__(self, sizes, dim, seeds, device, dtype=torch.float32, chunk=_CHUNK):
+        self.generators = _member_generators(seeds, device)
+        halves = [
+            torch.randn((int(size) + 1) // 2, dim, generator=g, device=device, dtype=dtype)
+            for size, g in zip(sizes, self.generators)
+        ]
+        self.half_sizes = [len(h) for h in halves]
+        self.offsets = np.concatenate([[0], np.cumsum(self.half_sizes)[:-1]]).tolist()
+        self.half = torch.cat(halves)
+        self.members = len(halves)
+        self.dim = int(dim)
+        self.device = self.half.device
+        self.chunk = int(chunk)
+        self._buffer = None
+        self._next = self.chunk
+        self._rows = None
+
+    def _refill(self, rows):
+        draws = [
+            torch.randint(size, (self.chunk, rows), generator=g, device=self.device) + offset
+            for size, g, offset in zip(self.half_sizes, self.generators, self.offsets)
+        ]
+        self._buffer = torch.stack(draws, dim=1).reshape(self.chunk, self.members * rows)
+        self._next, self._rows = 0, rows
+
+    def __call__(self, n, dim, generator, device):
+        if dim != self.dim:
+            raise ValueError(f"this pool holds {self.dim}-dimensional noise, not {dim}")
+        rows = (n + 1) // 2
+        if self._next >= self.chunk or rows != self._rows:
+            self._refill(rows)
+        index = self._buffer[self._next]
+        self._next += 1
+        half = self.half.index_select(0, index).view(self.members, rows, self.dim)
+        return torch.cat([half, -half], dim=1)[:, :n]
+
+    def state_dict(self):
+        return {"generators": [g.get_state() for g in self.generators], "buffer": self._buffer,
+                "next": self._next, "rows": self._rows}
+
+    def load_state_dict(self, state):
+        for g, s in zip(self.generators, state["generators"]):
+            g.set_state(s)
+        self._buffer, self._next, self._rows = state["buffer"], state["next"], state["rows"]
+
+
+class MemberLatentSampler:
+    """Latent noise of R members, shape (R, n, dim), each from its own generator.
+
+    ``standard_normal`` and ``antithetic_normal`` are drawn a chunk of calls at a time per
+    member; any other sampler ``(n, dim, generator, device) -> Tensor`` is called once per
+    member per call.
+
+    Parameters
+    ----------
+    sampler : callable
+        A single-game latent sampler (``robustgan.engine``).
+    seeds : sequence of int
+    device : torch.device or str
+    dtype : torch.dtype, default=torch.float32
+
+    Examples
+    --------
+    >>> from robustgan.engine import antithetic_normal
+    >>> z = MemberLatentSampler(antithetic_normal, [0, 1], "cpu")(4, 2, None, "cpu")
+    >>> z.shape, torch.equal(z[:, :2], -z[:, 2:])
+    (torch.Size([2, 4, 2]), True)
+    """
+
+    def __init__(self, sampler, seeds, device, dtype=torch.float32):
+        self.sampler = sampler
+        self.generators = _member_generators(seeds, device)
+        self.device = torch.device(device)
+        self.dtype = dtype
+        self.members = len(self.generators)
+        self._buffer = None
+        self._next = 0
+        self._shape = None
+
+    def _chunked(self, n, dim):
+        if self._buffer is None or self._next >= len(self._buffer) or self._shape != (n, dim):
+            half = (n + 1) // 2 if self.sampler is antithetic_normal else n
+            chunk = int(np.clip(_MAX_LATENT_CHUNK_ELEMENTS // max(1, self.members * half * dim),
+                                1, _CHUNK))
+            draws = [torch.randn(chunk, half, dim, generator=g, device=self.device,
+                                 dtype=self.dtype) for g in self.generators]
+            self._buffer = torch.stack(draws, dim=1)
+            self._next, self._shape = 0, (n, dim)
+        z = self._buffer[self._next]
+        self._next += 1
+        if self.sampler is antithetic_normal:
+            z = torch.cat([z, -z], dim=1)[:, :n]
+        return z
+
+    def __call__(self, n, dim, generator, device):
+        if self.sampler is standard_normal or self.sampler is antithetic_normal:
+            return self._chunked(n, dim)
+        return torch.stack([self.sampler(n, dim, g, device) for g in self.generators])
+
+    def state_dict(self):
+        return {"generators": [g.get_state() for g in self.generators], "buffer": self._buffer,
+                "next": self._next, "shape": self._shape}
+
+    def load_state_dict(self, state):
+        for g, s in zip(self.generators, state["generators"]):
+            g.set_state(s)
+        self._buffer, self._next, self._shape = state["buffer"], state["next"], state["shape"]
+
+
+# --- stacked modules ------------------------------------------------------------------------------
+
+
+def _set_tensor(module, name, value):
+    owner_name, _, leaf = name.rpartition(".")
+    owner = module.get_submodule(owner_name) if owner_name else module
+    if isinstance(value, nn.Parameter):
+        owner._parameters[leaf] = value
+    else:
+        owner._buffers[leaf] = value
+
+
+class MemberStack(nn.Module):
+    """R modules of one architecture as one module: parameters and buffers stacked on dim 0.
+
+    ``self.module`` is a copy of the first module whose tensors are replaced by the stacks, so
+    every parameter keeps its name (under the prefix ``module.``) and member r's state is the
+    slice [r] of each. The forward maps the module over the members with ``torch.func.vmap``
+    and ``functional_call``; the subclasses for the estimators' networks use batched matrix
+    products instead (same results, fewer passes over memory).
+
+    Parameters
+    ----------
+    modules : sequence of torch.nn.Module
+        Same class, same parameter and buffer names and shapes.
+
+    Attributes
+    ----------
+    members : int
+        R.
+    module : torch.nn.Module
+        Holds the stacked tensors.
+
+    Examples
+    --------
+    >>> nets = [torch.nn.Linear(3, 2) for _ in range(4)]
+    >>> stack = MemberStack(nets)
+    >>> x = torch.randn(4, 5, 3)
+    >>> torch.allclose(stack(x)[1], nets[1](x[1]))
+    True
+    >>> stack.member(1).weight.shape
+    torch.Size([2, 3])
+    """
+
+    def __init__(self, modules):
+        super().__init__()
+        modules = list(modules)
+        if not modules:
+            raise ValueError("cannot stack zero modules")
+        if any(parametrize.is_parametrized(m) for m in modules[0].modules()):
+            # Spectral normalisation's power iteration writes its vectors with out= ops,
+            # which vmap cannot batch.
+            raise NotImplementedError(
+                "modules with parametrizations (spectral normalisation) cannot be stacked; "
+                "fit them one at a time"
+            )
+        _check_same_architecture(modules)
+        template = modules[0]
+        self.members = len(modules)
+        params, buffers = torch.func.stack_module_state(modules)
+        self.module = copy.deepcopy(template)
+        for name, value in params.items():
+            _set_tensor(self.module, name, nn.Parameter(value))
+        for name, value in buffers.items():
+            _set_tensor(self.module, name, value)
+        # A clean copy of one member, from which ``member`` builds single modules.
+        self._template = [copy.deepcopy(template)]
+        latent_dim = getattr(template, "latent_dim", None)
+        if latent_dim is not None:
+            self.latent_dim = int(latent_dim)
+
+    def forward(self, *inputs):
+        params = dict(self.module.named_parameters())
+        buffers = dict(self.module.named_buffers())
+
+        def one(p, b, *x):
+            return torch.func.functional_call(self.module, (p, b), x)
+
+        return torch.func.vmap(one)(params, buffers, *inputs)
+
+    def unstack(self, tensors, member):
+        """Member ``member``'s slices of stacked tensors keyed by this module's names, keyed
+        by the single module's names."""
+        prefix = "module."
+        return {name.removeprefix(prefix): t[member] for name, t in tensors.items()}
+
+    def member_state_dict(self, member):
+        """The state dict member ``member`` would have as a single module."""
+        return {name: t[member].clone() for name, t in self.module.state_dict().items()}
+
+    def member(self, member):
+        """Member ``member`` as a single module (a copy, detached from the stack)."""
+        single = copy.deepcopy(self._template[0])
+        single.load_state_dict(self.member_state_dict(member))
+        return single
+
+
+def _check_same_architecture(modules):
+    first = modules[0]
+    shapes = {k: (tuple(v.shape), v.dtype) for k, v in first.state_dict().items()}
+    for r, module in enumerate(modules[1:], start=1):
+        if type(module) is not type(first):
+            raise ValueError(f"member {r} is a {type(module).__name__}, member 0 a "
+                             f"{type(first).__name__}: stacked modules must share a class")
+        other = {k: (tuple(v.shape), v.dtype) for k, v in module.state_dict().items()}
+        if other != shapes or repr(module) != repr(first):
+            raise ValueError(f"member {r}'s architecture differs from member 0's")
+
+
+class StackedLocationGenerator(MemberStack):
+    """R location models N(η_r, I) at once: x = η_r + z for latent noise z of shape (R, b, p)."""
+
+    def forward(self, z):
+        return self.module.location.unsqueeze(-2) + z
+
+
+class StackedGaussianGenerator(MemberStack):
+    """R Gaussian models N(η_r, L_r L_rᵀ) at once: x = η_r + z L_rᵀ, one batched product."""
+
+    def forward(self, z):
+        factor = torch.tril(self.module.factor)
+        # Not baddbmm, whose kernel for a batch of one differs (see _StackedMLP).
+        return torch.bmm(z, factor.transpose(1, 2)) + self.module.location.unsqueeze(-2)
+
+
+_ACTIVATIONS = {
+    nn.LeakyReLU: lambda m: ("leaky_relu", float(m.negative_slope)),
+    nn.ReLU: lambda m: ("relu", 0.0),
+    nn.Sigmoid: lambda m: ("sigmoid", 0.0),
+    nn.Tanh: lambda m: ("tanh", 0.0),
+    # The derivative is recovered from the output, 1 − e^{−softplus(a)} = σ(a): only the
+    # default β = 1 (its threshold, where softplus(a) = a, has derivative 1 either way).
+    nn.Softplus: lambda m: ("softplus", 0.0) if m.beta == 1 else None,
+}
+
+
+def _activate_(a, kind, slope):
+    """The activation, in place where its derivative can be read off its output."""
+    if kind == "leaky_relu":
+        return F.leaky_relu_(a, slope)
+    if kind == "relu":
+        return a.relu_()
+    if kind == "sigmoid":
+        return a.sigmoid_()
+    if kind == "tanh":
+        return a.tanh_()
+    return F.softplus(a)
+
+
+def _activation_backward(grad, out, kind, slope):
+    """∂/∂a of the activation, from its output ``out``, times ``grad``, written over ``grad``
+    (a temporary of the backward: one large allocation fewer per layer)."""
+    aten = torch.ops.aten
+    if kind == "leaky_relu":
+        return aten.leaky_relu_backward.grad_input(grad, out, slope, True, grad_input=grad)
+    if kind == "relu":
+        return aten.threshold_backward.grad_input(grad, out, 0.0, grad_input=grad)
+    if kind == "sigmoid":
+        return aten.sigmoid_backward.grad_input(grad, out, grad_input=grad)
+    if kind == "tanh":
+        return aten.tanh_backward.grad_input(grad, out, grad_input=grad)
+    return grad.mul_(torch.expm1(out.neg()).neg_())
+
+
+class _StackedMLP(torch.autograd.Function):
+    """R multilayer perceptrons with a scalar output, forward and backward by batched products.
+
+    The hidden activations are kept feature-major, (R, width, b): the bias and the activation
+    then run along contiguous rows of b values, the output layer is a vector–matrix product,
+    and every product has the shapes at which MKL is fastest here (a half to a quarter of the
+    time of the row-major layout for the input gradient at p = 10). Autograd's own graph of the
+    same network also makes more passes over the hidden activations than the arithmetic needs;
+    at the estimators' sizes those passes, not the products, are the step's cost, hence this
+    hand-written backward. Every product is one whose result for a member does not depend on
+    the batch's size (``baddbmm`` and h·wᵀ are not). It is differentiable once: gradient
+    penalties need ``MemberStack``'s vmap path (``stack_modules(..., fused=False)``).
+    """
+
+    @staticmethod
+    def forward(ctx, x, activations, *params):
+        weights, biases = params[0::2], params[1::2]
+        h = x.transpose(1, 2)  # (R, p, b)
+        outputs = [h]
+        for (kind, slope), w, b in zip(activations, weights[:-1], biases[:-1]):
+            a = torch.bmm(w, h)
+            a += b.unsqueeze(-1)
+            h = _activate_(a, kind, slope)
+            outputs.append(h)
+        v = torch.bmm(weights[-1], h).squeeze(1) + biases[-1]
+        ctx.activations = activations
+        ctx.save_for_backward(*outputs, *weights)
+        return v
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_v):
+        activations = ctx.activations
+        n_hidden = len(activations)
+        saved = ctx.saved_tensors
+        outputs, weights = saved[: n_hidden + 1], saved[n_hidden + 1:]
+        # The generator's step needs only the input's gradient: skip the weights' products.
+        wanted = ctx.needs_input_grad[2:]
+        grads = [None] * (2 * len(weights))
+        if wanted[-2]:
+            grads[-2] = torch.bmm(grad_v.unsqueeze(1), outputs[-1].transpose(1, 2))
+        if wanted[-1]:
+            grads[-1] = grad_v.sum(1, keepdim=True)
+        grad_h = weights[-1].transpose(1, 2) * grad_v.unsqueeze(1)  # (R, width, b)
+        for k in range(n_hidden - 1, -1, -1):
+            kind, slope = activations[k]
+            grad_a = _activation_backward(grad_h, outputs[k + 1], kind, slope)
+            if wanted[2 * k]:
+                grads[2 * k] = _weight_gradient(grad_a, outputs[k])
+            if wanted[2 * k + 1]:
+                grads[2 * k + 1] = grad_a.sum(2)
+            if k > 0 or ctx.needs_input_grad[0]:
+                grad_h = torch.bmm(weights[k].transpose(1, 2), grad_a)
+        # Contiguous, like the chunks' gradients concatenated: what reduces it downstream (the
+        # location's gradient, a sum over rows) must see one layout whatever the chunking.
+        grad_x = grad_h.transpose(1, 2).contiguous() if ctx.needs_input_grad[0] else None
+        return (grad_x, None, *grads)
+
+
+def _weight_gradient(grad_a, h):
+    """Σ_b grad_a[:, :, b] h[:, :, b]ᵀ, (R, out, in), contiguous, from feature-major operands.
+
+    Of the two equivalent products, MKL is several times faster at the first for narrow inputs
+    and at the second for wide ones; the choice depends on the layer's shape only, never on R.
+    Contiguous because a member's gradient norm (for clipping) must be summed in one order.
+    """
+    if h.shape[1] < 32:
+        return torch.bmm(h, grad_a.transpose(1, 2)).transpose(1, 2).contiguous()
+    return torch.bmm(grad_a, h.transpose(1, 2))
+
+
+def _mlp_layers(module):
+    """(activations, linear layers) of an MLPDiscriminator, or None when it has other parts."""
+    if type(module).forward is not MLPDiscriminator.forward:
+        return None
+    layers = list(module.net)
+    linears, activations = layers[0::2], layers[1::2]
+    if not all(type(m) is nn.Linear for m in linears) or linears[-1].out_features != 1:
+        return None  # spectrally normalised (parametrised) layers take the vmap path
+    kinds = []
+    for act in activations:
+        kind = _ACTIVATIONS.get(type(act), lambda m: None)(act)
+        if kind is None:
+            return None
+        kinds.append(kind)
+    return tuple(kinds), linears
+
+
+class StackedMLPDiscriminator(MemberStack):
+    """R ``MLPDiscriminator`` networks at once: x of shape (R, b, p) to logits (R, b).
+
+    Examples
+    --------
+    >>> nets = [MLPDiscriminator(3, hidden_sizes=(4,)) for _ in range(2)]
+    >>> stack = StackedMLPDiscriminator(nets)
+    >>> x = torch.randn(2, 5, 3)
+    >>> bool(torch.allclose(stack(x)[1], nets[1](x[1]), atol=1e-6))
+    True
+    """
+
+    def __init__(self, modules, fused=True):
+        super().__init__(modules)
+        self.activations, _ = _mlp_layers(self.module)
+        self._compiled = None
+        self.fused = fused
+
+    def _params(self):
+        params = []
+        for layer in list(self.module.net)[0::2]:
+            params += [layer.weight, layer.bias]
+        return params
+
+    def forward(self, x):
+        params = self._params()
+        if self._compiled is not None:
+            return self._compiled(x, params)
+        if not self.fused:
+            return _plain_mlp(x, params, self.activations)
+        # Members in chunks whose hidden activations stay small: each chunk's forward and
+        # backward then run on cached memory, and the temporaries are reused by the allocator
+        # instead of being fresh pages every step.
+        width = max(layer.shape[1] for layer in params[0:-2:2])
+        chunk = max(1, _HIDDEN_CHUNK_ELEMENTS // max(1, x.shape[1] * width))
+        if chunk >= self.members:
+            return _StackedMLP.apply(x, self.activations, *params)
+        # split, not slicing: its backward concatenates, where a slice's backward would fill
+        # a zero tensor of the full size per chunk.
+        pieces = zip(x.split(chunk), *(p.split(chunk) for p in params))
+        return torch.cat([_StackedMLP.apply(xs, self.activations, *ps) for xs, *ps in pieces])
+
+    def compile(self):
+        """Use a ``torch.compile``d forward (autograd's backward, fused by Inductor)."""
+        activations = self.activations
+        self._compiled = _compile_or_eager(lambda x, params: _plain_mlp(x, params, activations))
+        return self
+
+
+def _plain_mlp(x, params, activations):
+    """The stacked MLP in autograd's own operations: differentiable twice (gradient penalties)."""
+    h = x
+    for (kind, slope), w, b in zip(activations, params[0:-2:2], params[1:-2:2]):
+        h = _plain_activation(torch.bmm(h, w.transpose(1, 2)) + b.unsqueeze(1), kind, slope)
+    return (h * params[-2]).sum(-1) + params[-1]
+
+
+def _plain_activation(a, kind, slope):
+    if kind == "leaky_relu":
+        return F.leaky_relu(a, slope)
+    if kind == "relu":
+        return F.relu(a)
+    if kind == "sigmoid":
+        return torch.sigmoid(a)
+    if kind == "tanh":
+        return torch.tanh(a)
+    return F.softplus(a)
+
+
+def _compile_or_eager(fn):
+    """``torch.compile(fn)``, falling back to ``fn`` (with a warning) where compiling fails."""
+    try:
+        compiled = torch.compile(fn, dynamic=False)
+    except Exception as error:  # noqa: BLE001 - no compiler on this platform
+        warnings.warn(f"torch.compile is unavailable ({error}); running eagerly", stacklevel=3)
+        return fn
+    state = {"fn": compiled}
+
+    def call(*args):
+        try:
+            return state["fn"](*args)
+        except Exception as error:  # compilation happens, and fails, lazily
+            if state["fn"] is fn:
+                raise
+            warnings.warn(f"torch.compile failed ({type(error).__name__}: {error}); running "
+                          "eagerly", stacklevel=3)
+            state["fn"] = fn
+            return fn(*args)
+
+    return call
+
+
+def stack_modules(modules, fused=True):
+    """One module playing R modules of one architecture: a ``MemberStack``.
+
+    The estimators' networks (``MLPDiscriminator`` without spectral normalisation,
+    ``LocationGenerator``, ``GaussianGenerator``) get batched-product forwards; any other module
+    is mapped over the members with ``torch.func.vmap``.
+
+    Parameters
+    ----------
+    modules : sequence of torch.nn.Module
+    fused : bool, default=True
+        Give ``MLPDiscriminator`` stacks the hand-written backward (differentiable once);
+        False keeps autograd's, for penalties on input gradients.
+
+    Returns
+    -------
+    MemberStack
+
+    Examples
+    --------
+    >>> from robustgan.nets import LocationGenerator
+    >>> stack = stack_modules([LocationGenerator(torch.full((2,), float(r))) for r in range(3)])
+    >>> stack(torch.zeros(3, 1, 2)).squeeze(1)
+    tensor([[0., 0.],
+            [1., 1.],
+            [2., 2.]], grad_fn=<SqueezeBackward1>)
+    """
+    modules = list(modules)
+    kind = type(modules[0])
+    if kind is LocationGenerator:
+        return StackedLocationGenerator(modules)
+    if kind is GaussianGenerator:
+        return StackedGaussianGenerator(modules)
+    if isinstance(modules[0], MLPDiscriminator) and _mlp_layers(modules[0]) is not None:
+        return StackedMLPDiscriminator(modules, fused=fused)
+    return MemberStack(modules)
+
+
+class MemberPenalty:
+    """A single game's discriminator penalty, applied to a batched game.
+
+    The members' rows are presented to ``penalty`` as the rows of one game, through a view of
+    the stacked discriminator that scores (R·b, ...) rows; a penalty that is a mean over rows
+    (gradient penalties, R1, R2) then returns the mean of the members' penalties, and R times it
+    is their sum. Its random draws come from the loop's generator, not the members' own.
+
+    Parameters
+    ----------
+    penalty : callable
+        ``(discriminator, x_real, x_fake, generator) -> scalar``.
+    members : int
+    """
+
+    def __init__(self, penalty, members):
+        self.penalty = penalty
+        self.members = int(members)
+
+    def __call__(self, discriminator, x_real, x_fake, generator):
+        flat = _RowsOfMembers(discriminator, self.members)
+        value = self.penalty(flat, x_real.flatten(0, 1), x_fake.flatten(0, 1), generator)
+        return self.members * value
+
+    def state_dict(self):
+        inner = self.penalty
+        return inner.state_dict() if hasattr(inner, "state_dict") else None
+
+    def load_state_dict(self, state):
+        if state is not None and hasattr(self.penalty, "load_state_dict"):
+            self.penalty.load_state_dict(state)
+
+    def __repr__(self):
+        return f"MemberPenalty({self.penalty!r})"
+
+
+class _RowsOfMembers(nn.Module):
+    """A stacked discriminator seen as one scoring (R·b, ...) rows, member-major."""
+
+    def __init__(self, stacked, members):
+        super().__init__()
+        self.stacked = stacked
+        self.members = members
+
+    def forward(self, x):
+        v = self.stacked(x.reshape((self.members, -1) + tuple(x.shape[1:])))
+        return v.reshape(-1)
+
+
+# --- solving many problems ------------------------------------------------------------------------
+
+
+def solve_many(problems, *, progress=None, compile=False):
+    """Solve compatible ``AdversarialProblem`` objects as one batched game.
+
+    Parameters
+    ----------
+    problems : sequence of AdversarialProblem
+        Same options, divergence, dimension and architectures (``fit_many`` groups them);
+        their data sets may differ in size.
+    progress : callable or None
+        Called with the number of generator steps done since the last call.
+    compile : bool, default=False
+        ``torch.compile`` the stacked discriminator (falls back to eager where unavailable).
+
+    Returns
+    -------
+    list
+        Per problem, an ``AdversarialFit`` (its averaged generator parameters, named as in its
+        own generator, and its own ``History``), or the ``FloatingPointError`` of a member whose
+        game diverged.
+
+    Examples
+    --------
+    >>> from robustgan.datasets import make_huber_contamination
+    >>> from robustgan import RobustGANMean
+    >>> Xs = [make_huber_contamination(500, 3, 0.1, random_state=r).X for r in range(2)]
+    >>> problems = [RobustGANMean(n_steps=20, random_state=r, device="cpu")
+    ...             ._adversarial_problem(X) for r, X in enumerate(Xs)]
+    >>> [fit.averaged_parameters["location"].shape for fit in solve_many(problems)]
+    [torch.Size([3]), torch.Size([3])]
+    """
+    problems = list(problems)
+    first = problems[0]
+    members = len(problems)
+    # A phantom member, a copy of the last, closes the batch: vectorised kernels round the
+    # trailing elements of a tensor differently (scalar remainder loops, no fused
+    # multiply-add), and with the phantom there no real member's elements are ever last, so
+    # each member's arithmetic is the same whatever the batch's size (on one thread).
+    problems = problems + [copy.copy(problems[-1])]
+    generator = stack_modules([p.generator for p in problems])
+    discriminator = stack_modules([p.discriminator for p in problems])
+    if compile and isinstance(discriminator, StackedMLPDiscriminator):
+        discriminator.compile()
+    seeds = [_stream_seeds(p.random_state, 2) for p in problems]
+    options = dict(first.options)
+    batch_size = options.pop("batch_size", 500)
+    latent = options.pop("latent_sampler", antithetic_normal)
+    real = MemberIndexSampler([p.real for p in problems], batch_size, [s[0] for s in seeds])
+    latent_dim = generator.latent_dim
+    if isinstance(latent, str):
+        if latent != "pool":
+            raise ValueError(f"latent_sampler must be a callable or 'pool', got {latent!r}")
+        latent = MemberNormalPool([max(n, _MIN_POOL) for n in real.sizes], latent_dim,
+                                  [s[1] for s in seeds], real.device, real.dtype)
+    else:
+        latent = MemberLatentSampler(latent, [s[1] for s in seeds], real.device, real.dtype)
+    if first.generator_optimizer is not None:
+        options["g_optimizer"] = first.generator_optimizer(generator)
+    fit = train_adversarial(real, generator, discriminator, first.divergence, **options,
+                            batch_size=batch_size, latent_sampler=latent,
+                            members=len(problems), random_state=first.random_state,
+                            progress=progress)
+    results = []
+    for r in range(members):
+        if fit.failed_at[r] >= 0:
+            results.append(FloatingPointError(
+                f"adversarial training diverged before generator step {fit.failed_at[r]}: a "
+                "loss or a generator parameter is no longer finite. Lower the learning rates "
+                "(lr_d, lr_g), or add a penalty on the discriminator's weights."))
+            continue
+        history = History(d_loss=fit.history.d_loss[:, r].copy(),
+                          g_loss=fit.history.g_loss[:, r].copy())
+        averaged = generator.unstack(fit.averaged_parameters, r)
+        results.append(AdversarialFit(averaged_parameters=averaged, history=history,
+                                      n_iter=fit.n_iter))
+    return results
+
+
+def _freeze(value):
+    """A hashable stand-in for a parameter value, equal for equal values."""
+    if isinstance(value, (str, bytes, bool, Integral, float, type(None), torch.device)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, np.ndarray):
+        return (value.dtype.str, value.shape, value.tobytes())
+    if callable(value) and hasattr(value, "__qualname__"):
+        return (getattr(value, "__module__", None), value.__qualname__)
+    return (type(value).__qualname__, repr(value))
+
+
+def _group_key(estimator, problem):
+    """Fits that can share a batch: same estimator class and parameters (but the seed), same
+    game options (which hold the n-dependent step count), dimension, device and minibatch."""
+    params = {k: v for k, v in estimator.get_params(deep=False).items()
+              if k not in ("random_state", "verbose")}
+    real = problem.real
+    batch = min(int(problem.options.get("batch_size", 500)), real.shape[0])
+    return (type(estimator), _freeze(params), _freeze(problem.options), tuple(real.shape[1:]),
+            str(real.device), real.dtype, batch, repr(problem.generator),
+            repr(problem.discriminator))
+
+
+def _dataset_list(datasets):
+    if isinstance(datasets, np.ndarray) and datasets.ndim == 3:
+        return list(datasets)  # views, no copy
+    if isinstance(datasets, torch.Tensor) and datasets.ndim == 3:
+        return [d.numpy(force=True) for d in datasets]
+    if isinstance(datasets, (str, bytes)) or not hasattr(datasets, "__len__"):
+        raise ValueError(
+            "datasets must be a sequence of 2-D array-likes (n_samples, n_features) or a 3-D "
+            f"array (n_datasets, n_samples, n_features), got {type(datasets).__name__}"
+        )
+    return list(datasets)
+
+
+def _member_estimators(estimator, n, random_states):
+    if isinstance(estimator, (list, tuple)):
+        if len(estimator) != n:
+            raise ValueError(f"got {len(estimator)} estimators for {n} datasets")
+        estimators = [clone(e) for e in estimator]
+    else:
+        estimators = [clone(estimator) for _ in range(n)]
+        if random_states is None and "random_state" in estimator.get_params(deep=False):
+            # Member r's seed is the r-th draw of the template's random_state: fixed by it,
+            # whatever the number of data sets.
+            random_states = check_random_state(estimator.random_state).randint(2**31 - 1, size=n)
+    if random_states is not None:
+        random_states = list(random_states)
+        if len(random_states) != n:
+            raise ValueError(f"got {len(random_states)} random_states for {n} datasets")
+        for est, rs in zip(estimators, random_states):
+            est.set_params(random_state=int(rs) if isinstance(rs, Integral) else rs)
+    return estimators
+
+
+def _arenas(estimators, datasets, members):
+    """Per member, the rows of a float32 buffer its prepared data will be written into.
+
+    One buffer per (dimension, device) holds every member's data, so each data set is copied
+    once (into it) and the batched sampler indexes the buffer directly.
+    """
+    from .engine import resolve_device
+
+    shapes = {}
+    for r in members:
+        shape = np.shape(datasets[r])
+        if len(shape) != 2:
+            continue  # the validation in the member's own preparation names the problem
+        try:
+            device = resolve_device(estimators[r].get_params().get("device", "cpu"))
+        except ValueError:
+            continue
+        shapes.setdefault((shape[1], str(device)), []).append((r, shape[0]))
+    out = {}
+    for (p, device), rows in shapes.items():
+        buffer = torch.empty(sum(n for _, n in rows), p, dtype=torch.float32, device=device)
+        start = 0
+        for r, n in rows:
+            out[r] = buffer[start:start + n]
+            start += n
+    return out
+
+
+def fit_many(estimator, datasets, *, random_states=None, batch_size=None, errors="raise",
+             compile=False, progress=False):
+    """Fit one estimator configuration to many data sets, as batched games where it can.
+
+    Each member is a clone of ``estimator`` fitted to its own data set with its own seed, and
+    ends as an ordinary fitted estimator (``location_``, ``covariance_``, ``history_``, ...).
+    ``RobustGANMean`` and ``RobustGANScatter`` members whose games agree (same parameters but
+    the seed, same dimension and, through the "auto" step count, compatible n) are trained
+    together: one step of the training loop advances all of them, which on a CPU or a GPU is
+    many times the throughput of fitting them one by one (``benchmarks/bench_batched.py``).
+    Each member's result is statistically that of its own ``fit``: same preprocessing,
+    initialisation, step count and averaging, its own random streams; not bit for bit (see
+    ``robustgan.batched``). Other estimators are fitted one by one.
+
+    Data sets of different sizes are batched without padding (all rows live in one buffer and
+    each member samples its own range) as long as their step counts and minibatch sizes agree;
+    otherwise they go to separate batches.
+
+    Parameters
+    ----------
+    estimator : estimator or sequence of estimators
+        The configuration to clone for every data set, or one estimator per data set.
+    datasets : sequence of array-like of shape (n_samples, n_features), or 3-D array
+        The data sets; each is validated like ``fit``'s input.
+    random_states : sequence of int, RandomState or None, optional
+        One seed per data set. By default the r-th seed is the r-th draw of the estimator's
+        ``random_state``, so a seeded template gives seeded, distinct members.
+    batch_size : int or None, default=None
+        At most this many members per batched game (None: 64). 1 fits one by one.
+    errors : {"raise", "return"}, default="raise"
+        What to do when a member's fit fails (its training diverges): raise its error, or put
+        the exception in its place in the returned list and keep the others.
+    compile : bool, default=False
+        ``torch.compile`` the stacked discriminators (Inductor); eager where unavailable.
+        Compiling costs seconds per configuration and paid off little on small CPUs.
+    progress : bool, default=False
+        Show a progress bar per batched game (the members' own ``verbose`` is not used).
+
+    Returns
+    -------
+    list
+        The fitted clones, in the order of ``datasets`` (exceptions in place of the failed
+        ones when ``errors="return"``).
+
+    Raises
+    ------
+    ValueError
+        For bad input, naming the data set: a data set that ``fit`` would reject, mismatched
+        lengths of ``random_states`` or of a list of estimators.
+
+    Examples
+    --------
+    >>> from robustgan import RobustGANMean, fit_many, make_huber_contamination
+    >>> data = [make_huber_contamination(1000, 5, 0.2, random_state=r) for r in range(4)]
+    >>> fits = fit_many(RobustGANMean(random_state=0), [d.X for d in data])
+    >>> errors = [np.linalg.norm(f.location_ - d.location) for f, d in zip(fits, data)]
+    >>> bool(max(errors) < 0.4)
+    True
+    """
+    if errors not in ("raise", "return"):
+        raise ValueError(f"errors must be 'raise' or 'return', got {errors!r}")
+    batch_size = _DEFAULT_BATCH if batch_size is None else int(batch_size)
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    datasets = _dataset_list(datasets)
+    if not datasets:
+        raise ValueError("datasets is empty: nothing to fit")
+    estimators = _member_estimators(estimator, len(datasets), random_states)
+    results = list(estimators)
+
+    def failed(r, error):
+        if errors == "raise":
+            raise _named(error, r) from error
+        results[r] = error
+
+    batched = [r for r, est in enumerate(estimators)
+               if hasattr(est, "_adversarial_problem") and batch_size > 1]
+    for r in sorted(set(range(len(estimators))) - set(batched)):
+        try:
+            estimators[r].fit(datasets[r])
+        except ValueError as error:
+            raise ValueError(f"dataset {r}: {error}") from error
+        except Exception as error:  # noqa: BLE001 - reported per member, as asked
+            failed(r, error)
+
+    arenas = _arenas(estimators, datasets, batched)
+    problems, groups = {}, {}
+    for r in batched:
+        est = estimators[r]
+        try:
+            if hasattr(est, "_validate_params"):
+                est._validate_params()
+            problems[r] = est._adversarial_problem(datasets[r], out=arenas.get(r))
+        except (ValueError, TypeError) as error:
+            raise _named(error, r) from error
+        except Exception as error:  # noqa: BLE001 - e.g. a start that fails on degenerate data
+            failed(r, error)
+            continue
+        groups.setdefault(_group_key(est, problems[r]), []).append(r)
+    del arenas
+
+    for members in groups.values():
+        for start in range(0, len(members), batch_size):
+            chunk = members[start:start + batch_size]
+            batch = [problems[r] for r in chunk]
+            n_steps = batch[0].options.get("n_steps", 0)
+            # A group of one is still a batched game (of one member), so that a member's
+            # result never depends on how many others shared its configuration.
+            with tqdm(total=n_steps, desc=f"{len(chunk)} fits", unit="step",
+                      disable=not progress) as bar:
+                try:
+                    solved = solve_many(batch, progress=bar.update, compile=compile)
+                except NotImplementedError:  # networks that cannot be stacked: one by one
+                    solved = [_solve_alone(problem) for problem in batch]
+            for r, fit in zip(chunk, solved):
+                problems[r], problem = None, problems[r]
+                if isinstance(fit, Exception):
+                    failed(r, fit)
+                    continue
+                try:
+                    estimators[r]._adversarial_result(problem, fit)
+                except Exception as error:  # noqa: BLE001 - reported per member, as asked
+                    failed(r, error)
+    return results
+
+
+def _solve_alone(problem):
+    try:
+        return problem.solve()
+    except FloatingPointError as error:
+        return error
+
+
+def _named(error, r):
+    """``error`` again, its message prefixed by the data set it concerns."""
+    try:
+        return type(error)(f"dataset {r}: {error}")
+    except Exception:  # noqa: BLE001 - an exception class with another signature
+        return RuntimeError(f"dataset {r}: {type(error).__name__}: {error}")

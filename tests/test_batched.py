@@ -1,0 +1,641 @@
+"""robustgan.batched: many adversarial fits as one batched game."""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from scipy import stats
+
+from robustgan import (
+    RobustGANMean,
+    RobustGANScatter,
+    batched,
+    fit_many,
+    make_huber_contamination,
+)
+from robustgan.batched import (
+    MemberIndexSampler,
+    MemberLatentSampler,
+    MemberNormalPool,
+    MemberPenalty,
+    MemberStack,
+    StackedGaussianGenerator,
+    StackedLocationGenerator,
+    StackedMLPDiscriminator,
+    solve_many,
+    stack_modules,
+)
+from robustgan.divergences import get_divergence
+from robustgan.engine import (
+    AdversarialLoop,
+    antithetic_normal,
+    clip_grad_norm_per_member_,
+    standard_normal,
+    torch_generator,
+)
+from robustgan.nets import GaussianGenerator, LocationGenerator, MLPDiscriminator
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    # Bit-for-bit statements hold on one thread (the split points of multithreaded kernels move
+    # with the batch's size).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def datasets():
+    return [make_huber_contamination(600, 4, 0.2, random_state=r) for r in range(6)]
+
+
+FAST = {"n_steps": 40, "device": "cpu"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Stacked modules: each member computes what its own module computes
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("activation", [
+    "leaky_relu", "sigmoid", "tanh", "relu", "softplus", ("leaky_relu", "sigmoid"),
+])
+def test_stacked_mlp_matches_its_members_values_and_gradients(activation):
+    hidden = (7, 5) if isinstance(activation, tuple) else (6,)
+    torch.manual_seed(0)
+    nets = [MLPDiscriminator(3, hidden_sizes=hidden, activation=activation) for _ in range(4)]
+    stack = stack_modules(nets)
+    assert isinstance(stack, StackedMLPDiscriminator)
+    x = torch.randn(4, 9, 3, requires_grad=True)
+    v = stack(x)
+    (v * torch.arange(1.0, 5.0).unsqueeze(1)).sum().backward()
+    for r, net in enumerate(nets):
+        xr = x[r].detach().clone().requires_grad_(True)
+        vr = net(xr)
+        assert torch.allclose(v[r], vr, atol=1e-6)
+        ((r + 1) * vr.sum()).backward()
+        assert torch.allclose(x.grad[r], xr.grad, atol=1e-5)
+        for (name, p), q in zip(stack.module.named_parameters(), net.parameters()):
+            assert torch.allclose(p.grad[r], q.grad, atol=1e-5), name
+
+
+def test_the_unfused_mlp_is_differentiable_twice_and_agrees():
+    torch.manual_seed(0)
+    nets = [MLPDiscriminator(2, hidden_sizes=(5,), activation="tanh") for _ in range(3)]
+    fused, plain = stack_modules(nets), stack_modules(nets, fused=False)
+    x = torch.randn(3, 4, 2, requires_grad=True)
+    assert torch.allclose(fused(x), plain(x), atol=1e-6)
+    (grad,) = torch.autograd.grad(plain(x).sum(), x, create_graph=True)
+    grad.square().sum().backward()
+    assert plain.module.net[0].weight.grad is not None
+    (grad,) = torch.autograd.grad(fused(x).sum(), x, create_graph=True)
+    with pytest.raises(RuntimeError):
+        grad.square().sum().backward()
+
+
+def test_stacked_generators_and_the_generic_stack_match_their_members():
+    locations = [LocationGenerator(torch.full((3,), float(r))) for r in range(3)]
+    gaussians = [GaussianGenerator(torch.randn(3), torch.randn(3, 3)) for _ in range(3)]
+    linears = [torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh()) for _ in range(3)]
+    z = torch.randn(3, 5, 3)
+    for modules, kind in [(locations, StackedLocationGenerator),
+                          (gaussians, StackedGaussianGenerator), (linears, MemberStack)]:
+        stack = stack_modules(modules)
+        assert type(stack) is kind
+        out = stack(z)
+        for r, module in enumerate(modules):
+            assert torch.allclose(out[r], module(z[r]), atol=1e-6)
+            single = stack.member(r).state_dict()
+            assert all(torch.equal(single[k], v) for k, v in module.state_dict().items())
+
+
+def test_stacking_refuses_different_architectures_and_parametrized_modules():
+    with pytest.raises(ValueError, match="member 1"):
+        MemberStack([torch.nn.Linear(2, 3), torch.nn.Linear(2, 4)])
+    with pytest.raises(ValueError, match="share a class"):
+        MemberStack([torch.nn.Linear(2, 3), torch.nn.Conv1d(2, 3, 1)])
+    with pytest.raises(NotImplementedError, match="spectral"):
+        stack_modules([MLPDiscriminator(2, spectral_norm=True) for _ in range(2)])
+
+
+# ---------------------------------------------------------------------------------------------
+# Samplers: one stream per member
+# ---------------------------------------------------------------------------------------------
+
+
+def test_member_index_sampler_draws_each_member_from_its_own_rows():
+    data = [torch.full((n, 2), float(r)) for r, n in enumerate([5, 9, 7])]
+    sampler = MemberIndexSampler(data, 4, seeds=[0, 1, 2], chunk=3)
+    for _ in range(7):  # across refills
+        batch = sampler(None)
+        assert batch.shape == (3, 4, 2)
+        assert all(bool((batch[r] == r).all()) for r in range(3))
+
+
+def test_member_streams_depend_on_their_own_seed_only():
+    data = [torch.arange(50.0).reshape(25, 2) for _ in range(3)]
+    a = MemberIndexSampler(data, 6, seeds=[7, 8, 9])
+    b = MemberIndexSampler(data[:2], 6, seeds=[7, 5])
+    assert torch.equal(a(None)[0], b(None)[0])
+    pool_a = MemberNormalPool([100, 300], 3, seeds=[1, 2], device="cpu")
+    pool_b = MemberNormalPool([100], 3, seeds=[1], device="cpu")
+    assert torch.equal(pool_a(6, 3, None, "cpu")[0], pool_b(6, 3, None, "cpu")[0])
+    latent_a = MemberLatentSampler(standard_normal, [4, 5], "cpu")
+    latent_b = MemberLatentSampler(standard_normal, [4], "cpu")
+    assert torch.equal(latent_a(8, 2, None, "cpu")[0], latent_b(8, 2, None, "cpu")[0])
+
+
+def test_samplers_shapes_and_antithetic_pairs():
+    z = MemberNormalPool([50, 80], 2, seeds=[0, 1], device="cpu")(5, 2, None, "cpu")
+    assert z.shape == (2, 5, 2) and torch.equal(z[:, :2], -z[:, 3:5])
+    z = MemberLatentSampler(antithetic_normal, [0, 1], "cpu")(6, 3, None, "cpu")
+    assert z.shape == (2, 6, 3) and torch.equal(z[:, :3], -z[:, 3:])
+    custom = MemberLatentSampler(lambda n, d, g, dev: torch.rand(n, d, generator=g), [0, 1], "cpu")
+    assert custom(4, 2, None, "cpu").shape == (2, 4, 2)
+
+
+def test_member_sampler_refuses_unequal_minibatches():
+    with pytest.raises(ValueError, match="minibatch sizes"):
+        MemberIndexSampler([torch.zeros(3, 2), torch.zeros(10, 2)], 5, seeds=[0, 1])
+
+
+def test_row_ranges_of_one_buffer_are_used_without_a_copy():
+    buffer = torch.zeros(30, 2)
+    storage, offsets = batched._row_storage([buffer[0:10], buffer[10:25], buffer[25:30]])
+    assert storage is buffer and offsets == [0, 10, 25]
+    shared, offsets = batched._row_storage([buffer, buffer])
+    assert shared is buffer and offsets == [0, 0]
+    apart = [torch.zeros(3, 2), torch.ones(4, 2)]
+    storage, offsets = batched._row_storage(apart)
+    assert storage.shape == (7, 2) and offsets == [0, 3]
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine's batched step
+# ---------------------------------------------------------------------------------------------
+
+
+def test_per_member_clipping_is_each_member_clipped_alone():
+    torch.manual_seed(0)
+    grads = [torch.randn(4, 3, 2) * s for s in (0.1, 5.0)] + [torch.randn(4, 3)]
+    stacked = [torch.zeros_like(g, requires_grad=True) for g in grads]
+    for p, g in zip(stacked, grads):
+        p.grad = g.clone()
+    clip_grad_norm_per_member_(stacked, 1.0)
+    for r in range(4):
+        alone = [torch.zeros_like(g[r], requires_grad=True) for g in grads]
+        for p, g in zip(alone, grads):
+            p.grad = g[r].clone()
+        torch.nn.utils.clip_grad_norm_(alone, 1.0)
+        for p, q in zip(stacked, alone):
+            assert torch.allclose(p.grad[r], q.grad, atol=1e-6)
+
+
+def _member_loop(R=3, n=200, p=2):
+    nets = [MLPDiscriminator(p, hidden_sizes=(6,), activation="leaky_relu") for _ in range(R)]
+    gens = [LocationGenerator(torch.zeros(p)) for _ in range(R)]
+    data = [torch.randn(n, p) + r for r in range(R)]
+    loop = AdversarialLoop(stack_modules(gens), stack_modules(nets), get_divergence("js"),
+                           latent_dim=p, generator_rng=torch_generator(0, "cpu"),
+                           latent_sampler=MemberLatentSampler(antithetic_normal, range(R), "cpu"),
+                           n_critic=2, d_optimizer="sgd", g_optimizer="sgd", lr_d=0.1, lr_g=0.1,
+                           max_grad_norm=1.0, g_max_grad_norm=1.0, members=R)
+    return loop, MemberIndexSampler(data, 50, seeds=range(R))
+
+
+def test_the_training_step_never_reads_a_tensor_back_to_the_host(monkeypatch):
+    loop, sampler = _member_loop()
+    loop.run(sampler, 2)  # first calls (optimiser state, loss mapping) before the watch
+
+    def sync(*args, **kwargs):
+        raise AssertionError("host synchronisation inside the training step")
+
+    for name in ("item", "tolist", "numpy", "cpu", "__bool__", "__float__", "__int__"):
+        monkeypatch.setattr(torch.Tensor, name, sync)
+    for _ in range(5):
+        d_loss, _, b, device = loop._discriminator_step(sampler)
+        loop._generator_step(b, device)
+    assert d_loss.shape == (3,)
+
+
+def test_non_finite_members_are_recorded_and_the_others_go_on():
+    loop, sampler = _member_loop()
+    with torch.no_grad():
+        loop.generator.module.location[1] = float("nan")
+    loop.run(sampler, 20, check_every=5)
+    assert loop.step == 20
+    assert loop.failed_at.tolist() == [-1, 5, -1]
+    history = loop.history()
+    assert history.d_loss.shape == (20, 3)
+    assert np.isfinite(history.d_loss[:, [0, 2]]).all()
+
+
+def test_all_members_failing_stops_the_loop_at_a_check():
+    loop, sampler = _member_loop()
+    with torch.no_grad():
+        loop.generator.module.location.fill_(float("nan"))
+    assert loop.run(sampler, 40, check_every=10) == 10
+
+
+def test_a_loss_vmap_cannot_map_falls_back_to_the_mean_with_a_warning():
+    class ItemLoss:
+        def discriminator_loss(self, v_real, v_fake):
+            scale = float(v_real.detach().abs().max().item() > -1.0)  # not mappable
+            return scale * (torch.nn.functional.softplus(-v_real).mean()
+                            + torch.nn.functional.softplus(v_fake).mean())
+
+        def generator_loss(self, v_fake):
+            return -torch.nn.functional.softplus(v_fake).mean()
+
+    loop, sampler = _member_loop()
+    loop.loss = ItemLoss()
+    with pytest.warns(UserWarning, match="cannot be mapped over members"):
+        loop.run(sampler, 3)
+    assert np.isfinite(loop.history().d_loss).all()
+
+
+# ---------------------------------------------------------------------------------------------
+# fit_many
+# ---------------------------------------------------------------------------------------------
+
+
+def test_fit_many_returns_ordinary_fitted_estimators(datasets):
+    fits = fit_many(RobustGANMean(random_state=0, **FAST), [d.X for d in datasets[:3]])
+    for fit, data in zip(fits, datasets):
+        assert isinstance(fit, RobustGANMean)
+        assert fit.location_.shape == (4,) and fit.n_iter_ == 40 and fit.n_features_in_ == 4
+        assert fit.history_.d_loss.shape == (40,) and fit.history_.g_loss.shape == (40,)
+        assert np.linalg.norm(fit.location_ - data.location) < 1.0
+        assert fit.predict(data.X).shape == (600,)
+    assert len({f.random_state for f in fits}) == 3
+
+
+def test_a_member_s_result_does_not_depend_on_its_batch(datasets):
+    X = [d.X for d in datasets]
+    est = RobustGANMean(**FAST)
+    full = fit_many(est, X, random_states=range(6))
+    others = fit_many(est, X[:2] + [X[5], X[4]], random_states=[0, 1, 50, 51])
+    alone = fit_many(est, X[1:2], random_states=[1])
+    reordered = fit_many(est, [X[2], X[1], X[0]], random_states=[2, 1, 0])
+    for r in range(2):
+        np.testing.assert_array_equal(full[r].location_, others[r].location_)
+    np.testing.assert_array_equal(full[1].location_, alone[0].location_)
+    np.testing.assert_array_equal(full[0].location_, reordered[2].location_)
+    np.testing.assert_array_equal(full[1].history_.d_loss, alone[0].history_.d_loss)
+
+
+def test_same_seed_same_answer_different_seed_different_answer(datasets):
+    X = [d.X for d in datasets[:2]]
+    a = fit_many(RobustGANMean(random_state=3, **FAST), X)
+    b = fit_many(RobustGANMean(random_state=3, **FAST), X)
+    c = fit_many(RobustGANMean(random_state=4, **FAST), X)
+    np.testing.assert_array_equal(a[0].location_, b[0].location_)
+    assert not np.array_equal(a[0].location_, c[0].location_)
+    # The r-th member's seed is the r-th draw of the template's: fixed whatever the count.
+    d = fit_many(RobustGANMean(random_state=3, **FAST), X[:1])
+    np.testing.assert_array_equal(a[0].location_, d[0].location_)
+
+
+def test_data_sets_of_different_sizes_share_a_batch_without_padding():
+    sizes = [500, 700, 900]
+    data = [make_huber_contamination(n, 3, 0.1, random_state=n) for n in sizes]
+    groups = []
+    original = batched.solve_many
+
+    def spy(problems, **kwargs):
+        groups.append([p.real.shape[0] for p in problems])
+        return original(problems, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(batched, "solve_many", spy)
+        fits = fit_many(RobustGANMean(random_state=0, **FAST), [d.X for d in data])
+    assert groups == [sizes]
+    alone = fit_many(RobustGANMean(**FAST), [data[1].X], random_states=[fits[1].random_state])
+    np.testing.assert_array_equal(fits[1].location_, alone[0].location_)
+
+
+def test_incompatible_members_go_to_separate_batches(datasets):
+    X = [d.X for d in datasets[:4]] + [make_huber_contamination(600, 3, 0.1, random_state=0).X]
+    estimators = [RobustGANMean(random_state=r, **FAST) for r in range(3)]
+    estimators.append(RobustGANMean(random_state=3, n_steps=20, device="cpu"))
+    estimators.append(RobustGANMean(random_state=4, **FAST))
+    groups = []
+    original = batched.solve_many
+
+    def spy(problems, **kwargs):
+        groups.append(len(problems))
+        return original(problems, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(batched, "solve_many", spy)
+        fits = fit_many(estimators, X)
+    assert sorted(groups) == [1, 1, 3]
+    assert fits[3].n_iter_ == 20 and fits[4].location_.shape == (3,)
+
+
+def test_batch_size_caps_the_members_per_game_and_one_means_one_by_one(datasets):
+    X = [d.X for d in datasets[:3]]
+    sizes = []
+    original = batched.solve_many
+
+    def spy(problems, **kwargs):
+        sizes.append(len(problems))
+        return original(problems, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(batched, "solve_many", spy)
+        fit_many(RobustGANMean(random_state=0, **FAST), X, batch_size=2)
+        assert sizes == [2, 1]
+        singles = fit_many(RobustGANMean(random_state=0, **FAST), X, batch_size=1)
+        assert sizes == [2, 1]  # no batched game: each member's own fit
+    solo = RobustGANMean(random_state=singles[0].random_state, **FAST).fit(X[0])
+    np.testing.assert_array_equal(singles[0].location_, solo.location_)
+
+
+def test_batched_and_single_fits_agree_in_distribution():
+    data = [make_huber_contamination(800, 5, 0.2, random_state=100 + r) for r in range(16)]
+    X = [d.X for d in data]
+    est = RobustGANMean(n_steps=150, device="cpu")
+    together = fit_many(est, X, random_states=range(16))
+    alone = [RobustGANMean(n_steps=150, device="cpu", random_state=r).fit(x)
+             for r, x in enumerate(X)]
+    err_together = [np.linalg.norm(f.location_ - d.location) for f, d in zip(together, data)]
+    err_alone = [np.linalg.norm(f.location_ - d.location) for f, d in zip(alone, data)]
+    assert stats.ks_2samp(err_together, err_alone).pvalue > 0.01
+    assert abs(np.median(err_together) / np.median(err_alone) - 1.0) < 0.3
+    # Paired: each member lands near its own single fit (same data, start, algorithm).
+    gaps = [np.linalg.norm(a.location_ - b.location_) for a, b in zip(together, alone)]
+    assert np.median(gaps) < np.median(err_alone)
+
+
+def test_scatter_and_elliptical_members(datasets):
+    X = [d.X for d in datasets[:3]]
+    fits = fit_many(RobustGANScatter(random_state=0, n_steps=30, device="cpu"), X)
+    for fit, data in zip(fits, datasets):
+        assert fit.covariance_.shape == (4, 4) and fit.support_.shape == (600,)
+        assert np.linalg.norm(fit.covariance_ - data.scatter, 2) < 1.0
+    elliptical = fit_many(RobustGANScatter("elliptical", random_state=0, n_steps=10,
+                                           device="cpu"), X[:2])
+    assert all(np.isfinite(f.covariance_).all() for f in elliptical)
+
+
+def test_unstackable_networks_are_fitted_one_by_one_exactly(datasets):
+    est = RobustGANMean(spectral_norm=True, random_state=0, n_steps=10, device="cpu")
+    fits = fit_many(est, [d.X for d in datasets[:2]])
+    solo = RobustGANMean(spectral_norm=True, random_state=fits[1].random_state, n_steps=10,
+                         device="cpu").fit(datasets[1].X)
+    np.testing.assert_array_equal(fits[1].location_, solo.location_)
+
+
+def test_estimators_without_a_game_are_fitted_by_their_own_fit(datasets):
+    from robustgan import CoordinatewiseMedian
+
+    fits = fit_many(CoordinatewiseMedian(), [d.X for d in datasets[:2]])
+    np.testing.assert_array_equal(fits[1].location_, np.median(datasets[1].X, axis=0))
+
+
+def test_a_three_dimensional_array_is_a_stack_of_data_sets(datasets):
+    stack = np.stack([d.X for d in datasets[:2]])
+    fits = fit_many(RobustGANMean(random_state=0, **FAST), stack)
+    assert len(fits) == 2 and fits[0].n_features_in_ == 4
+
+
+@pytest.mark.parametrize("bad, message", [
+    (lambda X: [X[0], np.full_like(X[1], np.nan)], "dataset 1: .*NaN"),
+    (lambda X: [X[0], X[1][:, 0]], "dataset 1: .*2D"),
+    (lambda X: [X[0], X[1][:1]], "dataset 1: .*minimum of 2"),
+    (lambda X: [], "empty"),
+    (lambda X: "abc", "sequence of 2-D"),
+])
+def test_bad_input_is_named(datasets, bad, message):
+    X = [d.X for d in datasets[:2]]
+    with pytest.raises(ValueError, match=message):
+        fit_many(RobustGANMean(**FAST), bad(X))
+
+
+def test_bad_arguments_are_named(datasets):
+    X = [d.X for d in datasets[:2]]
+    with pytest.raises(ValueError, match="2 random_states for 3 datasets"):
+        fit_many(RobustGANMean(**FAST), X + X[:1], random_states=[0, 1])
+    with pytest.raises(ValueError, match="1 estimators for 2 datasets"):
+        fit_many([RobustGANMean(**FAST)], X)
+    with pytest.raises(ValueError, match="errors must be"):
+        fit_many(RobustGANMean(**FAST), X, errors="ignore")
+    with pytest.raises(ValueError, match="batch_size must be >= 1"):
+        fit_many(RobustGANMean(**FAST), X, batch_size=0)
+    with pytest.raises(ValueError, match="dataset 0: .*n_steps"):
+        fit_many(RobustGANMean(n_steps=-1), X)
+
+
+def test_a_diverging_member_is_an_error_in_its_place(datasets, monkeypatch):
+    X = [d.X for d in datasets[:3]]
+    original = batched.solve_many
+
+    def poisoned(problems, **kwargs):
+        problems[1].real.mul_(1e38)  # member 1's game overflows
+        return original(problems, **kwargs)
+
+    monkeypatch.setattr(batched, "solve_many", poisoned)
+    fits = fit_many(RobustGANMean(random_state=0, **FAST), X, errors="return")
+    assert isinstance(fits[1], FloatingPointError) and "diverged" in str(fits[1])
+    assert np.isfinite(fits[0].location_).all() and np.isfinite(fits[2].location_).all()
+    with pytest.raises(FloatingPointError, match="dataset 1: adversarial training diverged"):
+        fit_many(RobustGANMean(random_state=0, **FAST), X)
+
+
+def test_each_data_set_is_copied_once_into_one_buffer(datasets, monkeypatch):
+    copied = []
+    original = batched._row_storage
+
+    def watched(tensors):
+        storage, offsets = original(tensors)
+        copied.append(any(t.untyped_storage().data_ptr() != storage.untyped_storage().data_ptr()
+                          for t in tensors))
+        return storage, offsets
+
+    monkeypatch.setattr(batched, "_row_storage", watched)
+    fit_many(RobustGANMean(random_state=0, **FAST), [d.X for d in datasets[:3]])
+    assert copied == [False]
+
+
+def test_compile_falls_back_to_eager_where_it_fails(datasets, monkeypatch):
+    def broken(fn, **kwargs):
+        def call(*args):
+            raise RuntimeError("no compiler here")
+        return call
+
+    monkeypatch.setattr(torch, "compile", broken)
+    X = [d.X for d in datasets[:2]]
+    with pytest.warns(UserWarning, match="torch.compile failed"):
+        compiled = fit_many(RobustGANMean(random_state=0, **FAST), X, compile=True)
+    assert all(np.isfinite(f.location_).all() for f in compiled)
+
+
+def test_the_single_fit_is_the_problem_solved_alone(datasets):
+    X = datasets[0].X
+    est = RobustGANMean(random_state=5, **FAST)
+    problem = est._adversarial_problem(X)
+    by_parts = est._adversarial_result(problem, problem.solve())
+    whole = RobustGANMean(random_state=5, **FAST).fit(X)
+    np.testing.assert_array_equal(by_parts.location_, whole.location_)
+
+
+def test_member_penalty_is_the_sum_of_the_members_penalties():
+    from robustgan.gan.losses import R1Penalty
+
+    torch.manual_seed(0)
+    nets = [MLPDiscriminator(2, hidden_sizes=(5,), activation="tanh") for _ in range(3)]
+    stack = stack_modules(nets, fused=False)
+    x_real, x_fake = torch.randn(3, 8, 2), torch.randn(3, 8, 2)
+    total = MemberPenalty(R1Penalty(2.0), 3)(stack, x_real, x_fake, None)
+    alone = sum(R1Penalty(2.0)(net, x_real[r], x_fake[r], None) for r, net in enumerate(nets))
+    assert torch.allclose(total, alone, atol=1e-5)
+
+
+def test_solve_many_gives_each_problem_its_own_history(datasets):
+    problems = [RobustGANMean(random_state=r, **FAST)._adversarial_problem(d.X)
+                for r, d in enumerate(datasets[:2])]
+    fits = solve_many(problems)
+    assert [f.history.d_loss.shape for f in fits] == [(40,), (40,)]
+    assert not np.array_equal(fits[0].history.d_loss, fits[1].history.d_loss)
+    assert set(fits[0].averaged_parameters) == {"location"}
+
+
+def test_warnings_are_not_raised_by_a_plain_batched_fit(datasets):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit_many(RobustGANMean(random_state=0, **FAST), [d.X for d in datasets[:2]])
+
+
+# ---------------------------------------------------------------------------------------------
+# The simulation runner groups tasks into batches
+# ---------------------------------------------------------------------------------------------
+
+GRID = {
+    "n_samples": 300,
+    "n_features": [2, 3],
+    "contamination": [0.1, 0.2],
+    "seeds": 2,
+    "designs": {"far": {"shift": 5.0}},
+    "estimators": {"mean": "sample-mean", "gan": {"estimator": "js-gan", "n_steps": 15}},
+}
+
+
+def test_runner_groups_gan_tasks_by_spec_and_shape():
+    from robustgan.simulate import parse_grid
+    from robustgan.simulate.runner import _work_units
+
+    tasks = parse_grid(GRID).tasks()
+    units = _work_units(tasks, True)
+    batches = [u for u in units if isinstance(u, tuple)]
+    assert sorted(len(b) for b in batches) == [4, 4]
+    assert all(len({(t.n_features, t.estimator) for t in b}) == 1 for b in batches)
+    assert sum(1 for u in units if not isinstance(u, tuple)) == len(tasks) // 2
+    assert [len(b) for b in _work_units(tasks, 3) if isinstance(b, tuple)] == [3, 1, 3, 1]
+    assert _work_units(tasks, False) == tasks
+
+
+def test_batched_runs_store_the_same_rows_structure_and_repeat_exactly(tmp_path):
+    from robustgan.simulate import COLUMNS, rows_equal, run
+
+    batched_rows = run(GRID, tmp_path / "b", progress=False)
+    again = run(GRID, progress=False)
+    single = run(GRID, progress=False, batch=False)
+    assert list(batched_rows.columns) == list(COLUMNS)
+    assert (batched_rows["status"] == "ok").all() and (single["status"] == "ok").all()
+    assert batched_rows["task_id"].tolist() == single["task_id"].tolist()
+    assert rows_equal(batched_rows, again)
+    mean = batched_rows["estimator"] == "mean"
+    assert rows_equal(batched_rows[mean], single[mean])
+    assert (batched_rows.loc[~mean, "seconds"] > 0).all()
+    assert len(list((tmp_path / "b").glob("**/*.csv"))) >= 1
+
+
+def test_a_resumed_batched_run_gives_the_rows_of_an_uninterrupted_one(tmp_path):
+    from robustgan.simulate import rows_equal, run
+
+    run({**GRID, "seeds": 1}, tmp_path, progress=False)  # half the tasks, other batches
+    resumed = run(GRID, tmp_path, progress=False)
+    fresh = run(GRID, progress=False)
+    assert rows_equal(resumed, fresh)
+
+
+def test_runner_rejects_a_bad_batch_option():
+    from robustgan.simulate import run
+
+    with pytest.raises(ValueError, match="batch must be"):
+        run(GRID, progress=False, batch=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# GANTrainer ensembles
+# ---------------------------------------------------------------------------------------------
+
+
+def _ring(n=400):
+    angles = np.random.default_rng(0).uniform(0, 2 * np.pi, n)
+    return np.stack([np.cos(angles), np.sin(angles)], 1) * 2.0 + 3.0
+
+
+def test_gan_ensemble_trains_every_member_and_samples_per_member():
+    from robustgan.gan import GANTrainer, MLPDiscriminator, MLPGenerator
+
+    trainer = GANTrainer.ensemble(lambda: MLPGenerator(4, 2, hidden_sizes=(16,)),
+                                  lambda: MLPDiscriminator(2, hidden_sizes=(16,)), 3,
+                                  loss="wgan-gp", lr_d=2e-3, lr_g=2e-3, device="cpu",
+                                  random_state=0, ema_decay=0.9)
+    trainer.fit(_ring(), n_steps=60)
+    assert trainer.n_members == 3 and trainer.step_ == 60
+    assert trainer.history_.d_loss.shape == (60, 3) and np.isfinite(trainer.history_.d_loss).all()
+    assert trainer.history_.d_penalty.shape == (60, 3)
+    samples = trainer.sample(50)
+    assert samples.shape == (3, 50, 2)
+    single = trainer.member(1)
+    assert isinstance(single, MLPGenerator)
+    z = torch.randn(5, 4)
+    assert torch.allclose(single(z), trainer.ema_generator(z.expand(3, 5, 4))[1], atol=1e-6)
+    # Members start apart and train apart.
+    first = [p.detach() for p in trainer.member(0).parameters()]
+    assert not all(torch.equal(a, b) for a, b in zip(first, trainer.member(2).parameters()))
+
+
+def test_gan_ensemble_from_lists_resumes_from_a_checkpoint(tmp_path):
+    from robustgan.gan import GANTrainer, MLPDiscriminator, MLPGenerator
+
+    torch.manual_seed(0)
+    gens = [MLPGenerator(3, 2, hidden_sizes=(8,)) for _ in range(2)]
+    discs = [MLPDiscriminator(2, hidden_sizes=(8,)) for _ in range(2)]
+    X = _ring(200)
+    trainer = GANTrainer(gens, discs, loss="hinge", device="cpu", random_state=1)
+    trainer.fit(X, n_steps=10)
+    trainer.save(tmp_path / "ensemble.pt")
+    trainer.fit(X, n_steps=20)
+    resumed = GANTrainer.load(tmp_path / "ensemble.pt").fit(X, n_steps=20)
+    np.testing.assert_array_equal(trainer.history_.d_loss, resumed.history_.d_loss)
+    assert torch.equal(trainer.sample(4, random_state=0), resumed.sample(4, random_state=0))
+
+
+def test_gan_ensemble_bad_input_is_named():
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from robustgan.gan import GANTrainer, MLPDiscriminator, MLPGenerator
+
+    gens = [MLPGenerator(3, 2, hidden_sizes=(8,)) for _ in range(2)]
+    discs = [MLPDiscriminator(2, hidden_sizes=(8,)) for _ in range(2)]
+    with pytest.raises(ValueError, match="same length"):
+        GANTrainer(gens, discs[:1], device="cpu")
+    with pytest.raises(ValueError, match="same length"):
+        GANTrainer(gens, discs[0], device="cpu")
+    with pytest.raises(ValueError, match="spectral normalisation"):
+        GANTrainer(gens, discs, loss="sn-gan", device="cpu")
+    with pytest.raises(ValueError, match="n_members"):
+        GANTrainer.ensemble(lambda: gens[0], lambda: discs[0], 0)
+    trainer = GANTrainer(gens, discs, device="cpu")
+    loader = DataLoader(TensorDataset(torch.zeros(10, 2)), batch_size=5)
+    with pytest.raises(ValueError, match="DataLoader"):
+        trainer.fit(loader, n_steps=1)
+    with pytest.raises(ValueError, match="rows have shape"):
+        trainer.fit(np.zeros((10, 3)), n_steps=1)
