@@ -20,15 +20,16 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_fitted_data, check_training_data
 from ..divergences import Divergence, get_divergence
-from ..engine import make_optimizer, resolve_device, train_adversarial
+from ..engine import AdversarialProblem, make_optimizer, resolve_device
 from ..nets import ACTIVATIONS, EllipticalGenerator, GaussianGenerator, seed_first_layer
 from ._base import (
     _AUTO_INLIER_QUANTILE,
     CONTAMINATION_CONSTRAINT,
     RobustLocationMixin,
-    progress_bar,
+    fit_adversarial,
 )
 from .mean import (
+    as_training_tensor,
     auto_n_steps,
     canonical_row_order,
     check_hidden_sizes,
@@ -36,6 +37,7 @@ from .mean import (
     second_moment_directions,
     seeded_discriminator,
 )
+from .start import data_directions, outlyingness_start, projection_ks_distance
 
 __all__ = ["RobustGANScaler", "RobustGANScatter", "trimmed_scatter"]
 
@@ -46,17 +48,25 @@ _AUTO_STEPS = (300, 1500)
 _EIGEN_FLOOR = 1e-9
 
 
-def trimmed_scatter(X, support_fraction=0.5, n_iter=4):
+def trimmed_scatter(X, support_fraction=0.5, n_iter=4, *, n_directions=250, random_state=None):
     """Location and scatter of the ``support_fraction`` most central rows, by concentration steps.
 
-    From each of three deterministic starts (the coordinatewise median with the diagonal of
-    squared MADs, with the Spearman correlation rescaled by the MADs, and with the spatial sign
-    covariance), each step keeps the h = ⌈support_fraction·n⌉ rows of smallest Mahalanobis
-    distance and recomputes their mean and covariance: the C-step of Rousseeuw & Van
-    Driessen's MCD, started as in DetMCD (Hubert, Rousseeuw & Verdonck 2012). The start whose
-    last subset has the smallest determinant wins. The covariance of a central half understates
-    Σ; it is rescaled so that the median squared distance matches the median of χ²_p, which
-    makes it consistent at the Gaussian and shape-consistent at any elliptical law.
+    From each of four starts (the coordinatewise median with the diagonal of squared MADs, with
+    the Spearman correlation rescaled by the MADs, with the spatial sign covariance, as in
+    DetMCD (Hubert, Rousseeuw & Verdonck 2012), and the least Stahel–Donoho-outlying rows over
+    directions through the data's rows), each step keeps the h = ⌈support_fraction·n⌉ rows of
+    smallest Mahalanobis distance and recomputes their mean and covariance: the C-step of
+    Rousseeuw & Van Driessen's MCD. Each result is rescaled so that the median squared
+    distance matches the median of χ²_p, which makes it consistent at the Gaussian and
+    shape-consistent at any elliptical law.
+
+    The candidate kept is the one whose Gaussian matches the data's one-dimensional projections
+    best (smallest largest Kolmogorov distance over the start's directions and the candidate's
+    extreme eigenvectors, ``projection_ks_distance``), not MCD's smallest determinant: a tight
+    cluster of outliers lowers the determinant of every subset that holds it, and wins it.
+    On more than max(10,000, 50·p) rows the candidates come from a random subsample of that
+    size and the winner takes two more concentration steps on every row (FastMCD's nested
+    subsets). One reweighting step follows, as MCD's.
 
     Parameters
     ----------
@@ -64,6 +74,10 @@ def trimmed_scatter(X, support_fraction=0.5, n_iter=4):
     support_fraction : float in (0, 1], default=0.5
     n_iter : int, default=4
         Concentration steps per start.
+    n_directions : int, default=250
+        Directions of the outlyingness start and of the projection check.
+    random_state : int, RandomState instance or None, default=None
+        Draws the rows the directions pass through.
 
     Returns
     -------
@@ -76,27 +90,27 @@ def trimmed_scatter(X, support_fraction=0.5, n_iter=4):
     --------
     >>> rng = np.random.default_rng(0)
     >>> X = np.vstack([rng.standard_normal((900, 2)), 50 + rng.standard_normal((100, 2))])
-    >>> location, scatter, support = trimmed_scatter(X)
+    >>> location, scatter, support = trimmed_scatter(X, random_state=0)
     >>> bool(np.abs(location).max() < 0.2), bool(np.abs(scatter - np.eye(2)).max() < 0.25)
     (True, True)
     """
     n, p = X.shape
-    h = min(n, max(p + 1, math.ceil(support_fraction * n)))
-    best = None
-    for location, scatter in _deterministic_starts(X):
-        for _ in range(n_iter):
-            d2 = _squared_mahalanobis(X, location, scatter)
-            support = np.zeros(n, dtype=bool)
-            support[np.argpartition(d2, h - 1)[:h]] = True
-            location = X[support].mean(axis=0)
-            scatter = _regularised(np.atleast_2d(np.cov(X[support], rowvar=False)))
-        log_det = np.linalg.slogdet(scatter)[1]
-        if best is None or log_det < best[0]:
-            best = (log_det, location, scatter, support)
-    _, location, scatter, support = best
-    median_d2 = np.median(_squared_mahalanobis(X, location, scatter))
-    if median_d2 > 0:
-        scatter = scatter * median_d2 / stats.chi2.median(p)
+    rng = np.random.default_rng(check_random_state(random_state).randint(2**31 - 1))
+    # The candidates come from a subsample (FastMCD's nested subsets): a start and its
+    # concentration steps need far fewer rows than the last steps, which use every row.
+    m = min(n, max(_START_ROWS, _START_ROWS_PER_FEATURE * p))
+    sample = X if m == n else X[np.sort(rng.choice(n, size=m, replace=False))]
+    starts = _deterministic_starts(sample)
+    h_sample = min(m, max(p + 1, math.ceil(support_fraction * m)))
+    if p > 1:
+        location, scatter = outlyingness_start(sample, h_sample, n_directions, rng)
+        starts.append((location, _regularised(scatter)))
+    candidates = [_concentrate(sample, location, scatter, h_sample, n_iter)
+                  for location, scatter in starts]
+    location, scatter, support = candidates[_best_fitting(sample, candidates, n_directions, rng)]
+    if m < n:
+        h = min(n, max(p + 1, math.ceil(support_fraction * n)))
+        location, scatter, support = _concentrate(X, location, scatter, h, _FULL_DATA_STEPS)
     # One reweighting step, as MCD's: the rows inside the 0.975 ellipsoid, with the factor that
     # makes a covariance truncated there consistent at the Gaussian (Croux & Haesbroeck 1999).
     cutoff = stats.chi2.ppf(_AUTO_INLIER_QUANTILE, p)
@@ -106,6 +120,49 @@ def trimmed_scatter(X, support_fraction=0.5, n_iter=4):
         consistency = _AUTO_INLIER_QUANTILE / stats.chi2.cdf(cutoff, p + 2)
         scatter = _regularised(np.atleast_2d(np.cov(X[inside], rowvar=False)) * consistency)
     return location, scatter, support
+
+
+def _concentrate(X, location, scatter, h, n_iter):
+    """``n_iter`` C-steps from (location, scatter), then the χ²_p median consistency factor."""
+    for _ in range(max(1, n_iter)):
+        d2 = _squared_mahalanobis(X, location, scatter)
+        support = np.zeros(len(X), dtype=bool)
+        support[np.argpartition(d2, h - 1)[:h]] = True
+        location = X[support].mean(axis=0)
+        scatter = _regularised(np.atleast_2d(np.cov(X[support], rowvar=False)))
+    median_d2 = np.median(_squared_mahalanobis(X, location, scatter))
+    if median_d2 > 0:
+        scatter = scatter * median_d2 / stats.chi2.median(X.shape[1])
+    return location, scatter, support
+
+
+# Rows the starts and their concentration steps use (at least this many per feature), and
+# the concentration steps on all rows that follow from the chosen candidate.
+_START_ROWS = 10_000
+_START_ROWS_PER_FEATURE = 50
+_FULL_DATA_STEPS = 2
+# Rows and directions through rows the projection check uses: its Kolmogorov distances are
+# resolved to about 1/√2000 ≈ 0.02, well below the gap between a clean candidate (≈ ε) and one
+# holding a cluster (≈ ε + 0.1 and more in bench_scatter.py's cases), at a fraction of a second.
+_CHECK_ROWS = 2_000
+_CHECK_DIRECTIONS = 100
+_CHECK_EIGENVECTORS = 10
+
+
+def _best_fitting(X, candidates, n_directions, rng):
+    """Index of the candidate with the smallest projection Kolmogorov distance to the data."""
+    if len(candidates) == 1:
+        return 0
+    if len(X) > _CHECK_ROWS:
+        X = X[rng.choice(len(X), size=_CHECK_ROWS, replace=False)]
+    shared = data_directions(X, np.median(X, axis=0), min(n_directions, _CHECK_DIRECTIONS), rng)
+    distances = []
+    for location, scatter, _ in candidates:
+        _, vectors = np.linalg.eigh(scatter)
+        k = min(_CHECK_EIGENVECTORS, vectors.shape[1])
+        directions = np.hstack([shared, vectors[:, :k], vectors[:, -k:]])
+        distances.append(projection_ks_distance(X, location, scatter, directions))
+    return int(np.argmin(distances))
 
 
 def _deterministic_starts(X):
@@ -334,6 +391,19 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         Returns
         -------
         self : RobustGANScatter
+
+        See Also
+        --------
+        robustgan.fit_many : many fits (replicates, seeds, data sets) as one batched game.
+        """
+        return fit_adversarial(self, X)
+
+    def _adversarial_problem(self, X, out=None):
+        """Validate, start (trimmed concentration steps), whiten and build the game.
+
+        Sets the fitted attributes known before the game (``raw_location_``,
+        ``raw_covariance_``, ``raw_support_``, ``n_features_in_``). ``out``: see
+        ``as_training_tensor``.
         """
         if self.assume_centered:
             raise ValueError("assume_centered=True is not supported: the location is always estimated")
@@ -344,7 +414,7 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         n = X.shape[0]
 
         self.raw_location_, self.raw_covariance_, self.raw_support_ = trimmed_scatter(
-            X, self.support_fraction
+            X, self.support_fraction, random_state=int(init_seed)
         )
         start_factor = np.linalg.cholesky(self.raw_covariance_)
         # Whitened coordinates: the generator starts at N(0, I) and every direction has unit
@@ -353,36 +423,36 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         Z = Z[canonical_row_order(Z)]
 
         device = resolve_device(self.device)
-        real = torch.as_tensor(Z, dtype=torch.float32).to(device)
+        real = as_training_tensor(Z, device, out)
         generator = self._init_generator(real)
         discriminator = self._init_discriminator(real, hidden_sizes, activation, int(init_seed))
-        n_steps = self._n_steps(n)
-        with progress_bar(self.verbose, n_steps, desc=type(self).__name__) as progress:
-            fit = train_adversarial(
-                real,
-                generator,
-                discriminator,
-                divergence,
-                n_steps=n_steps,
-                n_critic=self.n_critic,
-                batch_size=self.batch_size,
-                d_optimizer=self.optimizer,
-                g_optimizer=self._generator_optimizer(generator),
-                lr_d=self.lr_d,
-                lr_g=self.lr_location,
-                average=self.average,
-                max_grad_norm=self.max_grad_norm,
-                latent_sampler="pool",
-                random_state=int(train_seed),
-                progress=progress,
-            )
+        options = {
+            "n_steps": self._n_steps(n),
+            "n_critic": self.n_critic,
+            "batch_size": self.batch_size,
+            "d_optimizer": self.optimizer,
+            "lr_d": self.lr_d,
+            "lr_g": self.lr_location,
+            "average": self.average,
+            "max_grad_norm": self.max_grad_norm,
+            "latent_sampler": "pool",
+        }
+        context = {"X": X, "start_factor": start_factor, "scale_seed": int(scale_seed)}
+        return AdversarialProblem(real, generator, discriminator, divergence, options,
+                                  int(train_seed), generator_optimizer=self._generator_optimizer,
+                                  context=context)
+
+    def _adversarial_result(self, problem, fit):
+        """Map the solved game back to the data's coordinates and store the fit; returns self."""
+        X, start_factor = problem.context["X"], problem.context["start_factor"]
+        generator, device = problem.generator, problem.real.device
         averaged = fit.averaged_parameters
         white_location = averaged["location"].double().cpu().numpy()
         white_factor = np.tril(averaged["factor"].double().cpu().numpy())
         self._radial_quantile = None
         if self.generator == "elliptical":
             generator.load_state_dict(averaged, strict=False)
-            draws = torch.Generator(device).manual_seed(int(scale_seed))
+            draws = torch.Generator(device).manual_seed(problem.context["scale_seed"])
             radial = float(generator.radial_scale(generator=draws))
             white_factor = white_factor * radial
             # The inliers' squared distances follow the learned (ξ/c)², not χ²_p.
@@ -414,11 +484,17 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
             ).to(real.device)
 
     def _generator_optimizer(self, generator):
-        """η at ``lr_location``; Γ's factor and the radial network at ``lr_scatter``."""
-        scatter_params = [p for name, p in generator.named_parameters() if name != "location"]
+        """η at ``lr_location``; Γ's factor and the radial network at ``lr_scatter``.
+
+        Parameters are told apart by name, so the same rule applies to a batched generator
+        whose parameters are stacked under a prefix (``robustgan.batched``).
+        """
+        named = list(generator.named_parameters())
+        location = [p for name, p in named if name.rsplit(".", 1)[-1] == "location"]
+        scatter_params = [p for name, p in named if name.rsplit(".", 1)[-1] != "location"]
 
         def make(params, lr):
-            groups = [{"params": [generator.location], "lr": self.lr_location},
+            groups = [{"params": location, "lr": self.lr_location},
                       {"params": scatter_params, "lr": self.lr_scatter}]
             return make_optimizer(self.optimizer, groups, lr)
 
