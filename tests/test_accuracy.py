@@ -19,15 +19,7 @@ def _data(shift, seed, eps=0.2):
     return make_huber_contamination(50_000, 100, eps, shift=shift, random_state=seed)
 
 
-_TV_NOT_YET = pytest.mark.xfail(
-    strict=True,
-    reason="TV-GAN's default misses the issue's bars (far 0.138, close 0.226 measured; "
-    "benchmarks/RESULTS.md has the study): the issue stays open until these pass",
-)
-CELLS = [
-    pytest.param(div, shift, marks=_TV_NOT_YET) if div == "tv" else (div, shift)
-    for div, shift in sorted(BARS)
-]
+CELLS = sorted(BARS)
 
 
 @pytest.mark.slow

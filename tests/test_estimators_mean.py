@@ -148,6 +148,7 @@ def test_bad_input_is_named(X, error, message):
         ({"hidden_sizes": (0,)}, "hidden_sizes"),
         ({"scale": [1.0, -1.0]}, "scale"),
         ({"device": "tpu"}, "device"),
+        ({"start": "mean"}, "start"),
     ],
 )
 def test_bad_parameters_are_named(params, message):
@@ -213,6 +214,48 @@ def test_fit_leaves_torch_global_rng_alone():
 def test_verbose_shows_a_progress_bar(capsys):
     RobustGANMean(n_steps=60, verbose=True, random_state=0).fit(SMALL)
     assert "RobustGANMean" in capsys.readouterr().err
+
+
+# -- where η starts: the TV-GAN plays its game from the JS-GAN estimate -----------------------
+
+def test_tv_starts_at_the_js_gan_estimate_with_the_same_parameters(contaminated):
+    js = RobustGANMean("js", n_steps=40, random_state=0).fit(contaminated.X)
+    tv = RobustGANMean("tv", n_steps=40, random_state=0).fit(contaminated.X)
+    np.testing.assert_array_equal(tv.start_location_, js.location_)
+    np.testing.assert_array_equal(tv.initial_location_, js.initial_location_)
+    assert tv.n_iter_ == 40 and not np.array_equal(tv.location_, js.location_)
+
+
+def test_tv_auto_second_stage_has_a_fixed_length(contaminated):
+    tv = RobustGANMean("tv", random_state=0).fit(contaminated.X)
+    assert tv.n_iter_ == 300 and len(tv.history_) == 300
+    # n=3000, p=5: the short, slow TV stage stays near its start.
+    assert np.linalg.norm(tv.location_ - tv.start_location_) < 0.1
+    assert np.linalg.norm(tv.location_ - contaminated.location) < 0.15
+
+
+@pytest.mark.parametrize("divergence", ["js", "tv"])
+def test_median_start_starts_at_the_median(contaminated, divergence):
+    est = RobustGANMean(divergence, start="median", n_steps=20, random_state=0).fit(contaminated.X)
+    np.testing.assert_array_equal(est.start_location_, est.initial_location_)
+
+
+def test_js_start_is_a_choice_for_any_divergence(contaminated):
+    js = RobustGANMean("js", n_steps=30, random_state=1).fit(contaminated.X)
+    twice = RobustGANMean("js", start="js", n_steps=30, random_state=1).fit(contaminated.X)
+    np.testing.assert_array_equal(twice.start_location_, js.location_)
+    assert np.linalg.norm(twice.location_ - contaminated.location) < 0.3
+
+
+def test_tv_fit_many_starts_each_member_at_its_own_js_estimate(contaminated):
+    from robustgan import fit_many
+
+    X = [contaminated.X, contaminated.X[::-1] + 1.0]
+    fits = fit_many(RobustGANMean("tv", n_steps=20, device="cpu"), X, random_states=[0, 1])
+    for fit, data, seed in zip(fits, X, [0, 1]):
+        js = RobustGANMean("js", n_steps=20, device="cpu", random_state=seed).fit(data)
+        np.testing.assert_array_equal(fit.start_location_, js.location_)
+        assert np.all(np.isfinite(fit.location_))
 
 
 # -- statistics at small size, tolerances from the sampling error -----------------------------
