@@ -11,7 +11,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import integrate, stats
+from scipy import integrate, special, stats
 
 from robustgan.divergences import (
     DIVERGENCES,
@@ -442,10 +442,16 @@ def test_beta_family_members_match_their_closed_forms(name, alpha, beta):
 @PROPERTY
 @given(alpha=st.floats(-0.9, 3.0), beta=st.floats(-0.9, 3.0), v=st.floats(-15, 15))
 def test_beta_score_is_the_papers_integral(alpha, beta, v):
-    # S(t,1) - S(1/2,1) = int_{1/2}^t c^(a-1)(1-c)^b dc, computed by scipy on the probability scale.
-    t = 1.0 / (1.0 + math.exp(-v))
-    expected_real = integrate.quad(lambda c: c ** (alpha - 1) * (1 - c) ** beta, 0.5, t)[0]
-    expected_fake = integrate.quad(lambda c: c ** alpha * (1 - c) ** (beta - 1), 0.5, t)[0]
+    # S(t,1) - S(1/2,1) = int_{1/2}^t c^(a-1)(1-c)^b dc (and c^a(1-c)^(b-1) for the fake side),
+    # computed by scipy on the logit scale, c = sigmoid(u), dc = c(1-c) du: the integrands are
+    # then smooth on [0, v], where on the probability scale (1-c)^(b-1) has an integrable
+    # singularity at t -> 1 that quad misses (b = -0.5, v = 15 gave -4.17 for 3611.8).
+    def logit_scale_integral(a, b):
+        return integrate.quad(lambda u: special.expit(u) ** a * special.expit(-u) ** b, 0.0, v,
+                              epsabs=1e-12, epsrel=1e-10, limit=200)[0]
+
+    expected_real = logit_scale_integral(alpha, beta + 1)
+    expected_fake = logit_scale_integral(alpha + 1, beta)
     div = BetaScore(alpha, beta)
     x = torch.tensor([v], dtype=torch.float64)
     assert div.real_score(x).item() == pytest.approx(expected_real, rel=1e-6, abs=1e-9)
