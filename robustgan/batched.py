@@ -83,7 +83,7 @@ __all__ = [
 _CHUNK = 16
 _DEFAULT_BATCH = 64
 _MAX_LATENT_CHUNK_ELEMENTS = 1 << 22
-_HIDDEN_CHUNK_ELEMENTS = 1 << 18
+_HIDDEN_CHUNK_ELEMENTS = 1 << 22
 
 
 def _member_generators(seeds, device):
@@ -616,9 +616,10 @@ class StackedMLPDiscriminator(MemberStack):
             return self._compiled(x, params)
         if not self.fused:
             return _plain_mlp(x, params, self.activations)
-        # Members in chunks whose hidden activations stay small: each chunk's forward and
-        # backward then run on cached memory, and the temporaries are reused by the allocator
-        # instead of being fresh pages every step.
+        # Members in chunks only past 4M hidden activations (16 MB): smaller chunks, meant to
+        # keep each chunk in cache, cost more in launches and concatenations than they saved
+        # at the benchmark's sizes (benchmarks/RESULTS.md, "Batched fits": 16.2 against 14.0 ms
+        # per step at p = 10, R = 65); the cap bounds the temporaries of very large batches.
         width = max(layer.shape[1] for layer in params[0:-2:2])
         chunk = max(1, _HIDDEN_CHUNK_ELEMENTS // max(1, x.shape[1] * width))
         if chunk >= self.members:
