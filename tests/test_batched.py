@@ -317,27 +317,9 @@ def test_data_sets_of_different_sizes_share_a_batch_without_padding():
     np.testing.assert_array_equal(fits[1].location_, alone[0].location_)
 
 
-def test_incompatible_members_go_to_separate_batches(datasets):
-    X = [d.X for d in datasets[:4]] + [make_huber_contamination(600, 3, 0.1, random_state=0).X]
-    estimators = [RobustGANMean(random_state=r, **FAST) for r in range(3)]
-    estimators.append(RobustGANMean(random_state=3, n_steps=20, device="cpu"))
-    estimators.append(RobustGANMean(random_state=4, **FAST))
-    groups = []
-    original = batched.solve_many
-
-    def spy(problems, **kwargs):
-        groups.append(len(problems))
-        return original(problems, **kwargs)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(batched, "solve_many", spy)
-        fits = fit_many(estimators, X)
-    assert sorted(groups) == [1, 1, 3]
-    assert fits[3].n_iter_ == 20 and fits[4].location_.shape == (3,)
-
-
-def test_batch_size_caps_the_members_per_game_and_one_means_one_by_one(datasets):
-    X = [d.X for d in datasets[:3]]
+@pytest.fixture
+def game_sizes(monkeypatch):
+    """The number of members of every batched game that ``fit_many`` plays, in order."""
     sizes = []
     original = batched.solve_many
 
@@ -345,12 +327,26 @@ def test_batch_size_caps_the_members_per_game_and_one_means_one_by_one(datasets)
         sizes.append(len(problems))
         return original(problems, **kwargs)
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(batched, "solve_many", spy)
-        fit_many(RobustGANMean(random_state=0, **FAST), X, batch_size=2)
-        assert sizes == [2, 1]
-        singles = fit_many(RobustGANMean(random_state=0, **FAST), X, batch_size=1)
-        assert sizes == [2, 1]  # no batched game: each member's own fit
+    monkeypatch.setattr(batched, "solve_many", spy)
+    return sizes
+
+
+def test_incompatible_members_go_to_separate_batches(datasets, game_sizes):
+    X = [d.X for d in datasets[:4]] + [make_huber_contamination(600, 3, 0.1, random_state=0).X]
+    estimators = [RobustGANMean(random_state=r, **FAST) for r in range(3)]
+    estimators.append(RobustGANMean(random_state=3, n_steps=20, device="cpu"))
+    estimators.append(RobustGANMean(random_state=4, **FAST))
+    fits = fit_many(estimators, X)
+    assert sorted(game_sizes) == [1, 1, 3]
+    assert fits[3].n_iter_ == 20 and fits[4].location_.shape == (3,)
+
+
+def test_batch_size_caps_the_members_per_game_and_one_means_one_by_one(datasets, game_sizes):
+    X = [d.X for d in datasets[:3]]
+    fit_many(RobustGANMean(random_state=0, **FAST), X, batch_size=2)
+    assert game_sizes == [2, 1]
+    singles = fit_many(RobustGANMean(random_state=0, **FAST), X, batch_size=1)
+    assert game_sizes == [2, 1]  # no batched game: each member's own fit
     solo = RobustGANMean(random_state=singles[0].random_state, **FAST).fit(X[0])
     np.testing.assert_array_equal(singles[0].location_, solo.location_)
 
