@@ -359,14 +359,17 @@ class _Level2D:
         gap = np.full_like(theta, -np.inf)
         np.subtract(theta[1:], last[:-1], out=gap[1:], where=selected[1:] & (last[:-1] > -np.inf))
         inner = gap.max(axis=0)
-        # The gap that closes the circle, from the largest selected angle to the smallest.
-        smallest = np.min(np.where(selected, theta, np.inf), axis=0)
-        smallest[~active] = 0.0
+        columns = np.arange(theta.shape[1])
+        # The gap that closes the circle, from the largest selected angle to the smallest; the
+        # angles are sorted down each column, so the smallest selected one is the first.
+        smallest = np.where(active, theta[np.argmax(selected, axis=0), columns], 0.0)
         wrap = smallest + _TWO_PI - np.where(active, last[-1], 0.0)
         closing = ~(inner > wrap)
         largest_gap = np.where(closing, wrap, inner)
-        # The arc of selected angles starts after the largest gap and ends before it.
-        start = np.where(closing, smallest, np.max(np.where(gap == inner, theta, -np.inf), axis=0))
+        # The arc of selected angles starts after the largest gap and ends before it: at the
+        # largest angle whose gap is the largest, the last row holding it in the column.
+        after_gap = theta.shape[0] - 1 - np.argmax(gap[::-1] == inner, axis=0)
+        start = np.where(closing, smallest, theta[after_gap, columns])
         arc = _TWO_PI - largest_gap
         end = start + arc
 
