@@ -1,4 +1,5 @@
-"""What every robust location/scatter estimator shares: outlier labelling and a robust score.
+"""What every robust location/scatter estimator shares: outlier labelling and a robust score,
+and, for the adversarial ones, the body of ``fit`` (``fit_adversarial``).
 
 An estimator provides ``location_`` and the method ``_squared_distances(X)`` (its Mahalanobis
 distances, squared) and ``_log_det_scatter()``; this mixin turns them into scikit-learn's outlier
