@@ -744,22 +744,36 @@ class AdversarialLoop:
         else:
             clip_grad_norm_per_member_(params, max_norm)
 
-    def _discriminator_step(self, sample_real):
+    def _score_minibatches(self, sample_real):
+        """Draw a real and a generated minibatch and score both with the discriminator.
+
+        Returns ``(v_real, v_fake, x_real, x_fake)``; the generator gets no gradient.
+        Subclasses may score without forming ``x_fake`` (``robustgan.batched``) and then
+        return None for it.
+        """
         generator, discriminator, rows = self.generator, self.discriminator, self._rows
         x_real = sample_real(self.rng)
         b = x_real.shape[rows]
         with torch.no_grad():
             x_fake = generator(self.latent_sampler(b, self.latent_dim, self.rng, x_real.device))
-        if self.joint_forward:
-            # One forward pass over both batches halves the per-step overhead, which dominates
-            # at the robust estimators' sizes.
-            logits = discriminator(torch.cat([x_real, x_fake], dim=rows))
-            v_real = logits.narrow(rows, 0, b)
-            v_fake = logits.narrow(rows, b, logits.shape[rows] - b)
-            d_loss = self._loss(self.loss.discriminator_loss, v_real, v_fake)
-        else:
-            d_loss = self._loss(self.loss.discriminator_loss, discriminator(x_real),
-                                discriminator(x_fake))
+        if not self.joint_forward:
+            return discriminator(x_real), discriminator(x_fake), x_real, x_fake
+        # One forward pass over both batches halves the per-step overhead, which dominates at
+        # the robust estimators' sizes.
+        logits = discriminator(torch.cat([x_real, x_fake], dim=rows))
+        v_real = logits.narrow(rows, 0, b)
+        v_fake = logits.narrow(rows, b, logits.shape[rows] - b)
+        return v_real, v_fake, x_real, x_fake
+
+    def _score_generated(self, b, device):
+        """The discriminator's logits of b fresh generated rows, differentiable in the generator."""
+        x_fake = self.generator(self.latent_sampler(b, self.latent_dim, self.rng, device))
+        return self.discriminator(x_fake)
+
+    def _discriminator_step(self, sample_real):
+        discriminator = self.discriminator
+        v_real, v_fake, x_real, x_fake = self._score_minibatches(sample_real)
+        d_loss = self._loss(self.loss.discriminator_loss, v_real, v_fake)
         penalty = None
         for term in self.d_penalties:
             value = self._penalty(term(discriminator, x_real, x_fake, self.rng))
@@ -776,11 +790,10 @@ class AdversarialLoop:
         self.d_opt.step()
         for constraint in self.d_constraints:
             constraint(discriminator)
-        return d_loss, penalty, b, x_real.device
+        return d_loss, penalty, v_fake.shape[self._rows], v_real.device
 
     def _generator_step(self, b, device):
-        x_fake = self.generator(self.latent_sampler(b, self.latent_dim, self.rng, device))
-        g_loss = self._loss(self.loss.generator_loss, self.discriminator(x_fake))
+        g_loss = self._loss(self.loss.generator_loss, self._score_generated(b, device))
         total = g_loss if self.members is None else g_loss.sum()
         # Only the generator's gradient: backward() would also fill the discriminator's.
         for p, grad in zip(self.g_params, torch.autograd.grad(total, self.g_params)):
@@ -953,6 +966,7 @@ def train_adversarial(
     random_state=None,
     progress=None,
     members=None,
+    loop_class=None,
 ):
     """Train ``generator`` against ``discriminator`` on the variational bound of ``divergence``.
 
@@ -1011,6 +1025,9 @@ def train_adversarial(
         Play R games at once (see ``AdversarialLoop``): stacked modules, a member sampler as
         ``real`` and a member latent sampler. Prefer ``robustgan.batched.solve_many``, which
         builds them.
+    loop_class : subclass of AdversarialLoop or None
+        The loop to play (None: ``AdversarialLoop``); ``robustgan.batched`` passes one that
+        scores the estimators' stacked networks faster.
 
     Returns
     -------
@@ -1049,7 +1066,7 @@ def train_adversarial(
     averaging = IterateAverage(generator, start_average)
     penalties = ([WeightPenalty(l1_penalty, l2_penalty, members=members)]
                  if (l1_penalty or l2_penalty) else [])
-    loop = AdversarialLoop(
+    loop = (AdversarialLoop if loop_class is None else loop_class)(
         generator,
         discriminator,
         divergence,

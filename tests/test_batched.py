@@ -82,6 +82,73 @@ def test_stacked_mlp_matches_its_members_values_and_gradients(activation):
             assert torch.allclose(p.grad[r], q.grad, atol=1e-5), name
 
 
+@pytest.mark.parametrize("activation", [
+    "leaky_relu", "sigmoid", "tanh", "relu", "softplus", ("leaky_relu", "sigmoid"),
+])
+@pytest.mark.parametrize("n_model", [6, 5])
+@pytest.mark.parametrize("with_real", [True, False])
+def test_location_model_rows_are_scored_as_if_formed(activation, n_model, with_real):
+    # The model's rows η + z, z the first n_model rows of [h; −h], are never formed: the
+    # logits and every gradient (η's included) must be those of scoring the formed rows.
+    hidden = (7, 5) if isinstance(activation, tuple) else (6,)
+    torch.manual_seed(1)
+    R, b, p = 3, 4, 5
+    stack = stack_modules([MLPDiscriminator(p, hidden_sizes=hidden, activation=activation)
+                           for _ in range(R)])
+    x_real = torch.randn(R, b, p) if with_real else None
+    half = torch.randn(R, (n_model + 1) // 2, p)
+    location = torch.randn(R, p, requires_grad=True)
+    v = stack.score_location_model(x_real, half, location, n_model)
+    formed_location = location.detach().clone().requires_grad_(True)
+    rows = formed_location.unsqueeze(1) + torch.cat([half, -half], dim=1)[:, :n_model]
+    v_formed = stack(rows if x_real is None else torch.cat([x_real, rows], dim=1))
+    assert v.shape == v_formed.shape == (R, n_model + (b if with_real else 0))
+    assert torch.allclose(v, v_formed, atol=1e-5)
+    weights = torch.randn_like(v)
+    params = list(stack.parameters())
+    grads = torch.autograd.grad(v, [location, *params], weights)
+    formed = torch.autograd.grad(v_formed, [formed_location, *params], weights)
+    for g, f in zip(grads, formed):
+        assert torch.allclose(g, f, atol=1e-5)
+
+
+def test_location_model_scoring_in_member_chunks_and_without_weight_gradients(monkeypatch):
+    torch.manual_seed(2)
+    R, b, p = 5, 6, 3
+    stack = stack_modules([MLPDiscriminator(p, hidden_sizes=(4,)) for _ in range(R)])
+    x_real, half = torch.randn(R, b, p), torch.randn(R, 3, p)
+    location = torch.randn(R, p, requires_grad=True)
+    whole = stack.score_location_model(x_real, half, location, 6)
+    (grad_whole,) = torch.autograd.grad(whole.sum(), location)
+    monkeypatch.setattr(batched, "_HIDDEN_CHUNK_ELEMENTS", 2 * (b + 6) * 4)  # 2 members a chunk
+    chunked = stack.score_location_model(x_real, half, location, 6)
+    (grad_chunked,) = torch.autograd.grad(chunked.sum(), location)
+    assert torch.allclose(whole, chunked, atol=1e-6)
+    assert torch.allclose(grad_whole, grad_chunked, atol=1e-6)
+    # The generator's step: η's gradient only; the network's weights get none.
+    v = stack.score_location_model(None, half, location, 6, weights_grad=False)
+    v.sum().backward()
+    assert location.grad is not None
+    assert all(q.grad is None for q in stack.parameters())
+    x = torch.randn(R, b, p, requires_grad=True)
+    stack.score_inputs(x).sum().backward()
+    assert x.grad is not None and all(q.grad is None for q in stack.parameters())
+    assert torch.allclose(stack.score_inputs(x), stack(x))
+
+
+def test_the_batched_location_game_never_forms_the_generated_rows(datasets, monkeypatch):
+    # RobustGANMean's batched game takes the fast path: the latent pool is read as its half
+    # rows and the generator's forward is never called.
+    def formed(*args, **kwargs):
+        raise AssertionError("the generated rows were formed")
+
+    monkeypatch.setattr(StackedLocationGenerator, "forward", formed)
+    monkeypatch.setattr(MemberNormalPool, "__call__", formed)
+    fits = fit_many(RobustGANMean(**FAST), [d.X for d in datasets[:2]], random_states=[0, 1])
+    for fit, d in zip(fits, datasets):
+        assert np.linalg.norm(fit.location_ - d.location) < 0.5
+
+
 def test_the_unfused_mlp_is_differentiable_twice_and_agrees():
     torch.manual_seed(0)
     nets = [MLPDiscriminator(2, hidden_sizes=(5,), activation="tanh") for _ in range(3)]
