@@ -18,6 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._columns import column_medians
 from .._validation import check_fitted_data, check_training_data
 from ..divergences import Divergence, get_divergence
 from ..engine import AdversarialProblem, make_optimizer, resolve_device
@@ -174,7 +175,7 @@ def _deterministic_starts(X):
     # import would be circular whichever package loads first.
     from ..baselines.scatter import spatial_sign_covariance, spearman_rho_matrix
 
-    median = np.median(X, axis=0)
+    median = column_medians(X)
     scale = robust_scale(X)
     starts = [(median, np.diag(scale**2))]
     if X.shape[1] > 1:
