@@ -34,6 +34,11 @@ draws come in another order and batched products round differently
 No step reads a tensor back to the host: losses stay in device buffers and the non-finite
 check, per member, reads one flag per ``check_every`` steps.
 
+The estimators' location game (``RobustGANMean``) never forms its generated rows: with
+antithetic noise z = ±h, the discriminator's first layer on η + z is W₁η + b₁ ± W₁h, a product
+over half the rows, and its gradients follow in closed form (``_LocationModelMLP``). In every
+batched game the generator's step computes no gradient for the discriminator's weights.
+
 Data sets of different sizes need no padding: the real rows of all members live in one
 (N, p) tensor and member r draws its row indices from its own range. Fits whose games differ in
 anything else (the number of steps, which the "auto" rule ties to n; the dimension; the
