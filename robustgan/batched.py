@@ -705,8 +705,8 @@ class _LocationModelMLP(torch.autograd.Function):
                     grad_w.mul_(scale)
                 grads[0] = grad_w
             if wanted[1]:
-                grad_b = model_sum if not b else grad_a[:, :, :b].sum(2) + model_sum
-                grads[1] = grad_b if scale is None else grad_b * scale.squeeze(2)
+                grads[1] = model_sum if not b else grad_a[:, :, :b].sum(2) + model_sum
+                grads[1] = grads[1] * scale.squeeze(2) if scale is not None else grads[1]
             if ctx.needs_input_grad[2]:
                 grad_location = torch.bmm(w.transpose(1, 2), model_sum.unsqueeze(2)).squeeze(2)
         return (None, None, grad_location, None, None, *grads)
@@ -716,8 +716,7 @@ def _weight_gradient(grad_a, h):
     """Σ_b grad_a[:, :, b] h[:, :, b]ᵀ, (R, out, in), contiguous, from feature-major operands.
 
     The first layer's ``h`` is the row-major input seen transposed: grad_a times that input is
-    one plain product (1.8 and 1.4 times faster than the alternative at p = 10 and 100, timed
-    alone; the same sums in the same order, so the same bits). For a
+    one plain product (1.6–1.8 times faster than the alternative at p = 10 and 100). For a
     hidden layer's feature-major ``h``, MKL is faster at the first of the two equivalent
     products for narrow layers and at the second for wide ones. The choice depends on layouts
     and shapes only, never on R. Contiguous because a member's gradient norm (for clipping)

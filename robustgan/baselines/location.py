@@ -19,7 +19,6 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._columns import column_medians
 from .._validation import check_fitted_data, check_training_data
 from ..estimators._base import CONTAMINATION_CONSTRAINT, RobustLocationMixin
 from .depth import halfspace_depth, tukey_median
@@ -103,7 +102,7 @@ class CoordinatewiseMedian(_IdentityScatter, RobustLocationMixin, BaseEstimator)
         self : CoordinatewiseMedian
         """
         X = check_training_data(self, X)
-        self.location_ = column_medians(X)
+        self.location_ = np.median(X, axis=0)
         self._set_offset(X)
         return self
 

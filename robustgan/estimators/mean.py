@@ -9,7 +9,6 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._columns import column_medians
 from .._validation import check_training_data
 from ..divergences import Divergence, get_divergence
 from ..engine import AdversarialProblem, resolve_device
@@ -106,8 +105,8 @@ def robust_scale(X):
     >>> robust_scale(np.array([[0.0], [1.0], [2.0], [100.0]])).round(3)
     array([1.483])
     """
-    median = column_medians(X)
-    mad = 1.482602218505602 * column_medians(np.abs(X - median))
+    median = np.median(X, axis=0)
+    mad = 1.482602218505602 * np.median(np.abs(X - median), axis=0)
     return np.where(mad > 0, mad, 1.0)
 
 
@@ -427,7 +426,7 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         hidden_sizes = check_hidden_sizes(self.hidden_sizes)
         X = check_training_data(self, X)
         self.scale_ = self._check_scale(X)
-        self.initial_location_ = column_medians(X)
+        self.initial_location_ = np.median(X, axis=0)
         # Centring at the median makes the fit translation-equivariant to rounding error and
         # keeps float32 accurate for data far from the origin.
         Z = (X - self.initial_location_) / self.scale_

@@ -18,7 +18,6 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .._columns import column_medians
 from .._validation import check_fitted_data, check_training_data
 from ..divergences import Divergence, get_divergence
 from ..engine import AdversarialProblem, make_optimizer, resolve_device
@@ -175,7 +174,7 @@ def _deterministic_starts(X):
     # import would be circular whichever package loads first.
     from ..baselines.scatter import spatial_sign_covariance, spearman_rho_matrix
 
-    median = column_medians(X)
+    median = np.median(X, axis=0)
     scale = robust_scale(X)
     starts = [(median, np.diag(scale**2))]
     if X.shape[1] > 1:
