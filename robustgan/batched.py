@@ -36,8 +36,11 @@ check, per member, reads one flag per ``check_every`` steps.
 
 The estimators' location game (``RobustGANMean``) never forms its generated rows: with
 antithetic noise z = ±h, the discriminator's first layer on η + z is W₁η + b₁ ± W₁h, a product
-over half the rows, and its gradients follow in closed form (``_LocationModelMLP``). In every
-batched game the generator's step computes no gradient for the discriminator's weights.
+over half the rows, and its gradients follow in closed form (``_LocationModelMLP``). Where
+the divergence states its scores' derivatives (JS, GAN, TV), both players' gradients are
+computed without autograd at all; the engine's clipping and optimisers then take them as
+they would take backward's. In every batched game the generator's step computes no gradient
+for the discriminator's weights.
 
 Data sets of different sizes need no padding: the real rows of all members live in one
 (N, p) tensor and member r draws its row indices from its own range. Fits whose games differ in
@@ -68,6 +71,7 @@ from .engine import (
     standard_normal,
     train_adversarial,
 )
+from .divergences import Divergence, has_closed_form_derivatives
 from .nets import GaussianGenerator, LocationGenerator, MLPDiscriminator
 
 __all__ = [
@@ -607,6 +611,93 @@ class _StackedMLP(torch.autograd.Function):
         return (grad_x, None, *grads)
 
 
+def _location_model_forward(x_real, half, location, n_model, activations, params):
+    """The logits of ``_LocationModelMLP`` and what its backward needs (no autograd)."""
+    weights, biases = params[0::2], params[1::2]
+    w1, b1 = weights[0], biases[0]
+    members, m = half.shape[0], half.shape[1]
+    b = 0 if x_real is None else x_real.shape[1]
+    # The first layer's activations, real rows then the model's, in one tensor. Products into
+    # a column range of it would go through a temporary (MKL writes contiguous matrices), so
+    # the real rows' activation writes it instead.
+    h = w1.new_empty(members, w1.shape[1], b + n_model)
+    if b:
+        a = torch.bmm(w1, x_real.transpose(1, 2))
+        a += b1.unsqueeze(-1)
+        _activate_into(a, h[:, :, :b], *activations[0])
+    centre = torch.bmm(w1, location.unsqueeze(2))
+    centre += b1.unsqueeze(-1)
+    spread = torch.bmm(w1, half.transpose(1, 2))
+    torch.add(centre, spread, out=h[:, :, b:b + m])
+    torch.sub(centre, spread[:, :, :n_model - m], out=h[:, :, b + m:])
+    _activate_into(h[:, :, b:], h[:, :, b:], *activations[0])
+    outputs = [h]
+    for (kind, slope), w, bias in zip(activations[1:], weights[1:-1], biases[1:-1]):
+        a = torch.bmm(w, h)
+        a += bias.unsqueeze(-1)
+        h = _activate_(a, kind, slope)
+        outputs.append(h)
+    v = torch.bmm(weights[-1], h).squeeze(1) + biases[-1]
+    return v, (x_real, half, location, *outputs, *weights)
+
+
+def _location_model_backward(saved, grad_v, activations, wanted, location_wanted):
+    """Gradients of ``_LocationModelMLP``'s parameters (None where not ``wanted``) and of the
+    location (None unless ``location_wanted``), from the logits' gradient."""
+    n_hidden = len(activations)
+    x_real, half, location = saved[:3]
+    outputs, weights = saved[3:3 + n_hidden], saved[3 + n_hidden:]
+    b, m = (0 if x_real is None else x_real.shape[1]), half.shape[1]
+    tail = outputs[0].shape[2] - b - m  # rows of −h
+    grads = [None] * (2 * len(weights))
+    if wanted[-2]:
+        grads[-2] = torch.bmm(grad_v.unsqueeze(1), outputs[-1].transpose(1, 2))
+    if wanted[-1]:
+        grads[-1] = grad_v.sum(1, keepdim=True)
+    # The last hidden layer's gradient is rank one per member (see _StackedMLP.backward).
+    scale = weights[-1].transpose(1, 2)
+    grad_h = grad_v.unsqueeze(1).expand(-1, scale.shape[1], -1)
+    grad_location = None
+    for k in range(n_hidden - 1, -1, -1):
+        kind, slope = activations[k]
+        grad_a = _activation_backward(grad_h, outputs[k], kind, slope)
+        w = weights[k] if scale is None else weights[k] * scale
+        if k > 0:
+            if wanted[2 * k]:
+                grads[2 * k] = _weight_gradient(grad_a, outputs[k - 1])
+                if scale is not None:
+                    grads[2 * k].mul_(scale)
+            if wanted[2 * k + 1]:
+                grads[2 * k + 1] = grad_a.sum(2)
+                if scale is not None:
+                    grads[2 * k + 1].mul_(scale.squeeze(2))
+            grad_h = torch.bmm(w.transpose(1, 2), grad_a)
+            scale = None
+            continue
+        model = grad_a[:, :, b:]
+        model_sum = model.sum(2)
+        if wanted[0]:
+            plus, minus = model[:, :, :m], model[:, :, m:]
+            if tail == m:
+                paired = plus - minus
+            else:
+                paired = plus.clone()
+                paired[:, :, :tail] -= minus
+            grad_w = torch.bmm(paired, half)
+            if b:
+                grad_w += torch.bmm(grad_a[:, :, :b], x_real)
+            grad_w += model_sum.unsqueeze(2) * location.unsqueeze(1)
+            if scale is not None:
+                grad_w.mul_(scale)
+            grads[0] = grad_w
+        if wanted[1]:
+            grad_b = model_sum if not b else grad_a[:, :, :b].sum(2) + model_sum
+            grads[1] = grad_b if scale is None else grad_b * scale.squeeze(2)
+        if location_wanted:
+            grad_location = torch.bmm(w.transpose(1, 2), model_sum.unsqueeze(2)).squeeze(2)
+    return grad_location, grads
+
+
 class _LocationModelMLP(torch.autograd.Function):
     """``_StackedMLP`` on [real rows; rows of a location model], the model's rows never formed.
 
@@ -622,93 +713,17 @@ class _LocationModelMLP(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x_real, half, location, n_model, activations, *params):
-        weights, biases = params[0::2], params[1::2]
-        w1, b1 = weights[0], biases[0]
-        members, m = half.shape[0], half.shape[1]
-        tail = n_model - m  # rows of −h
-        b = 0 if x_real is None else x_real.shape[1]
-        # The first layer's activations, real rows then the model's, in one tensor. Products
-        # into a column range of it would go through a temporary (MKL writes contiguous
-        # matrices), so the real rows' activation writes it instead.
-        h = w1.new_empty(members, w1.shape[1], b + n_model)
-        if b:
-            a = torch.bmm(w1, x_real.transpose(1, 2))
-            a += b1.unsqueeze(-1)
-            _activate_into(a, h[:, :, :b], *activations[0])
-        centre = torch.bmm(w1, location.unsqueeze(2))
-        centre += b1.unsqueeze(-1)
-        spread = torch.bmm(w1, half.transpose(1, 2))
-        torch.add(centre, spread, out=h[:, :, b:b + m])
-        torch.sub(centre, spread[:, :, :tail], out=h[:, :, b + m:])
-        _activate_into(h[:, :, b:], h[:, :, b:], *activations[0])
-        outputs = [h]
-        for (kind, slope), w, bias in zip(activations[1:], weights[1:-1], biases[1:-1]):
-            a = torch.bmm(w, h)
-            a += bias.unsqueeze(-1)
-            h = _activate_(a, kind, slope)
-            outputs.append(h)
-        v = torch.bmm(weights[-1], h).squeeze(1) + biases[-1]
+        v, saved = _location_model_forward(x_real, half, location, n_model, activations, params)
         ctx.activations = activations
-        ctx.rows = (b, m, tail)
-        ctx.save_for_backward(x_real, half, location, *outputs, *weights)
+        ctx.save_for_backward(*saved)
         return v
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_v):
-        activations = ctx.activations
-        n_hidden = len(activations)
-        b, m, tail = ctx.rows
-        saved = ctx.saved_tensors
-        x_real, half, location = saved[:3]
-        outputs, weights = saved[3:3 + n_hidden], saved[3 + n_hidden:]
-        wanted = ctx.needs_input_grad[5:]
-        grads = [None] * (2 * len(weights))
-        if wanted[-2]:
-            grads[-2] = torch.bmm(grad_v.unsqueeze(1), outputs[-1].transpose(1, 2))
-        if wanted[-1]:
-            grads[-1] = grad_v.sum(1, keepdim=True)
-        # The last hidden layer's gradient is rank one per member (see _StackedMLP.backward).
-        scale = weights[-1].transpose(1, 2)
-        grad_h = grad_v.unsqueeze(1).expand(-1, scale.shape[1], -1)
-        grad_location = None
-        for k in range(n_hidden - 1, -1, -1):
-            kind, slope = activations[k]
-            grad_a = _activation_backward(grad_h, outputs[k], kind, slope)
-            w = weights[k] if scale is None else weights[k] * scale
-            if k > 0:
-                if wanted[2 * k]:
-                    grads[2 * k] = _weight_gradient(grad_a, outputs[k - 1])
-                    if scale is not None:
-                        grads[2 * k].mul_(scale)
-                if wanted[2 * k + 1]:
-                    grads[2 * k + 1] = grad_a.sum(2)
-                    if scale is not None:
-                        grads[2 * k + 1].mul_(scale.squeeze(2))
-                grad_h = torch.bmm(w.transpose(1, 2), grad_a)
-                scale = None
-                continue
-            model = grad_a[:, :, b:]
-            model_sum = model.sum(2)
-            if wanted[0]:
-                plus, minus = model[:, :, :m], model[:, :, m:]
-                if tail == m:
-                    paired = plus - minus
-                else:
-                    paired = plus.clone()
-                    paired[:, :, :tail] -= minus
-                grad_w = torch.bmm(paired, half)
-                if b:
-                    grad_w += torch.bmm(grad_a[:, :, :b], x_real)
-                grad_w += model_sum.unsqueeze(2) * location.unsqueeze(1)
-                if scale is not None:
-                    grad_w.mul_(scale)
-                grads[0] = grad_w
-            if wanted[1]:
-                grads[1] = model_sum if not b else grad_a[:, :, :b].sum(2) + model_sum
-                grads[1] = grads[1] * scale.squeeze(2) if scale is not None else grads[1]
-            if ctx.needs_input_grad[2]:
-                grad_location = torch.bmm(w.transpose(1, 2), model_sum.unsqueeze(2)).squeeze(2)
+        grad_location, grads = _location_model_backward(
+            ctx.saved_tensors, grad_v, ctx.activations, ctx.needs_input_grad[5:],
+            ctx.needs_input_grad[2])
         return (None, None, grad_location, None, None, *grads)
 
 
@@ -820,6 +835,42 @@ class StackedMLPDiscriminator(MemberStack):
             params = [p.detach() for p in params]
         rows = n_model + (0 if x_real is None else x_real.shape[1])
         return self._fused(_LocationModelMLP, rows, params, x_real, half, location, n_model)
+
+    def location_model_gradients(self, x_real, half, location, n_model, loss_and_gradient,
+                                 wrt="weights"):
+        """A step's losses and gradients for the location game, without autograd.
+
+        Scores the real rows (or none) and ``n_model`` rows of the location model as
+        ``score_location_model`` does, hands the logits to ``loss_and_gradient(v)``, which
+        returns each member's loss (R,) and ∂(Σ losses)/∂v, and back-propagates that
+        gradient by the same closed forms.
+
+        Parameters
+        ----------
+        x_real, half, location, n_model
+            As in ``score_location_model``.
+        loss_and_gradient : callable
+        wrt : {"weights", "location"}, default="weights"
+            The discriminator's step (this network's parameters' gradients, in the order of
+            its stacked parameters) or the generator's (the location's gradient).
+
+        Returns
+        -------
+        (losses, gradients), or None when the batch would be split into member chunks (the
+        autograd path handles those).
+        """
+        params = [p.detach() for p in self._params()]
+        rows = n_model + (0 if x_real is None else x_real.shape[1])
+        width = max(layer.shape[1] for layer in params[0:-2:2])
+        if _HIDDEN_CHUNK_ELEMENTS // max(1, rows * width) < self.members:
+            return None
+        v, saved = _location_model_forward(x_real, half, location, n_model, self.activations,
+                                           params)
+        losses, grad_v = loss_and_gradient(v)
+        weights = wrt == "weights"
+        grad_location, grads = _location_model_backward(
+            saved, grad_v, self.activations, (weights,) * len(params), not weights)
+        return losses, grads if weights else grad_location
 
     def score_inputs(self, x):
         """``self(x)`` with a gradient for ``x`` only (the generator's step): the hand-written
@@ -991,6 +1042,91 @@ class _StackedLoop(AdversarialLoop):
             and type(self.generator) is StackedLocationGenerator
             and isinstance(self.latent_sampler, MemberNormalPool)
         )
+        # A divergence whose losses are the variational bound's and whose score derivatives
+        # are stated: the discriminator's gradient in closed form, with no autograd graph.
+        loss = self.loss
+        self._closed_form = (
+            self._location_game and has_closed_form_derivatives(loss)
+            and type(loss).discriminator_loss is Divergence.discriminator_loss
+            and type(loss).generator_loss is Divergence.generator_loss
+            and type(loss).objective is Divergence.objective
+            and len(self.g_params) == 1 and self.g_params[0] is self.generator.module.location
+        )
+
+    def _discriminator_step(self, sample_real):
+        """A step of the location game with its gradient in closed form, else the engine's.
+
+        Then the clipping, the optimiser's step and the constraints are the engine's; the
+        gradients are written to the parameters' ``grad`` as backward would write them.
+        """
+        if not self._closed_form:
+            return super()._discriminator_step(sample_real)
+        x_real = sample_real(self.rng)
+        b = x_real.shape[1]
+        half = self.latent_sampler.half_rows(b)
+        location = self.generator.module.location.detach()
+        with torch.no_grad():
+            step = self.discriminator.location_model_gradients(x_real, half, location, b,
+                                                               self._bound_and_gradient)
+        if step is None:
+            # Member chunks: the same draws, scored through autograd.
+            logits = self.discriminator.score_location_model(x_real, half, location, b)
+            d_loss = self._loss(self.loss.discriminator_loss, logits[:, :b], logits[:, b:])
+            self.d_opt.zero_grad(set_to_none=True)
+            d_loss.sum().backward()
+        else:
+            d_loss, grads = step
+            for param, grad in zip(self.discriminator._params(), grads):
+                param.grad = grad
+        if self.max_grad_norm is not None:
+            self._clip(self.d_params, self.max_grad_norm)
+        self.d_opt.step()
+        for constraint in self.d_constraints:
+            constraint(self.discriminator)
+        return d_loss, None, b, x_real.device
+
+    def _generator_step(self, b, device):
+        """The generator's step of the location game with η's gradient in closed form."""
+        if not self._closed_form:
+            return super()._generator_step(b, device)
+        half = self.latent_sampler.half_rows(b)
+        location = self.generator.module.location
+        with torch.no_grad():
+            step = self.discriminator.location_model_gradients(
+                None, half, location.detach(), b, self._generator_loss_and_gradient,
+                wrt="location")
+        if step is None:
+            logits = self.discriminator.score_location_model(None, half, location, b,
+                                                             weights_grad=False)
+            g_loss = self._loss(self.loss.generator_loss, logits)
+            (location.grad,) = torch.autograd.grad(g_loss.sum(), [location])
+        else:
+            g_loss, location.grad = step
+        if self.g_max_grad_norm is not None:
+            self._clip(self.g_params, self.g_max_grad_norm)
+        self.g_opt.step()
+        return g_loss
+
+    def _generator_loss_and_gradient(self, v):
+        """Each member's generator loss, −mean f*(g(v)), and the gradient of their sum."""
+        divergence = self.loss
+        losses = divergence.fake_score(v).mean(-1).neg_()
+        return losses, divergence.fake_score_derivative(v).mul_(-1.0 / v.shape[1])
+
+    def _bound_and_gradient(self, v):
+        """Each member's discriminator loss, mean f*(g(v)) over its model rows minus mean
+        g(v) over its real rows, and the gradient of their sum, from the scores' derivatives."""
+        divergence = self.loss
+        n_model = v.shape[1] // 2
+        v_real, v_model = v[:, :n_model], v[:, n_model:]
+        losses = (divergence.fake_score(v_model).mean(-1)
+                  - divergence.real_score(v_real).mean(-1))
+        grad_v = torch.empty_like(v)
+        torch.mul(divergence.real_score_derivative(v_real), -1.0 / n_model,
+                  out=grad_v[:, :n_model])
+        torch.mul(divergence.fake_score_derivative(v_model), 1.0 / n_model,
+                  out=grad_v[:, n_model:])
+        return losses, grad_v
 
     def _score_minibatches(self, sample_real):
         if not self._location_game:

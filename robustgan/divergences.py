@@ -91,6 +91,7 @@ __all__ = [
     "DIVERGENCES",
     "available_divergences",
     "get_divergence",
+    "has_closed_form_derivatives",
     "register_divergence",
     "lambertw",
 ]
@@ -246,6 +247,18 @@ class Divergence:
     def fake_score(self, v: Tensor) -> Tensor:
         """Per-sample term on data from Q (the model): :math:`f^*(g_f(v))`."""
         return self.conjugate(self.activation(v))
+
+    def real_score_derivative(self, v: Tensor) -> Tensor:
+        """:math:`\frac{d}{dv} g_f(v)` in closed form, where a divergence states one.
+
+        With both derivatives a batched game computes the discriminator's gradient without
+        autograd (``robustgan.batched``); see :func:`has_closed_form_derivatives`.
+        """
+        raise NotImplementedError
+
+    def fake_score_derivative(self, v: Tensor) -> Tensor:
+        """:math:`\frac{d}{dv} f^*(g_f(v))` in closed form, where a divergence states one."""
+        raise NotImplementedError
 
     # -- what the training engine calls -------------------------------------
     def objective(self, v_real: Tensor, v_fake: Tensor) -> Tensor:
@@ -512,6 +525,12 @@ class JensenShannon(Divergence):
     def fake_score(self, v):
         return F.softplus(v) - _LOG2
 
+    def real_score_derivative(self, v):
+        return torch.sigmoid(-v)
+
+    def fake_score_derivative(self, v):
+        return torch.sigmoid(v)
+
 
 class GAN(Divergence):
     r"""The original GAN game (Goodfellow et al. 2014) as an f-divergence.
@@ -544,6 +563,12 @@ class GAN(Divergence):
 
     def fake_score(self, v):
         return F.softplus(v)
+
+    def real_score_derivative(self, v):
+        return torch.sigmoid(-v)
+
+    def fake_score_derivative(self, v):
+        return torch.sigmoid(v)
 
 
 class TotalVariation(Divergence):
@@ -580,6 +605,13 @@ class TotalVariation(Divergence):
 
     def fake_score(self, v):
         return self.activation(v)
+
+    def real_score_derivative(self, v):
+        # d/dv ½tanh(v/2) = σ(v)σ(−v), finite (and tending to 0) for any v.
+        return torch.sigmoid(v) * torch.sigmoid(-v)
+
+    def fake_score_derivative(self, v):
+        return self.real_score_derivative(v)
 
 
 # ---------------------------------------------------------------------------
@@ -800,6 +832,36 @@ for _entry in (KullbackLeibler(), ReverseKullbackLeibler(), PearsonChiSquared(),
                GAN(), TotalVariation(), BrierScore(), BoostingScore()):
     register_divergence(_entry)
 del _entry
+
+
+def _owner(cls, name):
+    return next(c for c in cls.__mro__ if name in c.__dict__)
+
+
+def has_closed_form_derivatives(divergence) -> bool:
+    """Whether ``divergence`` states both score derivatives, for the scores it computes.
+
+    A derivative counts only where its class is at least as derived as every class that
+    defines a piece of the score it differentiates: a subclass that changes ``activation``
+    but keeps its parent's derivative does not have one.
+
+    Examples
+    --------
+    >>> has_closed_form_derivatives(get_divergence("js")), has_closed_form_derivatives(
+    ...     get_divergence("kl"))
+    (True, False)
+    """
+    if not isinstance(divergence, Divergence):
+        return False
+    cls = type(divergence)
+    pieces = {"real_score_derivative": ("real_score", "activation"),
+              "fake_score_derivative": ("fake_score", "activation", "conjugate", "_conjugate")}
+    for derivative, scored_by in pieces.items():
+        owner = _owner(cls, derivative)
+        if owner is Divergence or not all(issubclass(owner, _owner(cls, name))
+                                          for name in scored_by):
+            return False
+    return True
 
 
 def available_divergences() -> list[str]:

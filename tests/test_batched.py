@@ -149,6 +149,70 @@ def test_the_batched_location_game_never_forms_the_generated_rows(datasets, monk
         assert np.linalg.norm(fit.location_ - d.location) < 0.5
 
 
+@pytest.mark.parametrize("divergence", ["js", "tv"])
+@pytest.mark.parametrize("hidden", [(6,), (5, 4)])
+def test_closed_form_gradients_are_autograd_s(divergence, hidden):
+    # The location game's steps without autograd: the same losses and gradients as scoring
+    # through autograd and differentiating the members' losses.
+    torch.manual_seed(3)
+    R, b, p = 3, 6, 4
+    stack = stack_modules([MLPDiscriminator(p, hidden_sizes=hidden, activation="leaky_relu")
+                           for _ in range(R)])
+    loop = batched._StackedLoop(stack_modules([LocationGenerator(torch.zeros(p))] * R), stack,
+                                get_divergence(divergence), latent_dim=p,
+                                generator_rng=torch_generator(0, "cpu"),
+                                latent_sampler=MemberNormalPool([50] * R, p, range(R), "cpu"),
+                                members=R)
+    assert loop._closed_form
+    x_real, half = torch.randn(R, b, p), torch.randn(R, b // 2, p)
+    location = torch.randn(R, p, requires_grad=True)
+    losses, grads = stack.location_model_gradients(x_real, half, location.detach(), b,
+                                                   loop._bound_and_gradient)
+    v = stack.score_location_model(x_real, half, location.detach(), b)
+    expected = loop._loss(loop.loss.discriminator_loss, v[:, :b], v[:, b:])
+    assert torch.allclose(losses, expected, atol=1e-6)
+    for g, e in zip(grads, torch.autograd.grad(expected.sum(), list(stack.parameters()))):
+        assert torch.allclose(g, e, atol=1e-6)
+    losses, grad_location = stack.location_model_gradients(
+        None, half, location.detach(), b, loop._generator_loss_and_gradient, wrt="location")
+    v = stack.score_location_model(None, half, location, b, weights_grad=False)
+    expected = loop._loss(loop.loss.generator_loss, v)
+    assert torch.allclose(losses, expected, atol=1e-6)
+    (expected_grad,) = torch.autograd.grad(expected.sum(), location)
+    assert torch.allclose(grad_location, expected_grad, atol=1e-6)
+
+
+def test_the_closed_form_game_is_the_autograd_game_to_rounding(datasets, monkeypatch):
+    X = [d.X for d in datasets[:3]]
+
+    def autograd_used(*args):
+        raise AssertionError("the closed-form game went through autograd")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(batched._LocationModelMLP, "apply", autograd_used)
+        closed = fit_many(RobustGANMean(**FAST), X, random_states=range(3))
+    monkeypatch.setattr(batched, "has_closed_form_derivatives", lambda divergence: False)
+    graph = fit_many(RobustGANMean(**FAST), X, random_states=range(3))
+    for a, b in zip(closed, graph):
+        np.testing.assert_allclose(a.location_, b.location_, atol=1e-5)
+        np.testing.assert_allclose(a.history_.d_loss, b.history_.d_loss, atol=1e-5)
+    # The Hellinger game has no stated derivatives: the autograd path, same answer either way.
+    other = fit_many(RobustGANMean(divergence="hellinger", **FAST), X[:1], random_states=[0])
+    monkeypatch.undo()
+    other_again = fit_many(RobustGANMean(divergence="hellinger", **FAST), X[:1],
+                           random_states=[0])
+    np.testing.assert_array_equal(other[0].location_, other_again[0].location_)
+
+
+def test_the_closed_form_steps_fall_back_to_autograd_in_member_chunks(datasets, monkeypatch):
+    X = [d.X for d in datasets[:3]]
+    whole = fit_many(RobustGANMean(**FAST), X, random_states=range(3))
+    monkeypatch.setattr(batched, "_HIDDEN_CHUNK_ELEMENTS", 1)  # one member a chunk
+    chunked = fit_many(RobustGANMean(**FAST), X, random_states=range(3))
+    for a, b in zip(whole, chunked):
+        np.testing.assert_allclose(a.location_, b.location_, atol=1e-5)
+
+
 def test_the_unfused_mlp_is_differentiable_twice_and_agrees():
     torch.manual_seed(0)
     nets = [MLPDiscriminator(2, hidden_sizes=(5,), activation="tanh") for _ in range(3)]

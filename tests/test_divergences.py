@@ -20,6 +20,7 @@ from robustgan.divergences import (
     BetaScore,
     available_divergences,
     get_divergence,
+    has_closed_form_derivatives,
     lambertw,
     register_divergence,
 )
@@ -239,6 +240,45 @@ def test_scores_and_gradients_are_finite_in_float32(name, v):
     assert torch.isfinite(real).all() and torch.isfinite(fake).all()
     (grad,) = torch.autograd.grad((real + fake).sum(), v)
     assert torch.isfinite(grad).all()
+
+
+CLOSED_FORM = ["jensen-shannon", "gan", "tv"]
+
+
+@PROPERTY
+@given(name=st.sampled_from(CLOSED_FORM),
+       v=st.lists(st.floats(-60, 60), min_size=1, max_size=20))
+def test_closed_form_score_derivatives_are_autograd_s(name, v):
+    div = get_divergence(name)
+    v = torch.tensor(v, dtype=torch.float64, requires_grad=True)
+    (real,) = torch.autograd.grad(div.real_score(v).sum(), v)
+    (fake,) = torch.autograd.grad(div.fake_score(v).sum(), v)
+    # softplus is linear past v = 20, where autograd's derivative is 1 and σ(v) is 1 − e^{−v}:
+    # they differ by at most e^{−20} ≈ 2e-9.
+    torch.testing.assert_close(div.real_score_derivative(v.detach()), real, rtol=3e-9,
+                               atol=1e-15)
+    torch.testing.assert_close(div.fake_score_derivative(v.detach()), fake, rtol=3e-9,
+                               atol=1e-15)
+
+
+def test_which_divergences_state_their_derivatives():
+    assert [n for n in NAMES if has_closed_form_derivatives(get_divergence(n))] == CLOSED_FORM
+    assert not has_closed_form_derivatives(object())
+
+    class SteeperTV(TotalVariation):  # a new score under the parent's derivatives
+        def activation(self, v):
+            return 0.5 * torch.tanh(v)
+
+    class RestatedTV(SteeperTV):
+        def real_score_derivative(self, v):
+            return 0.5 * (1.0 - torch.tanh(v) ** 2)
+
+        fake_score_derivative = real_score_derivative
+
+    assert not has_closed_form_derivatives(SteeperTV())
+    assert has_closed_form_derivatives(RestatedTV())
+    with pytest.raises(NotImplementedError):
+        get_divergence("kl").real_score_derivative(torch.zeros(1))
 
 
 @PROPERTY
