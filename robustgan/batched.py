@@ -791,6 +791,15 @@ class StackedMLPDiscriminator(MemberStack):
             return _plain_mlp(x, params, self.activations)
         return self._fused(_StackedMLP, x.shape[1], params, x)
 
+    def _chunk(self, rows):
+        """Members per chunk for minibatches of ``rows`` rows (see ``_fused``)."""
+        width = max(layer.out_features for layer in list(self.module.net)[0:-1:2])
+        return max(1, _HIDDEN_CHUNK_ELEMENTS // max(1, rows * width))
+
+    def fits_one_chunk(self, rows):
+        """Whether minibatches of ``rows`` rows are scored without splitting the members."""
+        return self._chunk(rows) >= self.members
+
     def _fused(self, function, rows, params, *inputs):
         """``function.apply(*inputs, activations, *params)``, members in chunks if need be.
 
@@ -800,8 +809,7 @@ class StackedMLPDiscriminator(MemberStack):
         step at p = 10, R = 65); the cap bounds the temporaries of very large batches. Inputs
         that are not tensors with a member dimension are passed to every chunk as they are.
         """
-        width = max(layer.shape[1] for layer in params[0:-2:2])
-        chunk = max(1, _HIDDEN_CHUNK_ELEMENTS // max(1, rows * width))
+        chunk = self._chunk(rows)
         if chunk >= self.members:
             return function.apply(*inputs, self.activations, *params)
         n_chunks = math.ceil(self.members / chunk)
@@ -843,7 +851,8 @@ class StackedMLPDiscriminator(MemberStack):
         Scores the real rows (or none) and ``n_model`` rows of the location model as
         ``score_location_model`` does, hands the logits to ``loss_and_gradient(v)``, which
         returns each member's loss (R,) and ∂(Σ losses)/∂v, and back-propagates that
-        gradient by the same closed forms.
+        gradient by the same closed forms. All members in one pass: callers keep batches that
+        need member chunks (``fits_one_chunk``) on the autograd path.
 
         Parameters
         ----------
@@ -856,14 +865,9 @@ class StackedMLPDiscriminator(MemberStack):
 
         Returns
         -------
-        (losses, gradients), or None when the batch would be split into member chunks (the
-        autograd path handles those).
+        (losses, gradients)
         """
         params = [p.detach() for p in self._params()]
-        rows = n_model + (0 if x_real is None else x_real.shape[1])
-        width = max(layer.shape[1] for layer in params[0:-2:2])
-        if _HIDDEN_CHUNK_ELEMENTS // max(1, rows * width) < self.members:
-            return None
         v, saved = _location_model_forward(x_real, half, location, n_model, self.activations,
                                            params)
         losses, grad_v = loss_and_gradient(v)
@@ -1053,31 +1057,27 @@ class _StackedLoop(AdversarialLoop):
             and len(self.g_params) == 1 and self.g_params[0] is self.generator.module.location
         )
 
+    def _closed_form_for(self, rows):
+        # Batches too large for one member chunk are scored chunk by chunk, through autograd.
+        return self._closed_form and self.discriminator.fits_one_chunk(rows)
+
     def _discriminator_step(self, sample_real):
         """A step of the location game with its gradient in closed form, else the engine's.
 
         Then the clipping, the optimiser's step and the constraints are the engine's; the
         gradients are written to the parameters' ``grad`` as backward would write them.
         """
-        if not self._closed_form:
+        b = getattr(sample_real, "batch_size", None)
+        if b is None or not self._closed_form_for(2 * b):
             return super()._discriminator_step(sample_real)
         x_real = sample_real(self.rng)
-        b = x_real.shape[1]
         half = self.latent_sampler.half_rows(b)
         location = self.generator.module.location.detach()
         with torch.no_grad():
-            step = self.discriminator.location_model_gradients(x_real, half, location, b,
-                                                               self._bound_and_gradient)
-        if step is None:
-            # Member chunks: the same draws, scored through autograd.
-            logits = self.discriminator.score_location_model(x_real, half, location, b)
-            d_loss = self._loss(self.loss.discriminator_loss, logits[:, :b], logits[:, b:])
-            self.d_opt.zero_grad(set_to_none=True)
-            d_loss.sum().backward()
-        else:
-            d_loss, grads = step
-            for param, grad in zip(self.discriminator._params(), grads):
-                param.grad = grad
+            d_loss, grads = self.discriminator.location_model_gradients(
+                x_real, half, location, b, self._bound_and_gradient)
+        for param, grad in zip(self.discriminator._params(), grads):
+            param.grad = grad
         if self.max_grad_norm is not None:
             self._clip(self.d_params, self.max_grad_norm)
         self.d_opt.step()
@@ -1087,21 +1087,14 @@ class _StackedLoop(AdversarialLoop):
 
     def _generator_step(self, b, device):
         """The generator's step of the location game with η's gradient in closed form."""
-        if not self._closed_form:
+        if not self._closed_form_for(b):
             return super()._generator_step(b, device)
         half = self.latent_sampler.half_rows(b)
         location = self.generator.module.location
         with torch.no_grad():
-            step = self.discriminator.location_model_gradients(
+            g_loss, location.grad = self.discriminator.location_model_gradients(
                 None, half, location.detach(), b, self._generator_loss_and_gradient,
                 wrt="location")
-        if step is None:
-            logits = self.discriminator.score_location_model(None, half, location, b,
-                                                             weights_grad=False)
-            g_loss = self._loss(self.loss.generator_loss, logits)
-            (location.grad,) = torch.autograd.grad(g_loss.sum(), [location])
-        else:
-            g_loss, location.grad = step
         if self.g_max_grad_norm is not None:
             self._clip(self.g_params, self.g_max_grad_norm)
         self.g_opt.step()
