@@ -580,35 +580,59 @@ class _StackedMLP(torch.autograd.Function):
         # The generator's step needs only the input's gradient: skip the weights' products.
         wanted = ctx.needs_input_grad[2:]
         grads = [None] * (2 * len(weights))
-        if wanted[-2]:
-            grads[-2] = torch.bmm(grad_v.unsqueeze(1), outputs[-1].transpose(1, 2))
-        if wanted[-1]:
-            grads[-1] = grad_v.sum(1, keepdim=True)
-        # The last hidden layer's gradient is rank one per member, w_outᵀ grad_vᵀ. Its
-        # activation's backward reads grad_v broadcast over the units, and the output weights
-        # (R, width, 1) scale the small products after it: one pass over the hidden
-        # activations fewer than forming w_outᵀ grad_vᵀ.
-        scale = weights[-1].transpose(1, 2)
-        grad_h = grad_v.unsqueeze(1).expand(-1, scale.shape[1], -1)  # (R, width, b)
-        for k in range(n_hidden - 1, -1, -1):
-            kind, slope = activations[k]
-            grad_a = _activation_backward(grad_h, outputs[k + 1], kind, slope)
-            if wanted[2 * k]:
-                grads[2 * k] = _weight_gradient(grad_a, outputs[k])
-                if scale is not None:
-                    grads[2 * k].mul_(scale)
-            if wanted[2 * k + 1]:
-                grads[2 * k + 1] = grad_a.sum(2)
-                if scale is not None:
-                    grads[2 * k + 1].mul_(scale.squeeze(2))
-            if k > 0 or ctx.needs_input_grad[0]:
-                w = weights[k] if scale is None else weights[k] * scale
-                grad_h = torch.bmm(w.transpose(1, 2), grad_a)
-            scale = None
+        grad_a, scale = _backward_to_first_layer(grad_v, outputs[1:], weights, activations,
+                                                 wanted, grads)
+        if wanted[0]:
+            grads[0] = _scaled(_weight_gradient(grad_a, outputs[0]), scale)
+        if wanted[1]:
+            grads[1] = _scaled(grad_a.sum(2), scale)
+        if ctx.needs_input_grad[0]:
+            w = weights[0] if scale is None else weights[0] * scale
+            grad_h = torch.bmm(w.transpose(1, 2), grad_a)
         # Contiguous, like the chunks' gradients concatenated: what reduces it downstream (the
         # location's gradient, a sum over rows) must see one layout whatever the chunking.
         grad_x = grad_h.transpose(1, 2).contiguous() if ctx.needs_input_grad[0] else None
         return (grad_x, None, *grads)
+
+
+def _scaled(gradient, scale):
+    """A first-layer gradient times the rank-one factor (R, width, 1) of the last hidden
+    layer's gradient, where that factor was left out (``_backward_to_first_layer``)."""
+    if scale is None:
+        return gradient
+    return gradient.mul_(scale if gradient.ndim == 3 else scale.squeeze(2))
+
+
+def _backward_to_first_layer(grad_v, hidden, weights, activations, wanted, grads):
+    """Back-propagate the logits' gradient down to the first hidden layer's pre-activations.
+
+    Fills ``grads`` (weights and biases, in layer order; only where ``wanted``) for the output
+    layer and the hidden layers above the first; ``hidden`` are the hidden layers' outputs,
+    feature-major (R, width, b). Returns ``(grad_a, scale)``: the first layer's
+    pre-activation gradient is ``grad_a`` times ``scale`` (R, width, 1) when ``scale`` is
+    not None. The last hidden layer's gradient is rank one per member, w_outᵀ grad_vᵀ: its
+    activation's backward reads grad_v broadcast over the units, and the output weights scale
+    the small products after it, one pass over the hidden activations fewer than forming
+    w_outᵀ grad_vᵀ.
+    """
+    if wanted[-2]:
+        grads[-2] = torch.bmm(grad_v.unsqueeze(1), hidden[-1].transpose(1, 2))
+    if wanted[-1]:
+        grads[-1] = grad_v.sum(1, keepdim=True)
+    scale = weights[-1].transpose(1, 2)
+    grad_h = grad_v.unsqueeze(1).expand(-1, scale.shape[1], -1)  # (R, width, b)
+    for k in range(len(hidden) - 1, 0, -1):
+        kind, slope = activations[k]
+        grad_a = _activation_backward(grad_h, hidden[k], kind, slope)
+        if wanted[2 * k]:
+            grads[2 * k] = _scaled(_weight_gradient(grad_a, hidden[k - 1]), scale)
+        if wanted[2 * k + 1]:
+            grads[2 * k + 1] = _scaled(grad_a.sum(2), scale)
+        w = weights[k] if scale is None else weights[k] * scale
+        grad_h = torch.bmm(w.transpose(1, 2), grad_a)
+        scale = None
+    kind, slope = activations[0]
+    return _activation_backward(grad_h, hidden[0], kind, slope), scale
 
 
 def _location_model_forward(x_real, half, location, n_model, activations, params):
@@ -650,51 +674,28 @@ def _location_model_backward(saved, grad_v, activations, wanted, location_wanted
     b, m = (0 if x_real is None else x_real.shape[1]), half.shape[1]
     tail = outputs[0].shape[2] - b - m  # rows of −h
     grads = [None] * (2 * len(weights))
-    if wanted[-2]:
-        grads[-2] = torch.bmm(grad_v.unsqueeze(1), outputs[-1].transpose(1, 2))
-    if wanted[-1]:
-        grads[-1] = grad_v.sum(1, keepdim=True)
-    # The last hidden layer's gradient is rank one per member (see _StackedMLP.backward).
-    scale = weights[-1].transpose(1, 2)
-    grad_h = grad_v.unsqueeze(1).expand(-1, scale.shape[1], -1)
+    grad_a, scale = _backward_to_first_layer(grad_v, outputs, weights, activations, wanted,
+                                             grads)
     grad_location = None
-    for k in range(n_hidden - 1, -1, -1):
-        kind, slope = activations[k]
-        grad_a = _activation_backward(grad_h, outputs[k], kind, slope)
-        w = weights[k] if scale is None else weights[k] * scale
-        if k > 0:
-            if wanted[2 * k]:
-                grads[2 * k] = _weight_gradient(grad_a, outputs[k - 1])
-                if scale is not None:
-                    grads[2 * k].mul_(scale)
-            if wanted[2 * k + 1]:
-                grads[2 * k + 1] = grad_a.sum(2)
-                if scale is not None:
-                    grads[2 * k + 1].mul_(scale.squeeze(2))
-            grad_h = torch.bmm(w.transpose(1, 2), grad_a)
-            scale = None
-            continue
-        model = grad_a[:, :, b:]
-        model_sum = model.sum(2)
-        if wanted[0]:
-            plus, minus = model[:, :, :m], model[:, :, m:]
-            if tail == m:
-                paired = plus - minus
-            else:
-                paired = plus.clone()
-                paired[:, :, :tail] -= minus
-            grad_w = torch.bmm(paired, half)
-            if b:
-                grad_w += torch.bmm(grad_a[:, :, :b], x_real)
-            grad_w += model_sum.unsqueeze(2) * location.unsqueeze(1)
-            if scale is not None:
-                grad_w.mul_(scale)
-            grads[0] = grad_w
-        if wanted[1]:
-            grad_b = model_sum if not b else grad_a[:, :, :b].sum(2) + model_sum
-            grads[1] = grad_b if scale is None else grad_b * scale.squeeze(2)
-        if location_wanted:
-            grad_location = torch.bmm(w.transpose(1, 2), model_sum.unsqueeze(2)).squeeze(2)
+    model = grad_a[:, :, b:]
+    model_sum = model.sum(2)
+    if wanted[0]:
+        plus, minus = model[:, :, :m], model[:, :, m:]
+        if tail == m:
+            paired = plus - minus
+        else:
+            paired = plus.clone()
+            paired[:, :, :tail] -= minus
+        grad_w = torch.bmm(paired, half)
+        if b:
+            grad_w += torch.bmm(grad_a[:, :, :b], x_real)
+        grad_w += model_sum.unsqueeze(2) * location.unsqueeze(1)
+        grads[0] = _scaled(grad_w, scale)
+    if location_wanted:
+        w = weights[0] if scale is None else weights[0] * scale
+        grad_location = torch.bmm(w.transpose(1, 2), model_sum.unsqueeze(2)).squeeze(2)
+    if wanted[1]:  # last: without real rows it scales model_sum in place
+        grads[1] = _scaled(model_sum if not b else grad_a[:, :, :b].sum(2) + model_sum, scale)
     return grad_location, grads
 
 
