@@ -1062,15 +1062,15 @@ class _StackedLoop(AdversarialLoop):
         # Batches too large for one member chunk are scored chunk by chunk, through autograd.
         return self._closed_form and self.discriminator.fits_one_chunk(rows)
 
-    def _discriminator_step(self, sample_real):
-        """A step of the location game with its gradient in closed form, else the engine's.
+    def _discriminator_gradients(self, sample_real):
+        """The location game's discriminator gradient in closed form, else the engine's.
 
-        Then the clipping, the optimiser's step and the constraints are the engine's; the
-        gradients are written to the parameters' ``grad`` as backward would write them.
+        Written to the parameters' ``grad`` as backward would write them; the engine's
+        clipping, optimiser step and constraints follow.
         """
         b = getattr(sample_real, "batch_size", None)
         if b is None or not self._closed_form_for(2 * b):
-            return super()._discriminator_step(sample_real)
+            return super()._discriminator_gradients(sample_real)
         x_real = sample_real(self.rng)
         half = self.latent_sampler.half_rows(b)
         location = self.generator.module.location.detach()
@@ -1079,26 +1079,18 @@ class _StackedLoop(AdversarialLoop):
                 x_real, half, location, b, self._bound_and_gradient)
         for param, grad in zip(self.discriminator._params(), grads):
             param.grad = grad
-        if self.max_grad_norm is not None:
-            self._clip(self.d_params, self.max_grad_norm)
-        self.d_opt.step()
-        for constraint in self.d_constraints:
-            constraint(self.discriminator)
         return d_loss, None, b, x_real.device
 
-    def _generator_step(self, b, device):
-        """The generator's step of the location game with η's gradient in closed form."""
+    def _generator_gradients(self, b, device):
+        """The location game's gradient for η in closed form, else the engine's."""
         if not self._closed_form_for(b):
-            return super()._generator_step(b, device)
+            return super()._generator_gradients(b, device)
         half = self.latent_sampler.half_rows(b)
         location = self.generator.module.location
         with torch.no_grad():
             g_loss, location.grad = self.discriminator.location_model_gradients(
                 None, half, location.detach(), b, self._generator_loss_and_gradient,
                 wrt="location")
-        if self.g_max_grad_norm is not None:
-            self._clip(self.g_params, self.g_max_grad_norm)
-        self.g_opt.step()
         return g_loss
 
     def _generator_loss_and_gradient(self, v):

@@ -771,36 +771,47 @@ class AdversarialLoop:
         return self.discriminator(x_fake)
 
     def _discriminator_step(self, sample_real):
-        discriminator = self.discriminator
-        v_real, v_fake, x_real, x_fake = self._score_minibatches(sample_real)
-        d_loss = self._loss(self.loss.discriminator_loss, v_real, v_fake)
-        penalty = None
-        for term in self.d_penalties:
-            value = self._penalty(term(discriminator, x_real, x_fake, self.rng))
-            penalty = value if penalty is None else penalty + value
-        if penalty is not None:
-            d_loss = d_loss + penalty
-        self.d_opt.zero_grad(set_to_none=True)
-        # The sum over members: each member's gradient is that of its own loss.
-        (d_loss if self.members is None else d_loss.sum()).backward()
+        d_loss, penalty, b, device = self._discriminator_gradients(sample_real)
         if self.max_grad_norm is not None:
             # Outliers far from the data's centre give unbounded-activation discriminators
             # huge gradients; clipping the norm keeps one batch from blowing the net up.
             self._clip(self.d_params, self.max_grad_norm)
         self.d_opt.step()
         for constraint in self.d_constraints:
-            constraint(discriminator)
+            constraint(self.discriminator)
+        return d_loss, penalty, b, device
+
+    def _discriminator_gradients(self, sample_real):
+        """Draw and score minibatches and set the discriminator's ``grad`` to its loss's
+        gradient; returns ``(d_loss, penalty, rows per minibatch, device)``."""
+        v_real, v_fake, x_real, x_fake = self._score_minibatches(sample_real)
+        d_loss = self._loss(self.loss.discriminator_loss, v_real, v_fake)
+        penalty = None
+        for term in self.d_penalties:
+            value = self._penalty(term(self.discriminator, x_real, x_fake, self.rng))
+            penalty = value if penalty is None else penalty + value
+        if penalty is not None:
+            d_loss = d_loss + penalty
+        self.d_opt.zero_grad(set_to_none=True)
+        # The sum over members: each member's gradient is that of its own loss.
+        (d_loss if self.members is None else d_loss.sum()).backward()
         return d_loss, penalty, v_fake.shape[self._rows], v_real.device
 
     def _generator_step(self, b, device):
+        g_loss = self._generator_gradients(b, device)
+        if self.g_max_grad_norm is not None:
+            self._clip(self.g_params, self.g_max_grad_norm)
+        self.g_opt.step()
+        return g_loss
+
+    def _generator_gradients(self, b, device):
+        """Score b generated rows and set the generator's ``grad`` to its loss's gradient;
+        returns the loss."""
         g_loss = self._loss(self.loss.generator_loss, self._score_generated(b, device))
         total = g_loss if self.members is None else g_loss.sum()
         # Only the generator's gradient: backward() would also fill the discriminator's.
         for p, grad in zip(self.g_params, torch.autograd.grad(total, self.g_params)):
             p.grad = grad
-        if self.g_max_grad_norm is not None:
-            self._clip(self.g_params, self.g_max_grad_norm)
-        self.g_opt.step()
         return g_loss
 
     def _set_learning_rates(self, n_steps):
