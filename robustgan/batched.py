@@ -135,7 +135,25 @@ def _row_storage(tensors):
 # --- samplers with one random stream per member --------------------------------------------------
 
 
-class MemberIndexSampler:
+class _MemberStreams:
+    """Saving and restoring a sampler with one generator per member that draws a chunk of calls
+    at a time: the generators' states, and the attributes named in ``_STATE`` (saved under
+    their names without the underscore)."""
+
+    _STATE = ()
+
+    def state_dict(self):
+        return {"generators": [g.get_state() for g in self.generators],
+                **{name.lstrip("_"): getattr(self, name) for name in self._STATE}}
+
+    def load_state_dict(self, state):
+        for g, s in zip(self.generators, state["generators"]):
+            g.set_state(s)
+        for name in self._STATE:
+            setattr(self, name, state[name.lstrip("_")])
+
+
+class MemberIndexSampler(_MemberStreams):
     """Real minibatches of R members, shape (R, b, ...): rows drawn with replacement, per member.
 
     Member r draws from its own rows with its own generator, ``_CHUNK`` calls at a time, so its
@@ -201,17 +219,10 @@ class MemberIndexSampler:
         rows = self.storage.index_select(0, index)
         return rows.view((self.members, self.batch_size) + self.row_shape)
 
-    def state_dict(self):
-        return {"generators": [g.get_state() for g in self.generators],
-                "buffer": self._buffer, "next": self._next}
-
-    def load_state_dict(self, state):
-        for g, s in zip(self.generators, state["generators"]):
-            g.set_state(s)
-        self._buffer, self._next = state["buffer"], state["next"]
+    _STATE = ("_buffer", "_next")
 
 
-class MemberNormalPool:
+class MemberNormalPool(_MemberStreams):
     """Per-member antithetic normal pools, resampled: the batched ``engine.NormalPool``.
 
     Member r's pool holds ``sizes[r]`` draws (half of them the negatives of the other half) made
@@ -276,17 +287,10 @@ class MemberNormalPool:
         self._next += 1
         return self.half.index_select(0, index).view(self.members, rows, self.dim)
 
-    def state_dict(self):
-        return {"generators": [g.get_state() for g in self.generators], "buffer": self._buffer,
-                "next": self._next, "rows": self._rows}
-
-    def load_state_dict(self, state):
-        for g, s in zip(self.generators, state["generators"]):
-            g.set_state(s)
-        self._buffer, self._next, self._rows = state["buffer"], state["next"], state["rows"]
+    _STATE = ("_buffer", "_next", "_rows")
 
 
-class MemberLatentSampler:
+class MemberLatentSampler(_MemberStreams):
     """Latent noise of R members, shape (R, n, dim), each from its own generator.
 
     ``standard_normal`` and ``antithetic_normal`` are drawn a chunk of calls at a time per
@@ -339,14 +343,7 @@ class MemberLatentSampler:
             return self._chunked(n, dim)
         return torch.stack([self.sampler(n, dim, g, device) for g in self.generators])
 
-    def state_dict(self):
-        return {"generators": [g.get_state() for g in self.generators], "buffer": self._buffer,
-                "next": self._next, "shape": self._shape}
-
-    def load_state_dict(self, state):
-        for g, s in zip(self.generators, state["generators"]):
-            g.set_state(s)
-        self._buffer, self._next, self._shape = state["buffer"], state["next"], state["shape"]
+    _STATE = ("_buffer", "_next", "_shape")
 
 
 # --- stacked modules ------------------------------------------------------------------------------
