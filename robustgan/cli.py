@@ -6,11 +6,15 @@
     robustgan report results/ --plot                     # markdown table + PNG plots
     robustgan fit data.csv --estimator js-gan            # robust location (and scatter) of a file
     robustgan study                                      # the README's small study
+
+A user error (a missing or malformed file, a bad option) is one line on stderr and exit status 2.
 """
 
 import argparse
 import ast
+import csv
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -109,26 +113,107 @@ def _report(args):
 # ---------------------------------------------------------------------------------------------
 
 
-def _read_matrix(path, delimiter):
+_DELIMITERS = ("\t", ";", ",", "|")  # tried in this order; whitespace after them
+_WHITESPACE = r"\s+"
+_SAMPLE_LINES = 50
+
+
+def _read_matrix(path, options):
+    """The data file as a float matrix and its column names; a CommandError for bad input."""
     path = Path(path)
     if not path.is_file():
         raise CommandError(f"data file {str(path)!r} does not exist")
     if path.suffix == ".npy":
-        X = np.load(path, allow_pickle=False)
-        return X, [f"x{i}" for i in range(X.shape[1] if X.ndim == 2 else 0)]
-    import pandas as pd
+        return _read_npy(path)
+    return _read_text(path, options)
 
-    with path.open(encoding="utf-8") as handle:
-        first = handle.readline()
-    fields = first.strip().split(delimiter or ",")
-    header = 0 if not all(_is_number(f) for f in fields) else None
-    frame = pd.read_csv(path, sep=delimiter or ",", header=header)
-    columns = [str(c) for c in frame.columns] if header == 0 else \
-        [f"x{i}" for i in range(frame.shape[1])]
-    non_numeric = [c for c, kind in zip(columns, frame.dtypes) if kind.kind not in "if"]
-    if non_numeric:
-        raise CommandError(f"{str(path)!r}: columns {non_numeric} are not numeric")
-    return frame.to_numpy(dtype=np.float64), columns
+
+def _read_npy(path):
+    try:
+        X = np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as exc:  # a pickled or truncated array, not a .npy of numbers
+        raise CommandError(f"{str(path)!r} is not a readable .npy array: {exc}") from None
+    if X.dtype.kind not in "iufb":
+        raise CommandError(f"{str(path)!r}: the array holds {X.dtype}, not numbers")
+    return X.astype(np.float64), [f"x{i}" for i in range(X.shape[1] if X.ndim == 2 else 0)]
+
+
+def _read_text(path, options):
+    """A delimited text file: delimiter, header and pandas' index column detected (see fit -h)."""
+    skipped, lines = _sample_lines(path)
+    sep = options.delimiter or _sniff_delimiter(lines)
+    cells = [_split(line, sep) for line in lines]
+    header = options.header if options.header is not None else _looks_like_header(cells[0])
+    frame = _parse(path, sep, header, skipped, _decimal(sep, cells[int(header):]))
+    if not header:
+        frame.columns = [f"x{i}" for i in range(frame.shape[1])]
+    if frame.empty:
+        raise CommandError(f"{str(path)!r} has a header but no data rows")
+    frame = _drop_index_column(frame, options.index_col, header)
+    _check_numeric(frame, path)
+    return frame.to_numpy(dtype=np.float64), [str(c) for c in frame.columns]
+
+
+def _sample_lines(path):
+    """(comment lines at the top, the first non-blank lines after them); empty files raise."""
+    skipped, lines = 0, []
+    try:
+        with path.open(encoding="utf-8-sig") as handle:
+            for line in handle:
+                if not lines and (not line.strip() or line.lstrip().startswith("#")):
+                    skipped += 1  # np.savetxt writes its header as a "# ..." comment
+                elif line.strip():
+                    lines.append(line.rstrip("\r\n"))
+                    if len(lines) == _SAMPLE_LINES:
+                        break
+    except UnicodeDecodeError:
+        raise CommandError(f"{str(path)!r} is not UTF-8 text (a CSV or .npy file)") from None
+    if not lines:
+        raise CommandError(f"{str(path)!r} is empty")
+    return skipped, lines
+
+
+def _sniff_delimiter(lines):
+    """The delimiter that splits every sampled line into the same number (≥ 2) of fields.
+
+    Tab, semicolon, comma and bar are tried in that order (a semicolon file may use decimal
+    commas), then runs of whitespace. A file no delimiter splits evenly is ragged: the
+    delimiter that splits the most lines is returned, and parsing reports the bad row.
+
+    Examples
+    --------
+    >>> _sniff_delimiter(["a;b", "1,5;2,5"]), _sniff_delimiter(["1 2", " 3  4"])
+    (';', '\\\\s+')
+    """
+    counts = {sep: [len(_split(line, sep)) for line in lines]
+              for sep in (*_DELIMITERS, _WHITESPACE)}
+    for sep, per_line in counts.items():
+        if min(per_line) >= 2 and len(set(per_line)) == 1:
+            return sep
+    best = max(counts, key=lambda sep: sum(n >= 2 for n in counts[sep]))
+    return best if max(counts[best]) >= 2 else ","  # one column
+
+
+def _split(line, sep):
+    if sep == _WHITESPACE:
+        return line.split()
+    return next(csv.reader([line], delimiter=sep, skipinitialspace=True), [])
+
+
+def _looks_like_header(cells):
+    """Whether a first row is a header: some cell is not a number, or the cells are pandas'
+    default column labels 0, 1, ..., p − 1 (``DataFrame(array).to_csv``).
+
+    A row of other numbers is data; ``--header`` says otherwise.
+
+    Examples
+    --------
+    >>> [_looks_like_header(row) for row in (["a", "b"], ["0", "1"], ["1", "2"])]
+    [True, True, False]
+    """
+    if not all(_is_number(cell) for cell in cells):
+        return True
+    return [cell.strip() for cell in cells] == [str(i) for i in range(len(cells))]
 
 
 def _is_number(text):
@@ -137,6 +222,68 @@ def _is_number(text):
     except ValueError:
         return False
     return True
+
+
+def _decimal(sep, rows):
+    """The decimal mark: a comma when a semicolon file writes 1,5;2,25, else a point."""
+    if sep != ";":
+        return "."
+    cells = [cell for row in rows for cell in row]
+    commas = [cell for cell in cells if "," in cell]
+    if commas and all(_is_number(cell.replace(",", ".")) for cell in commas):
+        return ","
+    return "."
+
+
+def _parse(path, sep, header, skipped, decimal):
+    import pandas as pd
+
+    try:
+        return pd.read_csv(path, sep=sep, header=0 if header else None, skiprows=skipped,
+                           decimal=decimal, skipinitialspace=sep != _WHITESPACE,
+                           encoding="utf-8-sig")
+    except pd.errors.EmptyDataError:
+        raise CommandError(f"{str(path)!r} is empty") from None
+    except pd.errors.ParserError as exc:
+        # pandas' message names the line: "Expected 3 fields in line 5, saw 4".
+        reason = str(exc).strip().splitlines()[-1].removeprefix("Error tokenizing data. ")
+        raise CommandError(f"{str(path)!r}: rows of unequal length ({reason}); give "
+                           "--delimiter if the detected one is wrong") from None
+    except ValueError as exc:
+        raise CommandError(f"{str(path)!r}: cannot be read as a table ({exc})") from None
+
+
+def _drop_index_column(frame, index_col, header):
+    """The frame without its row labels: column ``index_col``, or under "auto" an unnamed
+    first column of increasing integers (pandas' index, written by ``to_csv``)."""
+    if index_col == "none" or frame.shape[1] < 2:
+        return frame
+    if index_col == "auto":
+        first = frame.iloc[:, 0]
+        unnamed = header and str(frame.columns[0]).startswith("Unnamed: ")
+        labels = first.dtype.kind == "i" and bool(first.is_monotonic_increasing) and first.is_unique
+        return frame.iloc[:, 1:] if unnamed and labels else frame
+    if not 0 <= index_col < frame.shape[1]:
+        raise CommandError(f"--index-col {index_col}: the file has {frame.shape[1]} columns")
+    return frame.drop(columns=frame.columns[index_col])
+
+
+def _check_numeric(frame, path):
+    """One line naming the first non-numeric or missing cell, if there is one."""
+    import pandas as pd
+
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype.kind not in "iuf":
+            bad = pd.to_numeric(values, errors="coerce").isna() & values.notna()
+            row = int(np.argmax(bad.to_numpy()))
+            raise CommandError(f"{str(path)!r}: column {str(column)!r} is not numeric "
+                               f"({values.iloc[row]!r} in data row {row + 1})")
+    missing = frame.isna().to_numpy()
+    if missing.any():
+        row, col = np.argwhere(missing)[0]
+        raise CommandError(f"{str(path)!r}: data row {row + 1} has no value for column "
+                           f"{str(frame.columns[col])!r} (an empty cell or a short row)")
 
 
 def _param(text):
@@ -153,7 +300,7 @@ def _param(text):
 def _fit(args):
     from .simulate import make_estimator
 
-    X, columns = _read_matrix(args.data, args.delimiter)
+    X, columns = _read_matrix(args.data, args)
     if X.ndim != 2 or X.shape[0] < 2:
         raise CommandError(f"{args.data!r}: need a 2-D table with at least 2 rows, got "
                            f"shape {X.shape}")
@@ -163,7 +310,8 @@ def _fit(args):
         estimator.fit(X)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
-    result = {"estimator": args.estimator, "n_samples": X.shape[0], "features": columns,
+    label = _label(args.estimator, estimator)
+    result = {"estimator": label, "n_samples": X.shape[0], "features": columns,
               "location": estimator.location_.tolist()}
     if getattr(estimator, "covariance_", None) is not None:
         result["covariance"] = np.asarray(estimator.covariance_).tolist()
@@ -172,7 +320,7 @@ def _fit(args):
     if args.json:
         print(json.dumps(result, indent=1))
         return 0
-    print(f"{args.estimator} on {X.shape[0]} rows × {X.shape[1]} features")
+    print(f"{label} on {X.shape[0]} rows × {X.shape[1]} features")
     width = max(len(c) for c in columns)
     print("location:")
     for name, value in zip(columns, result["location"]):
@@ -185,22 +333,70 @@ def _fit(args):
     return 0
 
 
+def _label(name, estimator):
+    """The estimator's name as fitted: ``js-gan`` with ``divergence="tv"`` is ``tv-gan``.
+
+    Examples
+    --------
+    >>> from robustgan.simulate import make_estimator
+    >>> _label("js-gan", make_estimator("js-gan", divergence="tv"))
+    'tv-gan'
+    >>> _label("coordinatewise-median", make_estimator("coordinatewise-median"))
+    'coordinatewise-median'
+    """
+    divergence = getattr(estimator, "divergence", None)
+    if divergence is None or "-gan" not in name:
+        return name
+    short = divergence if isinstance(divergence, str) else getattr(divergence, "name", "")
+    return f"{short.lower()}-gan{name.partition('-gan')[2]}" if short else name
+
+
 # ---------------------------------------------------------------------------------------------
 # study
 # ---------------------------------------------------------------------------------------------
 
 
 def _study(args):
-    from .simulate import preset, run
+    import pandas as pd
 
-    grid = preset("study", n_samples=args.n_samples, n_features=args.n_features,
-                  contamination=tuple(args.contamination), seeds=args.seeds)
-    rows = run(grid, args.out, jobs=args.jobs, progress=args.progress)
-    print(f"n={args.n_samples}, p={args.n_features}, inliers N(0, I), {args.seeds} seed(s)")
-    _print_report(rows, grid)
+    from .simulate import load_grid, preset
+
+    grid = load_grid(preset("study", n_samples=args.n_samples, n_features=args.n_features,
+                            contamination=tuple(args.contamination), seeds=args.seeds))
+    print(f"n={args.n_samples}, p={args.n_features}, inliers N(0, I), {args.seeds} seed(s)",
+          flush=True)
+    parts = [_run_printing_rows(grid, label, args) for label in grid.estimators]
+    order = {task.task_id: task.index for task in grid.tasks()}
+    rows = pd.concat(parts).sort_values("task_id", key=lambda ids: ids.map(order))
+    rows = rows.reset_index(drop=True)
+    if args.out is not None:
+        from .simulate import ResultStore
+
+        ResultStore(args.out).write_spec(grid.to_dict())  # the whole grid, for report
+    _print_report(rows, grid.to_dict())
     if args.json:
         Path(args.json).write_text(rows.to_json(orient="records", indent=1), encoding="utf-8")
     return 0
+
+
+def _run_printing_rows(grid, label, args):
+    """Run one estimator's tasks of the grid and print a line per row, flushed, as it ends.
+
+    ``simulate.run`` returns when its grid is done, so the study runs one estimator at a time:
+    rows come out estimator by estimator instead of all at the end. Task seeds depend on the
+    task alone and batched fits group one estimator's tasks anyway, so the rows are those of
+    one run of the whole grid.
+    """
+    from .simulate import run
+
+    spec = {**grid.to_dict(), "estimators": {label: grid.to_dict()["estimators"][label]}}
+    rows = run(spec, args.out, jobs=args.jobs, progress=args.progress)
+    for row in rows.itertuples():
+        outcome = (f"{row.location_error:.3f}  ({row.seconds:.2f} s)" if row.status == "ok"
+                   else row.status)
+        print(f"  {row.estimator}, {row.design}, ε={row.contamination:g}, seed {row.seed}: "
+              f"{outcome}", flush=True)
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,6 +415,28 @@ def _jobs(text):
     value = int(text)
     if value == 0 or value < -1:
         raise argparse.ArgumentTypeError(f"--jobs is a positive count or -1 (all cores), got {text}")
+    return value
+
+
+def _delimiter(text):
+    names = {"tab": "\t", "\\t": "\t", "whitespace": _WHITESPACE, "space": _WHITESPACE}
+    value = names.get(text.lower(), text)
+    if len(value) != 1 and value != _WHITESPACE:
+        raise argparse.ArgumentTypeError(f"a delimiter is one character, 'tab' or "
+                                         f"'whitespace', got {text!r}")
+    return value
+
+
+def _index_col(text):
+    if text in ("auto", "none"):
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"--index-col is auto, none or a column position "
+                                         f"(0, 1, ...), got {text!r}")
     return value
 
 
@@ -285,15 +503,27 @@ def _add_fit(commands):
         "fit", help="robust location (and scatter) of a CSV or .npy file",
         description="Fit one estimator to a data file (rows = observations) and print its "
                     "location, covariance (scatter estimators) and the count of flagged rows. "
-                    f"Estimators: {', '.join(available_estimators())}, or 'module:Class'.")
-    parser.add_argument("data", help=".csv/.txt (header row detected) or .npy file")
+                    f"Estimators: {', '.join(available_estimators())}, or 'module:Class'. "
+                    "Text files: the delimiter, a header row and pandas' index column are "
+                    "detected (options below override); leading '#' lines are skipped; "
+                    "every other cell must be a number.")
+    parser.add_argument("data", help="a delimited text file (.csv, .tsv, .txt) or .npy file")
     parser.add_argument("--estimator", default="js-gan", help="default: js-gan")
     parser.add_argument("--param", type=_param, action="append", default=[], metavar="KEY=VALUE",
                         help="an estimator parameter, repeatable (e.g. --param divergence=tv)")
     parser.add_argument("--contamination", type=_fraction, default=0.1,
                         help="ε given to estimators that need it (filter, halving); default 0.1")
     parser.add_argument("--random-state", type=int, default=0)
-    parser.add_argument("--delimiter", help="CSV delimiter (default: ,)")
+    parser.add_argument("--delimiter", type=_delimiter,
+                        help="field delimiter: a character, 'tab' or 'whitespace' (default: "
+                             "detected among tab, ';', ',', '|' and whitespace)")
+    parser.add_argument("--header", action=argparse.BooleanOptionalAction, default=None,
+                        help="the first row is (not) a header (default: detected: a header "
+                             "has a non-number or is 0, 1, ..., p-1 as pandas writes)")
+    parser.add_argument("--index-col", type=_index_col, default="auto", metavar="{auto,none,N}",
+                        help="a column of row labels to drop: its position N, none, or auto "
+                             "(default: an unnamed first column of increasing integers, "
+                             "pandas' index)")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(run=_fit)
 
@@ -316,8 +546,11 @@ def _add_study(commands):
 
 def build_parser():
     """The argument parser of every command."""
+    from . import __version__
+
     parser = argparse.ArgumentParser(
         prog="robustgan", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"robustgan {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     for add in (_add_simulate, _add_report, _add_fit, _add_study):
         add(commands)
@@ -349,6 +582,10 @@ def main(argv=None):
     except (CommandError, GridError, FileNotFoundError) as exc:
         print(f"robustgan {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader left (robustgan fit ... | head): stop quietly, as Python's docs advise.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from robustgan.cli import build_parser, main
@@ -102,9 +103,159 @@ def test_fit_reports_bad_input(tmp_path, capsys):
         build_parser().parse_args(["fit", str(csv), "--param", "no-equals"])
 
 
-def test_study_prints_the_comparison_table(tmp_path, capsys):
+def test_study_prints_each_row_as_it_ends_then_the_table(tmp_path, capsys, monkeypatch):
+    import robustgan.simulate
+
+    printed_before_each_run = []  # what stdout had when each estimator's run started
+    real_run = robustgan.simulate.run
+
+    def run(*args, **kwargs):
+        printed_before_each_run.append(capsys.readouterr().out)
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(robustgan.simulate, "run", run)
     assert main(["study", "--n-samples", "300", "--n-features", "2", "--contamination", "0.2",
                  "--json", str(tmp_path / "rows.json")]) == 0
     printed = capsys.readouterr().out
     assert "| sample mean | coordinatewise median | JS-GAN | TV-GAN |" in printed
     assert len(json.loads((tmp_path / "rows.json").read_text())) == 2 * 4
+    # Each estimator's rows are out before the next one starts, not all at the end.
+    header, mean_rows, median_rows, js_rows = printed_before_each_run
+    assert header.startswith("n=300, p=2")
+    assert mean_rows.count("  sample mean, N(") == 2
+    assert median_rows.count("  coordinatewise median, N(") == 2
+    assert "  JS-GAN, N(5·1, I), ε=0.2, seed 0: " in js_rows
+
+
+def test_version(capsys):
+    from robustgan import __version__
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"robustgan {__version__}"
+
+
+# --- fit: reading text files -----------------------------------------------------------------
+
+def _contaminated(n=200, p=3):
+    X = np.random.default_rng(1).standard_normal((n, p))
+    X[: n // 10] += 10.0
+    return X
+
+
+def _fit_json(path, *options):
+    assert main(["fit", str(path), "--estimator", "coordinatewise-median", "--json",
+                 *options]) == 0
+
+
+WRITERS = {
+    # name: (writer, feature names read back)
+    "pandas, header 0..p-1": (lambda f, X: pd.DataFrame(X).to_csv(f, index=False),
+                              ["0", "1", "2"]),
+    "pandas, index column": (lambda f, X: pd.DataFrame(X, columns=list("abc")).to_csv(f),
+                             ["a", "b", "c"]),
+    "pandas, index and header 0..p-1": (lambda f, X: pd.DataFrame(X).to_csv(f),
+                                        ["0", "1", "2"]),
+    "tab": (lambda f, X: pd.DataFrame(X, columns=list("abc")).to_csv(f, sep="\t", index=False),
+            ["a", "b", "c"]),
+    "semicolon, decimal comma": (
+        lambda f, X: pd.DataFrame(X).to_csv(f, sep=";", decimal=",", index=False),
+        ["0", "1", "2"]),
+    "whitespace, numpy": (lambda f, X: np.savetxt(f, X), ["x0", "x1", "x2"]),
+    "numpy, commented header": (lambda f, X: np.savetxt(f, X, header="a b c"),
+                                ["x0", "x1", "x2"]),
+    "no header": (lambda f, X: np.savetxt(f, X, delimiter=","), ["x0", "x1", "x2"]),
+}
+
+
+@pytest.mark.parametrize("writer", WRITERS, ids=list(WRITERS))
+def test_fit_reads_every_usual_text_table_as_the_same_matrix(writer, tmp_path, capsys):
+    X = _contaminated()
+    write, features = WRITERS[writer]
+    path = tmp_path / "data.tsv"
+    write(path, X)
+    _fit_json(path)
+    result = json.loads(capsys.readouterr().out)
+    assert result["n_samples"] == 200 and result["features"] == features
+    np.testing.assert_allclose(result["location"], np.median(X, axis=0), rtol=1e-9)
+
+
+def test_the_pandas_index_is_not_a_feature(tmp_path, capsys):
+    path = tmp_path / "data.csv"
+    pd.DataFrame(_contaminated(3000, 2)).to_csv(path)
+    assert main(["fit", str(path), "--estimator", "js-gan", "--param", "n_steps=50"]) == 0
+    printed = capsys.readouterr().out
+    assert "on 3000 rows × 2 features" in printed
+    assert int(printed.split("flagged as outliers:")[1]) < 1000
+
+
+def test_header_and_index_column_can_be_forced(tmp_path, capsys):
+    path = tmp_path / "data.csv"
+    path.write_text("1,2,3\n4,5,6\n7,8,9\n10,11,12\n")
+    _fit_json(path, "--header")
+    result = json.loads(capsys.readouterr().out)
+    assert result["features"] == ["1", "2", "3"] and result["n_samples"] == 3
+    _fit_json(path, "--index-col", "0")
+    result = json.loads(capsys.readouterr().out)
+    assert result["features"] == ["x1", "x2"] and result["location"] == [6.5, 7.5]
+    pd.DataFrame(np.arange(8.0).reshape(4, 2)).to_csv(path)
+    _fit_json(path, "--index-col", "none")
+    assert json.loads(capsys.readouterr().out)["features"] == ["Unnamed: 0", "0", "1"]
+    # Read as data, pandas' header row has an empty cell.
+    assert main(["fit", str(path), "--no-header", "--delimiter", ","]) == 2
+    assert "data row 1 has no value for column 'x0'" in capsys.readouterr().err
+
+
+BAD_FILES = {
+    "empty": (b"", "is empty"),
+    "blank lines": (b"\n\n  \n", "is empty"),
+    "header only": (b"a,b,c\n", "has a header but no data rows"),
+    "text cell": (b"a,b\n1,2\n3,x\n4,5\n", "column 'b' is not numeric ('x' in data row 2)"),
+    "short row": (b"1,2,3\n4,5,6\n7,8\n9,10,11\n", "data row 3 has no value for column 'x2'"),
+    "long row": (b"1,2,3\n4,5,6\n7,8,9,10\n9,10,11\n", "rows of unequal length"),
+    "not text": (b"\xff\xfe\x00\x81garbage", "is not UTF-8 text"),
+}
+
+
+@pytest.mark.parametrize("name", BAD_FILES, ids=list(BAD_FILES))
+def test_bad_text_files_are_one_line_errors(name, tmp_path, capsys):
+    content, message = BAD_FILES[name]
+    path = tmp_path / "data.csv"
+    path.write_bytes(content)
+    assert main(["fit", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert message in error and error.count("\n") == 1 and "Traceback" not in error
+
+
+def test_a_pickled_npy_is_a_one_line_error(tmp_path, capsys):
+    path = tmp_path / "objects.npy"
+    np.save(path, np.array([{"a": 1}, None], dtype=object), allow_pickle=True)
+    assert main(["fit", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert "is not a readable .npy array" in error and error.count("\n") == 1
+
+
+def test_an_empty_file_from_the_shell_exits_2_without_a_traceback(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+    done = subprocess.run([sys.executable, "-m", "robustgan", "fit", str(path)], cwd=REPO,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert done.stderr == f"robustgan fit: error: {str(path)!r} is empty\n"
+
+
+def test_bad_reading_options_are_usage_errors(tmp_path):
+    for option in (["--index-col", "x"], ["--delimiter", "ab"]):
+        with pytest.raises(SystemExit) as exit_:
+            build_parser().parse_args(["fit", "data.csv", *option])
+        assert exit_.value.code == 2
+
+
+def test_the_label_follows_the_divergence(tmp_path, capsys):
+    path = tmp_path / "data.npy"
+    np.save(path, _contaminated())
+    assert main(["fit", str(path), "--param", "divergence=tv", "--param", "n_steps=20"]) == 0
+    assert capsys.readouterr().out.startswith("tv-gan on 200 rows × 3 features")
+    assert main(["fit", str(path), "--param", "n_steps=20", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["estimator"] == "js-gan"

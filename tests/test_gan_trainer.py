@@ -279,3 +279,34 @@ def test_load_needs_the_modules_when_they_could_not_be_pickled(tmp_path):
     restored = GANTrainer.load(tmp_path / "run.pt", generator=Local())
     assert restored.step_ == 3
     assert torch.equal(restored.generator.net.weight, trainer.generator.net.weight)
+
+
+def _small_r1(discriminator, x_real, x_fake, generator):
+    """A user's own penalty: a module-level function, so only pickle can store it."""
+    return 1e-3 * discriminator(x_real).square().mean()
+
+
+def test_robustgans_own_losses_and_penalties_are_saved_as_data(tmp_path):
+    from robustgan.gan.losses import NonSaturating
+
+    X = _data()
+    kwargs = {"penalty": R1Penalty(0.1), "ema_decay": 0.9}
+    first = _trainer(NonSaturating("kl"), **kwargs).fit(X, n_steps=10)
+    first.save(tmp_path / "run.pt")
+    assert torch.load(tmp_path / "run.pt", weights_only=True)["config"]["penalty"]["class"] == \
+        "robustgan.gan.losses.R1Penalty"
+    resumed = GANTrainer.load(tmp_path / "run.pt").fit(X, n_steps=20)
+    full = _trainer(NonSaturating("kl"), **kwargs).fit(X, n_steps=20)
+    assert resumed.loss.name == "non-saturating-kl"
+    assert _same_history(resumed.history_, full.history_)
+
+
+def test_a_users_own_callable_is_passed_back_to_load(tmp_path):
+    import pickle
+
+    X = _data()
+    _trainer(penalty=_small_r1).fit(X, n_steps=10).save(tmp_path / "run.pt")
+    with pytest.raises(pickle.UnpicklingError, match="'penalty' is a pickled .* pass penalty="):
+        GANTrainer.load(tmp_path / "run.pt")
+    resumed = GANTrainer.load(tmp_path / "run.pt", penalty=_small_r1).fit(X, n_steps=20)
+    assert _same_history(resumed.history_, _trainer(penalty=_small_r1).fit(X, n_steps=20).history_)

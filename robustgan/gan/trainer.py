@@ -6,19 +6,27 @@ any generator/discriminator pair of ``torch.nn.Module``, any loss of ``robustgan
 generator EMA, gradient clipping, callbacks, and checkpoints from which a run resumes bit for
 bit on the CPU. Given lists of modules (or ``GANTrainer.ensemble``), it trains R independent
 pairs at once as one batched game (``robustgan.batched``).
+
+A checkpoint is data: tensors, numbers, the names of robustgan's own losses and samplers, and
+the constructor arguments of its MLPs. ``GANTrainer.load`` reads it with torch's weights-only
+loader, so opening a file someone sent runs none of their code; unpickling a user's own modules
+or callables needs ``trust_pickle=True``.
 """
 
-import io
+import inspect
 import os
 import pickle
+import re
 import sys
 import tempfile
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
+from torch.nn.utils import parametrize
 from tqdm.auto import tqdm
 
+from .. import nets
 from ..batched import MemberIndexSampler, MemberLatentSampler, MemberPenalty, stack_modules
 from ..engine import (
     AdversarialLoop,
@@ -28,11 +36,14 @@ from ..engine import (
     resolve_device,
     standard_normal,
 )
+from . import nets as gan_nets
 from .losses import WeightClipping, apply_spectral_norm, get_loss, get_penalty
 
 __all__ = ["Checkpoint", "EarlyStopping", "GANTrainer", "LossLogger", "atomic_save"]
 
-_FORMAT = 1
+# 2: configuration and architectures as data (weights-only); 1: both pickled (trust_pickle).
+_FORMAT = 2
+_FORMATS = (1, 2)
 
 
 def atomic_save(obj, path):
@@ -63,12 +74,268 @@ def atomic_save(obj, path):
         raise
 
 
+# ---------------------------------------------------------------------------------------------
+# Checkpoints as data: what torch's weights-only loader reads, so loading runs no stored code
+# ---------------------------------------------------------------------------------------------
+
+# Functions and classes a checkpoint may name. Load looks names up here, never imports a
+# module a file names, and rebuilds objects as ``cls.__new__`` plus their attributes: no
+# stored callable is ever called.
+_SAFE_MODULES = ("robustgan.engine", "robustgan.gan.losses", "robustgan.divergences")
+_DTYPES = ("float16", "bfloat16", "float32", "float64")
+_TAG = "__robustgan__"
+
+
+class _NotData(TypeError):
+    """A value that has no plain-data form (a user's function or object)."""
+
+
+def _safe_global(name):
+    """The function or class ``name`` ("module.Name") of a module of ``_SAFE_MODULES``."""
+    module, _, attr = str(name).rpartition(".")
+    found = getattr(sys.modules.get(module), attr, None) if module in _SAFE_MODULES else None
+    if not (inspect.isfunction(found) or inspect.isclass(found)) or found.__module__ != module:
+        raise pickle.UnpicklingError(f"the checkpoint names {name!r}, which is not a function "
+                                     f"or class of {', '.join(_SAFE_MODULES)}")
+    return found
+
+
+def _global_name(obj):
+    """``obj``'s "module.Name" when ``_safe_global`` gives it back, else None."""
+    name = f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', '')}"
+    try:
+        return name if _safe_global(name) is obj else None
+    except pickle.UnpicklingError:
+        return None
+
+
+def _to_data(value):
+    """``value`` as plain data: numbers, strings, tensors, containers, and tagged dicts for
+    robustgan's own functions and objects and for RandomState instances.
+
+    Examples
+    --------
+    >>> from robustgan.engine import standard_normal
+    >>> _to_data((0.5, standard_normal))
+    (0.5, {'__robustgan__': 'global', 'name': 'robustgan.engine.standard_normal'})
+    """
+    if value is None or isinstance(value, (bool, int, float, str, bytes, torch.Tensor)):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if type(value) in (list, tuple):
+        return type(value)(_to_data(v) for v in value)
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {k: _to_data(v) for k, v in value.items()}
+    if isinstance(value, np.random.RandomState):
+        name, keys, pos, has_gauss, cached = value.get_state(legacy=True)
+        return {_TAG: "RandomState",
+                "state": [name, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, cached]}
+    name = _global_name(value)
+    if name is not None:
+        return {_TAG: "global", "name": name}
+    if _global_name(type(value)) is not None and hasattr(value, "__dict__"):
+        return {_TAG: "object", "class": _global_name(type(value)),
+                "state": _to_data(vars(value))}
+    raise _NotData(f"{type(value).__module__}.{type(value).__qualname__}")
+
+
+def _from_data(value):
+    """The inverse of ``_to_data``; it looks names up in ``_SAFE_MODULES`` and calls nothing."""
+    if type(value) in (list, tuple):
+        return type(value)(_from_data(v) for v in value)
+    if not isinstance(value, dict):
+        return value
+    kind = value.get(_TAG)
+    if kind is None:
+        return {k: _from_data(v) for k, v in value.items()}
+    if kind == "global":
+        return _safe_global(value["name"])
+    if kind == "object":
+        cls = _safe_global(value["class"])
+        if not inspect.isclass(cls):
+            raise pickle.UnpicklingError(f"{value['class']!r} is not a class")
+        obj = cls.__new__(cls)
+        obj.__dict__.update(_from_data(value["state"]))
+        return obj
+    if kind == "RandomState":
+        name, keys, pos, has_gauss, cached = value["state"]
+        state = np.random.RandomState()
+        state.set_state((str(name), np.asarray(keys, dtype=np.uint32), int(pos), int(has_gauss),
+                         float(cached)))
+        return state
+    raise pickle.UnpicklingError(f"unknown tagged value {kind!r} in the checkpoint")
+
+
+def _config_to_data(config):
+    """The configuration as data; a user's callable is pickled, read back only on opt-in."""
+    encoded = {}
+    for key, value in config.items():
+        try:
+            encoded[key] = _to_data(value)
+        except _NotData as kind:
+            try:
+                blob = pickle.dumps(value)
+            except Exception as error:
+                raise ValueError(
+                    f"the trainer's configuration cannot be saved ({key}: {error}): use "
+                    "module-level callables, not lambdas or local functions, for losses, "
+                    "penalties and samplers"
+                ) from error
+            encoded[key] = {_TAG: "pickle", "type": str(kind), "bytes": blob}
+    return encoded
+
+
+def _config_from_data(config, trust_pickle, overrides):
+    decoded = {}
+    for key, value in config.items():
+        if key in overrides:
+            continue
+        if isinstance(value, dict) and value.get(_TAG) == "pickle":
+            if not trust_pickle:
+                raise pickle.UnpicklingError(
+                    f"the checkpoint's {key!r} is a pickled {value['type']}, and unpickling "
+                    f"can run any code: pass {key}= to load, or trust_pickle=True if you trust "
+                    "the file's source"
+                )
+            decoded[key] = pickle.loads(value["bytes"])
+        else:
+            decoded[key] = _from_data(value)
+    return decoded
+
+
+def _activation_name(layer):
+    for name, make in nets.ACTIVATIONS.items():
+        made = make()
+        if type(made) is type(layer) and repr(made) == repr(layer):
+            return name
+    raise _NotData(type(layer).__qualname__)
+
+
+def _mlp_generator_kwargs(module):
+    layers = list(module.net)
+    linears = [layer for layer in layers if isinstance(layer, torch.nn.Linear)]
+    hidden = [layer for layer in layers[:-1] if not isinstance(layer, torch.nn.Linear)]
+    last = layers[-1]
+    return {"latent_dim": module.latent_dim, "out_dim": module.out_dim,
+            "hidden_sizes": [layer.out_features for layer in linears[:-1]],
+            "activation": _activation_name(hidden[0]) if len(linears) > 1 else "relu",
+            "output_activation": (None if isinstance(last, torch.nn.Linear)
+                                  else _activation_name(last))}
+
+
+def _mlp_discriminator_kwargs(module, in_name):
+    linears = [layer for layer in module.net if isinstance(layer, torch.nn.Linear)]
+    return {in_name: linears[0].in_features,
+            "hidden_sizes": [layer.out_features for layer in linears[:-1]],
+            "activation": [_activation_name(layer) for layer in module.net
+                           if not isinstance(layer, torch.nn.Linear)],
+            "spectral_norm": parametrize.is_parametrized(linears[0], "weight")}
+
+
+# The library's networks that a checkpoint records as constructor arguments.
+_ARCHITECTURES = {
+    "robustgan.nets.MLPGenerator": (nets.MLPGenerator, _mlp_generator_kwargs),
+    "robustgan.nets.MLPDiscriminator": (
+        nets.MLPDiscriminator, lambda m: _mlp_discriminator_kwargs(m, "in_features")),
+    "robustgan.gan.nets.MLPDiscriminator": (
+        gan_nets.MLPDiscriminator, lambda m: _mlp_discriminator_kwargs(m, "in_dim")),
+}
+
+
+def _structure(module):
+    """Everything but the weights that decides what ``module`` computes: each submodule's
+    class, scalar settings (widths, slopes, power iterations) and tensor shapes and dtypes."""
+    scalars = (bool, int, float, str, tuple, type(None))
+    return [(name, type(m).__qualname__,
+             {k: v for k, v in vars(m).items() if isinstance(v, scalars) and k != "training"})
+            for name, m in module.named_modules()] + \
+        [(k, tuple(v.shape), v.dtype) for k, v in module.state_dict().items()]
+
+
+def _build(spec):
+    """A fresh module from a recorded spec, without touching torch's global random state."""
+    if spec.get("class") not in _ARCHITECTURES or spec.get("dtype") not in _DTYPES:
+        raise pickle.UnpicklingError(f"the checkpoint names an unknown architecture {spec!r}")
+    cls = _ARCHITECTURES[spec["class"]][0]
+    with torch.random.fork_rng(devices=[]):
+        return cls(**spec["kwargs"]).to(getattr(torch, spec["dtype"]))
+
+
+def _module_spec(module):
+    """``module``'s class and constructor arguments as data, or None when they are not enough
+    to rebuild it (another class, or a module changed after construction)."""
+    name = f"{type(module).__module__}.{type(module).__qualname__}"
+    if name not in _ARCHITECTURES:
+        return None
+    params = list(module.parameters())
+    try:
+        spec = {"class": name, "kwargs": _ARCHITECTURES[name][1](module),
+                "dtype": str(params[0].dtype if params else torch.float32).removeprefix("torch.")}
+        same = _structure(_build(spec)) == _structure(module)
+    except Exception:  # noqa: BLE001 - any mismatch means "not recordable": pass it to load
+        return None
+    return spec if same else None
+
+
 def _module_bytes(module):
     """The pickled module, or None when it cannot be pickled (a parametrised or local class)."""
     try:
         return pickle.dumps(module)
     except Exception:  # noqa: BLE001 - any pickling failure means "pass the module to load"
         return None
+
+
+def _architecture(modules):
+    """How load rebuilds a module (or a list of R): a spec as data, else pickled bytes that
+    load reads only under ``trust_pickle=True``."""
+    members = list(modules) if isinstance(modules, (list, tuple)) else None
+    first = modules if members is None else members[0]
+    spec = _module_spec(first)
+    if spec is not None and members is not None:
+        structure = _structure(first)
+        if any(type(m) is not type(first) or _structure(m) != structure for m in members):
+            spec = None
+    return {"spec": spec, "members": None if members is None else len(members),
+            "pickle": None if spec is not None else _module_bytes(modules)}
+
+
+def _rebuilt_modules(entry, name, trust_pickle):
+    """The module (or list of R) a checkpoint's architecture entry describes."""
+    if isinstance(entry, dict) and entry.get("spec") is not None:
+        if entry.get("members") is None:
+            return _build(entry["spec"])
+        return [_build(entry["spec"]) for _ in range(int(entry["members"]))]
+    blob = entry.get("pickle") if isinstance(entry, dict) else entry  # format 1: the bytes
+    if blob is None:
+        raise ValueError(
+            f"the checkpoint holds no {name} architecture (it is not one of robustgan's "
+            f"MLPs and could not be pickled when the trainer was built): pass {name}= to load"
+        )
+    if not trust_pickle:
+        raise pickle.UnpicklingError(
+            f"the checkpoint holds the {name} as a pickled module, and unpickling can run any "
+            f"code: pass {name}= (a fresh module of the saved architecture) to load, or "
+            "trust_pickle=True if you trust the file's source"
+        )
+    return pickle.loads(blob)
+
+
+def _read_checkpoint(path, trust_pickle):
+    """The checkpoint's state: torch's weights-only loader unless ``trust_pickle``."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=not trust_pickle)
+    except pickle.UnpicklingError as error:
+        found = re.search(r"WeightsUnpickler error:\s*(.+?)(?:\.\s|\n|$)", str(error))
+        reason = found.group(1) if found else "it holds objects other than tensors and data"
+        raise pickle.UnpicklingError(
+            f"{os.fspath(path)!r} is not a weights-only GANTrainer checkpoint ({reason}); "
+            "unpickling it can run any code: load it with trust_pickle=True only if you trust "
+            "its source"
+        ) from None
+    if not isinstance(state, dict) or state.get("format") not in _FORMATS:
+        raise ValueError(f"{os.fspath(path)!r} is not a GANTrainer checkpoint")
+    return state
 
 
 def _member_lists(generator, discriminator):
@@ -246,8 +513,9 @@ class GANTrainer:
         self.device = resolve_device(device)
         # Architectures as given, before spectral normalisation: load() rebuilds from them.
         self._architecture = {
-            "generator": _module_bytes(generator if generators is None else generators),
-            "discriminator": _module_bytes(discriminator if generators is None else discriminators),
+            "generator": _architecture(generator if generators is None else generators),
+            "discriminator": _architecture(discriminator if generators is None
+                                           else discriminators),
         }
 
         if spectral_norm == "auto":
@@ -538,11 +806,23 @@ class GANTrainer:
 
     # -- checkpoints --------------------------------------------------------------------------
     def state_dict(self):
-        """The trainer's whole state: configuration, models, optimisers, RNGs, step, history."""
+        """The trainer's whole state as data: configuration, architectures, models,
+        optimisers, RNGs, step, history.
+
+        Everything is tensors, numbers, strings and containers (robustgan's own losses,
+        penalties and samplers by name), so ``torch.load(..., weights_only=True)`` reads it. A
+        user's own callable in the configuration, or a module that is not one of robustgan's
+        MLPs, is kept pickled, and ``load`` reads it only when asked to (``trust_pickle``).
+
+        Raises
+        ------
+        ValueError
+            When a configured callable can be neither named nor pickled (a lambda).
+        """
         sampler = self._active_sampler
         return {
             "format": _FORMAT,
-            "config": {k: v for k, v in self._config.items() if k != "device"},
+            "config": _config_to_data({k: v for k, v in self._config.items() if k != "device"}),
             "architecture": self._architecture,
             "loop": self._loop.state_dict(),
             "sample_rng": self._sample_rng.get_state(),
@@ -553,8 +833,8 @@ class GANTrainer:
 
     def load_state_dict(self, state):
         """Restore a ``state_dict`` into a trainer built with the same configuration."""
-        if state.get("format") != _FORMAT:
-            raise ValueError(f"not a GANTrainer checkpoint of format {_FORMAT}")
+        if state.get("format") not in _FORMATS:
+            raise ValueError(f"not a GANTrainer checkpoint (formats {_FORMATS})")
         self._loop.load_state_dict(state["loop"])
         self._sample_rng.set_state(state["sample_rng"])
         self._sampler_state = state["sampler"]
@@ -565,54 +845,88 @@ class GANTrainer:
     def save(self, path):
         """Write a checkpoint to ``path`` atomically (temporary file, then ``os.replace``).
 
-        The configuration must be picklable (losses, penalties and samplers defined at module
-        level, not lambdas); callbacks are not saved.
-        """
-        state = self.state_dict()
-        try:
-            buffer = io.BytesIO()
-            torch.save(state["config"], buffer)
-        except Exception as error:
-            raise ValueError(
-                f"the trainer's configuration cannot be saved ({error}): use module-level "
-                "callables, not lambdas or local functions, for losses, penalties and samplers"
-            ) from error
-        atomic_save(state, path)
-
-    @classmethod
-    def load(cls, path, generator=None, discriminator=None, *, device=None, callbacks=(), **overrides):
-        """A trainer restored from ``save``: ``fit`` continues the run exactly where it stopped.
-
-        Only load checkpoints you trust: they hold pickled Python objects.
+        The file is data that ``load`` reads with torch's weights-only loader (see
+        ``state_dict``). Callbacks are not saved.
 
         Parameters
         ----------
         path : str or os.PathLike
-        generator, discriminator : torch.nn.Module, optional
+
+        Raises
+        ------
+        ValueError
+            When a configured loss, penalty or sampler is a lambda or a local function: use
+            module-level callables.
+        """
+        atomic_save(self.state_dict(), path)
+
+    @classmethod
+    def load(cls, path, generator=None, discriminator=None, *, device=None, callbacks=(),
+             trust_pickle=False, **overrides):
+        """A trainer restored from ``save``: ``fit`` continues the run exactly where it stopped.
+
+        The file is read with ``torch.load(..., weights_only=True)``, which builds tensors and
+        plain data only, so a crafted file cannot run code. robustgan's ``MLPGenerator`` and
+        ``MLPDiscriminator`` are rebuilt from their recorded constructor arguments; other
+        modules are passed in. A configuration entry that is a user's own callable is passed
+        in too, as an override (``penalty=my_penalty``).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+        generator, discriminator : torch.nn.Module or list of them, optional
             Fresh modules of the saved architecture (not spectrally normalised: the trainer
-            does that again). Needed only when the saved ones could not be pickled.
+            does that again); lists of R for an ensemble. Needed when the saved ones are not
+            robustgan's MLPs.
         device : str or torch.device, optional
             Where to continue; the saved device by default.
         callbacks : sequence of callables, default=()
+        trust_pickle : bool, default=False
+            Read the file with Python's unpickler (``weights_only=False``), and with it the
+            pickled modules and callables it may hold and checkpoints of format 1.
+            **Unpickling a file runs whatever code its author put there: only for files you
+            made yourself or whose source you trust.**
         **overrides
-            Configuration to change (e.g. ``progress=True``).
+            Configuration to change (e.g. ``progress=True``, or a callable the file could
+            only hold pickled).
 
         Returns
         -------
         GANTrainer
+
+        Raises
+        ------
+        pickle.UnpicklingError
+            When the file (or an entry of it) needs unpickling and ``trust_pickle`` is False;
+            the message says which entry to pass in instead.
+        ValueError
+            When the file is not a GANTrainer checkpoint, or a module is neither recorded nor
+            passed.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> from robustgan.gan import MLPDiscriminator, MLPGenerator
+        >>> X = np.random.default_rng(0).normal(size=(200, 2))
+        >>> trainer = GANTrainer(MLPGenerator(4, 2, hidden_sizes=(8,)),
+        ...                      MLPDiscriminator(2, hidden_sizes=(8,)), device="cpu",
+        ...                      random_state=0).fit(X, n_steps=20)
+        >>> path = os.path.join(tempfile.mkdtemp(), "run.pt")
+        >>> trainer.save(path)
+        >>> GANTrainer.load(path).fit(X, n_steps=40).step_  # no pickle involved
+        40
         """
-        state = torch.load(path, map_location="cpu", weights_only=False)
+        state = _read_checkpoint(path, trust_pickle)
+        architecture = state.get("architecture", {})
         modules = {"generator": generator, "discriminator": discriminator}
         for name, module in modules.items():
             if module is None:
-                blob = state["architecture"][name]
-                if blob is None:
-                    raise ValueError(
-                        f"the checkpoint holds no pickled {name} (it could not be pickled when "
-                        f"the trainer was built): pass {name}= to load"
-                    )
-                modules[name] = pickle.loads(blob)
-        config = {**state["config"], **overrides}
+                modules[name] = _rebuilt_modules(architecture.get(name), name, trust_pickle)
+        if state["format"] == 1:  # a pickled configuration, read under trust_pickle only
+            config = {k: v for k, v in state["config"].items() if k not in overrides}
+        else:
+            config = _config_from_data(state["config"], trust_pickle, overrides)
+        config = {**config, **overrides}
         config["device"] = device if device is not None else config.get("device", "auto")
         if config["device"] is None:
             config["device"] = "auto"
