@@ -18,6 +18,7 @@ from .baselines import (
     TukeyMedian,
     TylerScatter,
 )
+from ._validation import DegenerateDataWarning
 from .batched import fit_many
 from .datasets import make_huber_contamination
 from .divergences import available_divergences, get_divergence
@@ -27,6 +28,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CoordinatewiseMedian",
+    "DegenerateDataWarning",
     "DimensionHalving",
     "GeometricMedian",
     "IterativeFilter",

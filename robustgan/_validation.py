@@ -2,16 +2,47 @@
 
 scikit-learn's ``validate_data`` already names NaN, infinity, complex and non-numeric input, a
 wrong number of dimensions, too few rows and a feature count that differs from ``fit``; this
-module fixes the options every estimator uses so that none of them re-states them.
+module fixes the options every estimator uses so that none of them re-states them, and names
+the data on which a robust scatter is degenerate (``check_degenerate``): an error where no
+estimate exists, a ``DegenerateDataWarning`` where the estimate exists but is singular or cannot
+resist outliers, never a silently non-robust answer.
 """
 
+import warnings
+
 import numpy as np
+from scipy import linalg
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-__all__ = ["check_fitted_data", "check_training_data"]
+__all__ = [
+    "DegenerateDataWarning",
+    "affine_span",
+    "check_degenerate",
+    "check_fitted_data",
+    "check_training_data",
+]
+
+# Smallest eigenvalue of the data's correlation matrix (trace = number of features) below
+# which the centred rows count as lying in a proper subspace: a condition number of 10¹⁰,
+# far above the rounding of a float64 Gram matrix (≈ 10⁻¹⁵ relative) and far below any
+# correlation real data carry.
+_RANK_TOLERANCE = 1e-10
+# Columns and directions named in a message; the rest are counted.
+_NAMED = 5
 
 
-def check_training_data(estimator, X, *, min_samples=2):
+class DegenerateDataWarning(UserWarning):
+    """The training data are degenerate for a robust scatter: the fit goes on, its answer is
+    singular along some direction or cannot resist outliers.
+
+    Issued for a constant column, a column in which at least half the values are equal, data
+    in a proper affine subspace and ``n_samples == n_features + 1``. The message names the
+    columns or directions and what to do. The cases where no estimate exists raise
+    ``ValueError`` instead: at least half the rows identical, ``n_samples <= n_features``.
+    """
+
+
+def check_training_data(estimator, X, *, min_samples=2, scatter=False):
     """Validated float64 training data; records ``n_features_in_`` and ``feature_names_in_``.
 
     Parameters
@@ -22,10 +53,19 @@ def check_training_data(estimator, X, *, min_samples=2):
         Training data.
     min_samples : int, default=2
         Fewer rows than this is an error: a location needs two points to differ from a point.
+    scatter : bool, default=False
+        The estimator fits a scatter matrix: degenerate data are named (``check_degenerate``).
+        A location alone exists on any data (the median of rows most of which are equal is
+        their common value), so location estimators leave it off.
 
     Returns
     -------
     ndarray of shape (n_samples, n_features), float64
+
+    Raises
+    ------
+    ValueError
+        From ``validate_data``, and with ``scatter=True`` from ``check_degenerate``.
 
     Examples
     --------
@@ -33,12 +73,229 @@ def check_training_data(estimator, X, *, min_samples=2):
     >>> check_training_data(BaseEstimator(), [[0.0, 1.0], [1.0, 2.0]]).dtype
     dtype('float64')
     """
-    return validate_data(
+    X = validate_data(
         estimator, X, reset=True, dtype=np.float64, ensure_min_samples=min_samples
     )
+    if scatter:
+        check_degenerate(X)
+    return X
 
 
 def check_fitted_data(estimator, X):
     """Validated float64 data for a fitted estimator's ``predict``, ``score`` and friends."""
     check_is_fitted(estimator)
     return validate_data(estimator, X, reset=False, dtype=np.float64)
+
+
+def check_degenerate(X):
+    """Raise or warn when X is degenerate for a robust estimate of location and scatter.
+
+    Errors (no robust scatter exists):
+
+    * ``n_samples <= n_features``: the centred rows span at most n − 1 < p dimensions, so every
+      p × p scatter estimate is singular;
+    * at least half the rows are one and the same point: a robust scatter, which may leave up
+      to half the rows out, is 0 (``MinCovDet`` fails there too, with "the covariance matrix of
+      the support data is equal to 0").
+
+    Warnings (``DegenerateDataWarning``; the estimate exists, singular or not robust):
+
+    * a constant column, or one in which at least half the values are equal: half the rows or
+      more lie on the hyperplane x_j = c, where a robust scatter has no spread;
+    * the centred rows lie in a proper subspace (collinear features): every scatter estimate
+      is singular along its complement, and ``precision_`` is huge there;
+    * ``n_samples == n_features + 1``: the rows are the vertices of a simplex, on which every
+      affine-equivariant estimate is the sample mean and a multiple of the sample covariance.
+      No row can be told an outlier.
+
+    Cost: O(np) for the columns and O(np²) plus one eigendecomposition of a p × p matrix for
+    the subspace; the exact count of identical rows runs only when every column has a value
+    held by half its rows.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), float64
+        Validated training data.
+
+    Raises
+    ------
+    ValueError
+        In the two cases above.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0, 1.0], [0.0, 1.0], [0.0, 1.0], [2.0, 3.0]])
+    >>> try:
+    ...     check_degenerate(X)
+    ... except ValueError as error:
+    ...     print(str(error)[:48])
+    3 of the 4 rows (75%) are the same point [0. 1.]
+    """
+    n, p = X.shape
+    if n <= p:
+        raise ValueError(
+            f"{n} rows in {p} dimensions: a robust scatter needs more rows than features "
+            f"(n_samples > n_features); with n ≤ p the rows span at most {n - 1} of the {p} "
+            "dimensions and every scatter estimate is singular. Reduce the dimension first "
+            "(feature selection, sklearn.decomposition.PCA) or use a shrinkage estimator "
+            "(sklearn.covariance.LedoitWolf, which is not robust)."
+        )
+    values, counts = _column_modes(X)
+    tied = 2 * counts >= n
+    if tied.all():
+        _check_identical_rows(X)
+    if tied.any():
+        _warn_tied_columns(values, counts, tied, n)
+    _warn_proper_subspace(X, constant=counts == n)
+    if n == p + 1:
+        warnings.warn(
+            f"{n} rows in {p} dimensions (n_samples = n_features + 1): the rows are the "
+            "vertices of a simplex, on which every affine-equivariant estimate is the sample "
+            "mean and a multiple of the sample covariance, and no row can be told an outlier. "
+            "A robust fit needs n well above p (n ≥ 5p is a common rule).",
+            DegenerateDataWarning,
+            stacklevel=3,
+        )
+
+
+def _column_modes(X):
+    """For each column, a value held by at least half its rows if there is one, and its count.
+
+    A value held by ⌈n/2⌉ rows or more fills a block of the sorted column that covers one of
+    the two middle positions, so the lower and upper medians are the only candidates: two
+    partial sorts and two counts, O(np).
+    """
+    n = X.shape[0]
+    middle = np.partition(X, [(n - 1) // 2, n // 2], axis=0)[[(n - 1) // 2, n // 2]]
+    counts = np.stack([np.count_nonzero(X == m, axis=0) for m in middle])
+    best = np.argmax(counts, axis=0)
+    columns = np.arange(X.shape[1])
+    return middle[best, columns], counts[best, columns]
+
+
+def _check_identical_rows(X):
+    n = X.shape[0]
+    rows, counts = np.unique(X, axis=0, return_counts=True)
+    k = int(np.argmax(counts))
+    if 2 * counts[k] >= n:
+        raise ValueError(
+            f"{counts[k]} of the {n} rows ({counts[k] / n:.0%}) are the same point "
+            f"{np.array2string(rows[k], threshold=_NAMED)}: at least half the data have no "
+            "spread, so a robust scatter, which may leave up to half the rows out as "
+            "outliers, is 0 (singular). If the repeats are one observation recorded many "
+            "times, remove them (or keep one with a weight); if they are censored or rounded "
+            "values, the data need a model for that; if the other rows are the signal, a "
+            "robust estimator would call them the outliers."
+        )
+
+
+def _warn_tied_columns(values, counts, tied, n):
+    columns = np.flatnonzero(tied)
+    constant = [j for j in columns if counts[j] == n]
+    partly = [j for j in columns if counts[j] < n]
+    parts = []
+    if constant:
+        parts.append(
+            f"column(s) {_name(constant)} are constant ("
+            + ", ".join(f"x{j} = {values[j]:g}" for j in constant[:_NAMED])
+            + "): the data lie in a hyperplane, where any scatter is 0, so the estimate is "
+            "singular there and precision_ is huge along it. Drop the column(s) first "
+            "(sklearn.feature_selection.VarianceThreshold)."
+        )
+    if partly:
+        parts.append(
+            f"in column(s) {_name(partly)} at least half the values are equal ("
+            + ", ".join(f"{counts[j]} of {n} at x{j} = {values[j]:g}" for j in partly[:_NAMED])
+            + "): half the rows or more lie on a hyperplane x_j = c, so a robust scatter has "
+            "no spread across it and its median absolute deviation is 0. Discrete or "
+            "censored features need their own model; model them apart from the continuous ones."
+        )
+    warnings.warn(" ".join(parts), DegenerateDataWarning, stacklevel=4)
+
+
+def affine_span(X):
+    """The smallest affine subspace that holds the rows of X: a point on it and a basis.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+
+    Returns
+    -------
+    centre : ndarray of shape (n_features,)
+        The mean of the rows.
+    basis : ndarray of shape (n_features, rank)
+        Orthonormal columns spanning the centred rows: every row is ``centre + basis @ c``
+        for some c, to the tolerance of ``check_degenerate``. ``rank == n_features`` when
+        the rows are in general position.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0, 1.0, 5.0], [1.0, 3.0, 5.0], [2.0, 5.0, 5.0], [3.0, 7.0, 5.0]])
+    >>> centre, basis = affine_span(X)
+    >>> basis.shape, bool(np.allclose(np.abs(basis[:, 0]), np.array([1.0, 2.0, 0.0]) / 5**0.5))
+    ((3, 1), True)
+    """
+    p = X.shape[1]
+    constant = np.ptp(X, axis=0) == 0
+    varying, null = _null_combinations(X, constant)
+    normals = np.zeros((p, int(constant.sum()) + null.shape[1]))
+    normals[np.flatnonzero(constant), np.arange(int(constant.sum()))] = 1.0
+    normals[varying, int(constant.sum()):] = null
+    if normals.shape[1] == 0:
+        return X.mean(axis=0), np.eye(p)
+    return X.mean(axis=0), linalg.null_space(normals.T)
+
+
+def _null_combinations(X, constant):
+    """Indices of the non-constant columns and, in the data's units, the linear combinations
+    of them that are constant on the rows: the null directions of their correlation matrix."""
+    varying = np.flatnonzero(~constant)
+    if varying.size < 2:
+        return varying, np.zeros((varying.size, 0))
+    Z = X[:, varying] - X[:, varying].mean(axis=0)
+    gram = Z.T @ Z
+    scale = np.sqrt(np.diag(gram))
+    values, vectors = np.linalg.eigh(gram / np.outer(scale, scale))
+    null = values <= _RANK_TOLERANCE * varying.size
+    # Back to the data's units: Σ_j v_j (x_j − mean_j) = 0.
+    return varying, vectors[:, null] / scale[:, None]
+
+
+def _warn_proper_subspace(X, constant):
+    """Warn when the centred non-constant columns are collinear (named per direction)."""
+    varying, null = _null_combinations(X, constant)
+    if null.shape[1] == 0:
+        return
+    rank = varying.size - null.shape[1]
+    directions = []
+    for v in null.T[:_NAMED]:
+        big = np.sort(np.argsort(-np.abs(v))[:_NAMED])
+        v = v / v[np.argmax(np.abs(v))]  # largest coefficient +1: one sign for the message
+        directions.append(_linear_combination(v[big], varying[big]) + " = const")
+    warnings.warn(
+        f"the data lie in a proper affine subspace: {null.shape[1]} linear combination(s) "
+        f"of the features are constant ({'; '.join(directions)}), so the {varying.size} "
+        f"varying features span only {rank} dimensions and every scatter estimate is singular "
+        "across them (precision_ is huge there). Drop the redundant features or project the "
+        f"data on their span first (sklearn.decomposition.PCA(n_components={rank})).",
+        DegenerateDataWarning,
+        stacklevel=4,
+    )
+
+
+def _linear_combination(coefficients, columns):
+    """'x0 − 0.5·x2' from coefficients (1, −0.5) and columns (0, 2); tiny terms left out."""
+    text = ""
+    for c, j in zip(coefficients, columns):
+        if abs(c) < 1e-6:
+            continue
+        size = "" if np.isclose(abs(c), 1.0) else f"{abs(c):.3g}·"
+        sign = ("−" if c < 0 else "") if not text else (" − " if c < 0 else " + ")
+        text += f"{sign}{size}x{j}"
+    return text
+
+
+def _name(columns):
+    shown = ", ".join(str(j) for j in columns[:_NAMED])
+    return shown + (f" and {len(columns) - _NAMED} more" if len(columns) > _NAMED else "")

@@ -16,13 +16,14 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from robustgan import RobustGANMean, make_huber_contamination
 from robustgan.divergences import get_divergence
+from robustgan.univariate import reweighted_location_scale
 
 # Few steps keep scikit-learn's ~50 checks fast; they test the contract, not accuracy.
 FAST = dict(n_steps=40, random_state=0)
 
 
 @parametrize_with_checks(
-    [RobustGANMean(**FAST), RobustGANMean("tv", **FAST), RobustGANMean(contamination=0.1, **FAST)]
+    [RobustGANMean(**FAST), RobustGANMean("tv", **FAST), RobustGANMean(scale=1.0, **FAST)]
 )
 def test_scikit_learn_contract(estimator, check):
     check(estimator)
@@ -38,7 +39,9 @@ def test_fitted_attributes(contaminated):
     assert est.location_.shape == (5,) and est.location_.dtype == np.float64
     assert est.n_features_in_ == 5 and est.n_iter_ == 100 and len(est.history_) == 100
     np.testing.assert_array_equal(est.initial_location_, np.median(contaminated.X, axis=0))
-    np.testing.assert_array_equal(est.scale_, np.ones(5))
+    np.testing.assert_array_equal(est.scale_, reweighted_location_scale(contaminated.X)[1])
+    known = RobustGANMean(scale=1.0, n_steps=20, random_state=0).fit(contaminated.X)
+    np.testing.assert_array_equal(known.scale_, np.ones(5))
 
 
 def test_dataframe_input_records_feature_names(contaminated):
@@ -56,7 +59,7 @@ def test_default_is_robust_where_the_median_and_mean_are_not(contaminated):
 
 
 def test_predict_flags_the_far_outliers(contaminated):
-    est = RobustGANMean(random_state=0).fit(contaminated.X)
+    est = RobustGANMean(contamination="auto", random_state=0).fit(contaminated.X)
     labels = est.predict(contaminated.X)
     assert set(np.unique(labels)) == {-1, 1}
     assert np.all(labels[~contaminated.inlier_mask] == -1)
@@ -84,6 +87,25 @@ def test_score_prefers_the_robust_fit_over_the_sample_mean(contaminated):
     shifted.__dict__.update(robust.__dict__)
     shifted.location_ = contaminated.X.mean(axis=0)
     assert robust.score(contaminated.X) > shifted.score(contaminated.X)
+
+
+@pytest.mark.parametrize("sigma", [1e-150, 1e-3, 1e3, 1e150])
+def test_default_fit_is_right_at_any_scale(contaminated, sigma):
+    # The case: σ·(N(0, I) with 20% outliers at +5σ); a unit-scale model returned
+    # the median at σ ≥ 10 and flagged every row.
+    est = RobustGANMean(contamination="auto", random_state=0).fit(sigma * contaminated.X)
+    error = np.linalg.norm(est.location_ / sigma - contaminated.location)
+    assert error < 0.15
+    flagged = np.mean(est.predict(sigma * contaminated.X) == -1)
+    assert 0.18 < flagged < 0.3
+
+
+def test_integer_counts_are_not_all_flagged():
+    counts = np.random.default_rng(0).poisson(30, size=(2000, 3)).astype(float)
+    est = RobustGANMean(contamination="auto", random_state=0).fit(counts)
+    np.testing.assert_allclose(est.location_, 30, atol=0.5)
+    # Poisson(30) is near N(30, 30): about the χ² rule's 2.5% beyond its 0.975 quantile.
+    assert np.mean(est.predict(counts) == -1) < 0.06
 
 
 def test_mad_scale_makes_the_fit_scale_equivariant(contaminated):
@@ -185,6 +207,23 @@ def test_translation_equivariance(shift):
     # Centring at the median makes the game itself identical; what is left is float rounding
     # of X + c − median(X + c), relative to |c|.
     np.testing.assert_allclose(moved, _reference + shift, atol=1e-4 * (1 + np.abs(shift).max()))
+
+
+_reference_fit = RobustGANMean(**SEEDED).fit(SMALL)
+
+
+@_law_settings
+@given(st.floats(-6, 6), st.lists(st.floats(-3, 3), min_size=3, max_size=3),
+       st.lists(st.floats(-1e3, 1e3), min_size=3, max_size=3))
+def test_default_scale_makes_the_fit_equivariant_under_scaling_and_shift(log_a, log_d, b):
+    # fit(a·X·D + b) = a·fit(X)·D + b for a in [1e-6, 1e6], a positive diagonal D, any b:
+    # the data's units never matter with the estimated scale.
+    a, D, b = 10.0**log_a, 10.0 ** np.asarray(log_d), np.asarray(b) * 10.0**log_a
+    moved = RobustGANMean(**SEEDED).fit(a * SMALL * D + b)
+    expected = a * _reference_fit.location_ * D + b
+    # In units of the data's scale a·D: a relative 1e-3.
+    np.testing.assert_allclose((moved.location_ - expected) / (a * D), np.zeros(3), atol=1e-3)
+    np.testing.assert_array_equal(moved.predict(a * SMALL * D + b), _reference_fit.predict(SMALL))
 
 
 @_law_settings

@@ -39,7 +39,8 @@ def far():
 
 @pytest.fixture(scope="module")
 def fitted(far):
-    return RobustGANScatter(random_state=0).fit(far.X)
+    # "auto": the χ²_p 0.975 rule; the default, 0.1, would flag only half of these 20%.
+    return RobustGANScatter(contamination="auto", random_state=0).fit(far.X)
 
 
 def test_recovers_location_and_scatter_where_the_sample_covariance_fails(far, fitted):
@@ -56,7 +57,8 @@ def test_minc_covdet_attributes_and_methods(far, fitted):
     np.testing.assert_allclose(fitted.precision_ @ fitted.covariance_, np.eye(p), atol=1e-8)
     np.testing.assert_allclose(fitted.dist_, fitted.mahalanobis(far.X))
     assert fitted.support_.shape == (n,) and fitted.support_.dtype == bool
-    assert fitted.raw_support_.sum() == n // 2
+    # MinCovDet's default support: h = ⌈(n + p + 1)/2⌉ rows.
+    assert fitted.raw_support_.sum() == -(-(n + p + 1) // 2)
     np.testing.assert_allclose(fitted.get_precision(), fitted.precision_)
     assert fitted.error_norm(far.scatter, norm="spectral", scaling=False, squared=False) == pytest.approx(
         np.linalg.norm(fitted.covariance_ - far.scatter, 2)
@@ -150,12 +152,10 @@ def test_bad_input_is_named(bad, message):
         RobustGANScatter(n_steps=5).fit(bad)
 
 
-def test_unknown_divergence_and_assume_centered_are_named():
+def test_unknown_divergence_and_activation_are_named():
     X = np.random.default_rng(0).standard_normal((50, 2))
     with pytest.raises(ValueError, match="unknown divergence"):
         RobustGANScatter(divergence="bogus", n_steps=5).fit(X)
-    with pytest.raises(ValueError, match="assume_centered"):
-        RobustGANScatter(assume_centered=True, n_steps=5).fit(X)
     with pytest.raises(ValueError, match="activation"):
         RobustGANScatter(activation=("relu",), hidden_sizes=(4, 4), n_steps=5).fit(X)
 

@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from statsmodels.robust.scale import mad
 
-from .._validation import check_training_data
+from .._validation import affine_span, check_training_data
 from ..datasets import _as_generator
 from ..estimators._base import CONTAMINATION_CONSTRAINT, RobustLocationMixin
 from .location import _ScatterDistances, geometric_median
@@ -242,8 +242,10 @@ class KendallTauScatter(_RankScatter):
         Robust scale of each feature: see :func:`robust_scales`.
     random_state : int, RandomState instance or None, default=None
         Draws the pairs of rows when they are sampled.
-    contamination : "auto" or float in [0, 0.5), default="auto"
-        Rule for ``predict``: see ``RobustLocationMixin``.
+    contamination : "auto" or float in [0, 0.5), default=0.1
+        Rule for ``predict``: see ``RobustLocationMixin``. The default labels the tenth of
+        the training rows farthest from the fit, as ``EllipticEnvelope``'s; ``"auto"`` (the
+        χ²_p 0.975 cutoff) may label none on light-tailed data.
 
     Attributes
     ----------
@@ -288,7 +290,7 @@ class KendallTauScatter(_RankScatter):
     }
 
     def __init__(
-        self, *, max_pairs=1_000_000, scale="mad", random_state=None, contamination="auto"
+        self, *, max_pairs=1_000_000, scale="mad", random_state=None, contamination=0.1
     ):
         self.max_pairs = max_pairs
         self.scale = scale
@@ -309,7 +311,7 @@ class KendallTauScatter(_RankScatter):
         -------
         self : KendallTauScatter
         """
-        X = check_training_data(self, X)
+        X = check_training_data(self, X, scatter=True)
         self.correlation_ = kendall_tau_matrix(
             X, max_pairs=self.max_pairs, random_state=self.random_state
         )
@@ -328,8 +330,10 @@ class SpearmanScatter(_RankScatter):
     ----------
     scale : "mad" or callable, default="mad"
         Robust scale of each feature: see :func:`robust_scales`.
-    contamination : "auto" or float in [0, 0.5), default="auto"
-        Rule for ``predict``: see ``RobustLocationMixin``.
+    contamination : "auto" or float in [0, 0.5), default=0.1
+        Rule for ``predict``: see ``RobustLocationMixin``. The default labels the tenth of
+        the training rows farthest from the fit, as ``EllipticEnvelope``'s; ``"auto"`` (the
+        χ²_p 0.975 cutoff) may label none on light-tailed data.
 
     Attributes
     ----------
@@ -365,7 +369,7 @@ class SpearmanScatter(_RankScatter):
         "contamination": CONTAMINATION_CONSTRAINT,
     }
 
-    def __init__(self, *, scale="mad", contamination="auto"):
+    def __init__(self, *, scale="mad", contamination=0.1):
         self.scale = scale
         self.contamination = contamination
 
@@ -383,7 +387,7 @@ class SpearmanScatter(_RankScatter):
         -------
         self : SpearmanScatter
         """
-        X = check_training_data(self, X)
+        X = check_training_data(self, X, scatter=True)
         self.correlation_ = spearman_rho_matrix(X)
         return self._fit_correlation(X, 2.0 * np.sin(math.pi / 6.0 * self.correlation_))
 
@@ -469,6 +473,11 @@ class TylerScatter(_ScatterDistances, RobustLocationMixin, BaseEstimator):
     squared Mahalanobis distances of the training rows under the shape and χ²_p(1/2) the
     median of the χ² law with p degrees of freedom, the law of d² for Gaussian rows.
 
+    On rows in a proper affine subspace of dimension r < p, where Tyler's shape of ℝ^p does not
+    exist (``tyler_shape`` raises), the fit warns (``DegenerateDataWarning``) and computes the
+    shape within the subspace, around the location projected on it (χ²_r for the scale):
+    ``shape_`` and ``covariance_`` are then singular across it, as every scatter there is.
+
     Parameters
     ----------
     location : {"spatial_median", "coordinatewise_median"}, default="spatial_median"
@@ -478,14 +487,16 @@ class TylerScatter(_ScatterDistances, RobustLocationMixin, BaseEstimator):
         Relative change of the shape (Frobenius) below which the fixed-point iteration stops.
     max_iter : int, default=500
         Largest number of fixed-point iterations.
-    contamination : "auto" or float in [0, 0.5), default="auto"
-        Rule for ``predict``: see ``RobustLocationMixin``.
+    contamination : "auto" or float in [0, 0.5), default=0.1
+        Rule for ``predict``: see ``RobustLocationMixin``. The default labels the tenth of
+        the training rows farthest from the fit, as ``EllipticEnvelope``'s; ``"auto"`` (the
+        χ²_p 0.975 cutoff) may label none on light-tailed data.
 
     Attributes
     ----------
     location_ : ndarray of shape (n_features,)
     shape_ : ndarray of shape (n_features, n_features)
-        Tyler's shape, trace ``n_features``.
+        Tyler's shape, trace ``n_features`` (singular for rows in a proper subspace).
     covariance_ : ndarray of shape (n_features, n_features)
         The shape scaled to be consistent at the Gaussian.
     precision_ : ndarray of shape (n_features, n_features)
@@ -519,7 +530,7 @@ class TylerScatter(_ScatterDistances, RobustLocationMixin, BaseEstimator):
         "contamination": CONTAMINATION_CONSTRAINT,
     }
 
-    def __init__(self, *, location="spatial_median", tol=1e-6, max_iter=500, contamination="auto"):
+    def __init__(self, *, location="spatial_median", tol=1e-6, max_iter=500, contamination=0.1):
         self.location = location
         self.tol = tol
         self.max_iter = max_iter
@@ -539,17 +550,35 @@ class TylerScatter(_ScatterDistances, RobustLocationMixin, BaseEstimator):
         -------
         self : TylerScatter
         """
-        X = check_training_data(self, X)
+        X = check_training_data(self, X, scatter=True)
         p = X.shape[1]
         if self.location == "spatial_median":
             location = geometric_median(X)[0]
         else:
             location = np.median(X, axis=0)
-        self.shape_, self.n_iter_ = tyler_shape(X, location, tol=self.tol, max_iter=self.max_iter)
-        Z = X - location
-        d2 = np.einsum("ij,ij->i", Z, np.linalg.solve(self.shape_, Z.T).T)
-        factor = np.median(d2) / stats.chi2.median(p)
-        _store_scatter(self, X, location, self.shape_ * factor)
+        centre, basis = affine_span(X)
+        rank = basis.shape[1]
+        if rank == p:
+            self.shape_, self.n_iter_ = tyler_shape(
+                X, location, tol=self.tol, max_iter=self.max_iter
+            )
+            Z = X - location
+            d2 = np.einsum("ij,ij->i", Z, np.linalg.solve(self.shape_, Z.T).T)
+            factor = np.median(d2) / stats.chi2.median(p)
+            _store_scatter(self, X, location, self.shape_ * factor)
+            return self
+        # The rows lie in a proper affine subspace (check_training_data has warned), where
+        # Tyler's shape of ℝ^p does not exist: it is computed in the subspace's coordinates,
+        # around the location projected on it, and embedded (singular across it).
+        location = centre + basis @ (basis.T @ (location - centre))
+        Y = (X - location) @ basis
+        shape, self.n_iter_ = tyler_shape(
+            Y, np.zeros(rank), tol=self.tol, max_iter=self.max_iter
+        )
+        d2 = np.einsum("ij,ij->i", Y, np.linalg.solve(shape, Y.T).T)
+        embedded = basis @ shape @ basis.T
+        self.shape_ = embedded * (p / rank)
+        _store_scatter(self, X, location, embedded * np.median(d2) / stats.chi2.median(rank))
         return self
 
 
@@ -611,8 +640,10 @@ class SpatialSignCovariance(_ScatterDistances, RobustLocationMixin, BaseEstimato
         Tolerance of the spatial median (:func:`geometric_median`).
     max_iter : int, default=500
         Iterations of the spatial median.
-    contamination : "auto" or float in [0, 0.5), default="auto"
-        Rule for ``predict``: see ``RobustLocationMixin``.
+    contamination : "auto" or float in [0, 0.5), default=0.1
+        Rule for ``predict``: see ``RobustLocationMixin``. The default labels the tenth of
+        the training rows farthest from the fit, as ``EllipticEnvelope``'s; ``"auto"`` (the
+        χ²_p 0.975 cutoff) may label none on light-tailed data.
 
     Attributes
     ----------
@@ -655,7 +686,7 @@ class SpatialSignCovariance(_ScatterDistances, RobustLocationMixin, BaseEstimato
         "contamination": CONTAMINATION_CONSTRAINT,
     }
 
-    def __init__(self, *, scale="mad", tol=1e-7, max_iter=500, contamination="auto"):
+    def __init__(self, *, scale="mad", tol=1e-7, max_iter=500, contamination=0.1):
         self.scale = scale
         self.tol = tol
         self.max_iter = max_iter
@@ -675,7 +706,7 @@ class SpatialSignCovariance(_ScatterDistances, RobustLocationMixin, BaseEstimato
         -------
         self : SpatialSignCovariance
         """
-        X = check_training_data(self, X)
+        X = check_training_data(self, X, scatter=True)
         location, self.n_iter_ = geometric_median(X, tol=self.tol, max_iter=self.max_iter)
         self.sign_covariance_ = spatial_sign_covariance(X, location)
         _store_scatter(self, X, location, sign_covariance_scatter(X, location, self.scale))

@@ -26,6 +26,12 @@ CONTAMINATION_CONSTRAINT = [
     Interval(Real, 0.0, 0.5, closed="neither"),
     Options(Real, {0.0}),
 ]
+# ``EllipticEnvelope``'s range, (0, 0.5], for the estimators that stand in for it.
+ENVELOPE_CONTAMINATION_CONSTRAINT = [
+    StrOptions({"auto"}),
+    Interval(Real, 0.0, 0.5, closed="right"),
+    Options(Real, {0.0}),
+]
 
 
 class RobustLocationMixin(OutlierMixin):
@@ -91,13 +97,29 @@ class RobustLocationMixin(OutlierMixin):
         return np.where(self.decision_function(X) >= 0, 1, -1)
 
     def score(self, X, y=None):
+        """The trimmed Gaussian log-likelihood of X: ``trimmed_score``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored; present for the scikit-learn API.
+
+        Returns
+        -------
+        float
+        """
+        return self.trimmed_score(X)
+
+    def trimmed_score(self, X, y=None):
         """Trimmed Gaussian log-likelihood of X under the fit: a robust score for model selection.
 
-        The mean log-density of N(``location_``, scatter) over the rows with the highest
-        density, keeping a fraction 1 − c of them, where c is ``contamination`` when it is a
-        number and 1/2 with ``"auto"`` (the trimming of least trimmed squares and MCD). A plain
-        log-likelihood would reward following the outliers; the trimmed one does not, so
-        ``GridSearchCV`` can choose between robust fits by it.
+        The mean log-density of N(``location_``, scatter) over the half of the rows with the
+        highest density (the trimming of least trimmed squares and MCD, which tolerates any
+        contamination below 1/2; ``contamination`` is a labelling rule, not an estimate of ε,
+        so it does not set the trimming). A plain log-likelihood would reward following the
+        outliers; the trimmed one does not, so ``GridSearchCV`` can choose between robust fits
+        by it.
 
         Parameters
         ----------
@@ -113,16 +135,20 @@ class RobustLocationMixin(OutlierMixin):
         log_density = -0.5 * (
             self._squared_distances(X) + self._log_det_scatter() + X.shape[1] * math.log(2 * math.pi)
         )
-        trim = 0.5 if self.contamination == "auto" else float(self.contamination)
-        keep = max(1, math.ceil((1.0 - trim) * len(log_density)))
+        keep = max(1, math.ceil(0.5 * len(log_density)))
         return float(np.mean(np.sort(log_density)[-keep:]))
 
     def _set_offset(self, X):
         """Fix ``offset_`` from the training data, per the ``contamination`` rule above."""
         if self.contamination == "auto":
-            self.offset_ = -stats.chi2.ppf(_AUTO_INLIER_QUANTILE, df=X.shape[1])
+            self.offset_ = -self._inlier_cutoff(X.shape[1])
         else:
             self.offset_ = np.percentile(-self._squared_distances(X), 100.0 * self.contamination)
+
+    def _inlier_cutoff(self, n_features):
+        """The squared distance below which a row is typical of the fitted model: the 0.975
+        quantile of χ²_p, the law of d² for Gaussian inliers (MCD's reweighting rule)."""
+        return float(stats.chi2.ppf(_AUTO_INLIER_QUANTILE, df=n_features))
 
 
 class progress_bar:

@@ -13,6 +13,7 @@ from .._validation import check_training_data
 from ..divergences import Divergence, get_divergence
 from ..engine import AdversarialProblem, resolve_device
 from ..nets import ACTIVATIONS, LocationGenerator, MLPDiscriminator, seed_first_layer
+from ..univariate import reweighted_location_scale
 from ._base import CONTAMINATION_CONSTRAINT, RobustLocationMixin, fit_adversarial
 
 __all__ = [
@@ -191,8 +192,8 @@ def resolve_auto(divergence, n_samples, batch_size, **params):
 class RobustGANMean(RobustLocationMixin, BaseEstimator):
     """Robust location by an adversarial (GAN) estimator under Huber's contamination model.
 
-    The generator is the location model N(η, diag(s²)) (s is ``scale``, 1 by default as in the
-    paper); the discriminator a one-hidden-layer network. The estimate is
+    The generator is the location model N(η, diag(s²)), s the per-feature inlier scale
+    (``scale``); the discriminator a one-hidden-layer network. The estimate is
 
         η̂ = argmin_η max_D  Ê_data[g_f(D(X))] − E_{N(η, I)}[f*(g_f(D(X)))],
 
@@ -201,10 +202,11 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
     Both reach the minimax rate p/n + ε² with a hidden layer in the discriminator.
 
     Defaults need no tuning for p in [2, 200], ε in [0, 0.3] and n ≥ 50p (see
-    ``benchmarks/bench_mean_defaults.py``): the data are centred at the coordinatewise median,
-    where η starts; the first hidden units are seeded along the top principal directions of the
-    centred data, where a shifted contamination shows up, and the estimate is the average of the
-    second half of the generator's iterates.
+    ``benchmarks/bench_mean_defaults.py``), and no knowledge of the data's units: the scale s is
+    estimated per feature (``scale="auto"``), the data are centred at the coordinatewise median,
+    where η starts, and standardised by s; the first hidden units are seeded along the top
+    principal directions of the centred data, where a shifted contamination shows up, and the
+    estimate is the average of the second half of the generator's iterates.
 
     The TV-GAN estimate (``divergence="tv"``, ``start="auto"``) is computed in two stages:
 
@@ -268,16 +270,32 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         Clip the discriminator's gradient norm at every step. Far outliers (5·1_p at p=200 is
         70 units away) otherwise give the unbounded leaky-ReLU features gradients that blew the
         discriminator up in our study (NaN at p=200, n=10,000, ε=0.2); None disables it.
-    scale : float, array of shape (n_features,) or "mad", default=1.0
-        Known per-feature inlier standard deviation s of the model N(η, diag(s²)), or ``"mad"``
-        to estimate it by 1.4826·MAD (which contamination inflates: prefer a known scale).
+    scale : "auto", "mad", float or array of shape (n_features,), default="auto"
+        Per-feature inlier standard deviation s of the model N(η, diag(s²)). ``"auto"``: the
+        reweighted scale of ``robustgan.univariate.reweighted_location_scale`` (the MAD, then
+        two steps that keep the values within 2.24 scales of the centre), which far outliers
+        do not inflate (Q = N(5·1, I), ε = 0.2: 1.04 where the MAD gives 1.39). ``"mad"``:
+        1.4826·MAD. A number or an array: a known scale (the papers' design is ``scale=1``).
+        A feature whose training values are all equal has scale 0 and its location is that
+        value.
+
+        Equivariance: with an estimated scale, ``fit(a·X·D + b)`` gives
+        ``a·location_·D + b`` for a scalar a > 0, a positive diagonal D and any shift b, to
+        rounding, and the same ``predict`` labels. It is not equivariant under rotations or
+        other linear maps: the model is N(η, diag(s²)), so correlated inliers are outside it
+        (their location is still estimated, with a loss of accuracy); ``RobustGANScatter``
+        models a full scatter for such data.
     start : {"auto", "median", "js"}, default="auto"
         Where η starts. ``"median"``: the coordinatewise median, with the seeded discriminator.
         ``"js"``: the JS-GAN estimate with these same parameters, with its trained
         discriminator (the game of ``divergence`` then continues from there; two fits'
         time). ``"auto"``: ``"js"`` for TV, ``"median"`` otherwise.
-    contamination : "auto" or float in [0, 0.5), default="auto"
-        Rule for ``predict``: see ``RobustLocationMixin``.
+    contamination : "auto" or float in [0, 0.5), default=0.1
+        Rule for ``predict`` (see ``RobustLocationMixin``): a number c labels the fraction c
+        of the training rows farthest from the fit outliers (EllipticEnvelope's rule and
+        default, which scikit-learn's ``check_estimator`` expects); ``"auto"`` labels the rows
+        beyond the model's χ²_p 0.975 quantile, about 2.5% of Gaussian inliers plus the
+        outliers.
     device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
     random_state : int, RandomState instance or None, default=None
         Seeds the discriminator's initialisation and every draw of training.
@@ -341,7 +359,8 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         "l1_penalty": [Interval(Real, 0, None, closed="left")],
         "l2_penalty": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
-        "scale": [Interval(Real, 0, None, closed="neither"), "array-like", StrOptions({"mad"})],
+        "scale": [Interval(Real, 0, None, closed="neither"), "array-like",
+                  StrOptions({"auto", "mad"})],
         "start": [StrOptions({"auto", "median", "js"})],
         "contamination": CONTAMINATION_CONSTRAINT,
         "device": [StrOptions({"auto", "cpu", "cuda"}), torch.device],
@@ -368,9 +387,9 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         l1_penalty=0.0,
         l2_penalty="auto",
         max_grad_norm=1.0,
-        scale=1.0,
+        scale="auto",
         start="auto",
-        contamination="auto",
+        contamination=0.1,
         device="auto",
         random_state=None,
         verbose=False,
@@ -433,7 +452,7 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         self.initial_location_ = np.median(X, axis=0)
         # Centring at the median makes the fit translation-equivariant to rounding error and
         # keeps float32 accurate for data far from the origin.
-        Z = (X - self.initial_location_) / self.scale_
+        Z = (X - self.initial_location_) / np.where(self.scale_ > 0, self.scale_, 1.0)
         Z = Z[canonical_row_order(Z)]
 
         device = resolve_device(self.device)
@@ -490,6 +509,7 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
     def _adversarial_result(self, problem, fit):
         """Store the fitted attributes from the solved game; returns self."""
         eta = fit.averaged_parameters["location"].double().cpu().numpy()
+        # A constant feature (scale 0) keeps its value: s·η is 0 there.
         self.location_ = self.initial_location_ + self.scale_ * eta
         self.history_ = fit.history
         self.n_iter_ = fit.n_iter
@@ -512,14 +532,20 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
 
     def _check_scale(self, X):
         if isinstance(self.scale, str):
-            return robust_scale(X)
+            return reweighted_location_scale(X)[1] if self.scale == "auto" else robust_scale(X)
         scale = np.broadcast_to(np.asarray(self.scale, dtype=np.float64), (X.shape[1],)).copy()
         if not (np.all(np.isfinite(scale)) and np.all(scale > 0)):
             raise ValueError(f"scale must be positive and finite, got {self.scale!r}")
         return scale
 
     def _squared_distances(self, X):
-        return np.sum(np.square((X - self.location_) / self.scale_), axis=1)
+        varying = self.scale_ > 0
+        d2 = np.sum(np.square((X[:, varying] - self.location_[varying]) / self.scale_[varying]),
+                    axis=1)
+        # A feature that was constant in training: any other value is infinitely far.
+        off_constant = np.any(X[:, ~varying] != self.location_[~varying], axis=1)
+        return np.where(off_constant, np.inf, d2)
 
     def _log_det_scatter(self):
-        return 2.0 * np.sum(np.log(self.scale_))
+        # The density of the model on the features that vary.
+        return 2.0 * np.sum(np.log(self.scale_[self.scale_ > 0]))

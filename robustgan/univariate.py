@@ -1,0 +1,89 @@
+"""Per-feature robust location and scale, the standardisation every estimator starts from.
+
+A neutral module: the estimators and the baselines both use it, and it imports neither.
+
+The scale is a reweighted one (a hard-rejection step from the median and the MAD, repeated):
+the MAD alone is inflated by contamination that sits on one side of the centre (at Gao et
+al.'s design Q = N(5·1, I), ε = 0.2, each feature's MAD is 1.39 where the inliers' standard
+deviation is 1, and a location game played at that scale lost half its accuracy: 0.122 against
+0.072 at p = 50), while the rows within 2.24 reweighted MADs of the centre hold the inliers
+and exclude far outliers (the same design: 1.04).
+"""
+
+import numpy as np
+from scipy import stats
+
+__all__ = ["reweighted_location_scale"]
+
+# sqrt of the χ²₁ 0.975 quantile: the univariate cut of MCD's reweighting step.
+_CUT = float(np.sqrt(stats.chi2.ppf(0.975, 1)))
+# Variance of N(0, 1) truncated to ±_CUT, relative to 1 (Croux & Haesbroeck, 1999).
+_TRUNCATED_VARIANCE = float(stats.chi2.cdf(_CUT**2, 3) / stats.chi2.cdf(_CUT**2, 1))
+_MAD_TO_SD = 1.482602218505602
+_MEAN_ABS_TO_SD = float(np.sqrt(np.pi / 2))
+
+
+def reweighted_location_scale(X, max_steps=10):
+    """Per-feature location and scale: the median and MAD, then reweighting steps to a fixed point.
+
+    Each step keeps, per feature, the values within 2.24 scales of the current location (the
+    √χ²₁(0.975) cut of MCD's reweighting) and takes their mean and standard deviation,
+    corrected to be consistent at the Gaussian; the steps stop when no feature's kept set
+    changes, or after ``max_steps``. Where more than half the values of a feature are tied (a
+    MAD of 0) the start uses the mean absolute deviation from the median; a feature whose
+    values are all equal gets scale 0.
+
+    Both are equivariant: ``reweighted_location_scale(a·X·D + b)`` is ``(a·m·D + b, a·s·D)``
+    for a scalar a > 0, a positive diagonal D and any b, to rounding.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    max_steps : int, default=10
+        At Q = N(5·1, I), ε = 0.2 the scale is 1.041 after two steps, 1.006 after four and
+        1.002 after six (the inliers' is 1).
+
+    Returns
+    -------
+    location : ndarray of shape (n_features,)
+    scale : ndarray of shape (n_features,)
+        Zero exactly for constant features.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([rng.standard_normal((8000, 1)), 5 + rng.standard_normal((2000, 1))])
+    >>> location, scale = reweighted_location_scale(X)
+    >>> bool(abs(location[0]) < 0.05), bool(abs(scale[0] - 1) < 0.05)
+    (True, True)
+    """
+    X = np.asarray(X, dtype=np.float64)
+    location = np.median(X, axis=0)
+    deviation = np.abs(X - location)
+    scale = _MAD_TO_SD * np.median(deviation, axis=0)
+    tied = scale == 0
+    if tied.any():
+        scale[tied] = _MEAN_ABS_TO_SD * deviation[:, tied].mean(axis=0)
+    del deviation
+    columns = np.flatnonzero(scale > 0)
+    previous = None
+    for _ in range(max_steps):
+        if columns.size == 0:
+            break
+        # In units of the current scale, so that data of any magnitude (1e-200 or 1e200)
+        # neither under- nor overflows when squared.
+        U = (X[:, columns] - location[columns]) / scale[columns]
+        inside = np.abs(U) <= _CUT
+        if previous is not None and np.array_equal(inside, previous):
+            break
+        count = inside.sum(axis=0)
+        U *= inside
+        shift = U.sum(axis=0) / np.maximum(count, 1)
+        variance = (np.square(U).sum(axis=0) - count * shift**2) / np.maximum(count - 1, 1)
+        factor = np.sqrt(np.maximum(variance, 0.0) / _TRUNCATED_VARIANCE)
+        # A feature with fewer than two kept values, or all of them tied, keeps its estimate.
+        update = (count >= 2) & (factor > 0)
+        location[columns[update]] += scale[columns[update]] * shift[update]
+        scale[columns[update]] *= factor[update]
+        previous = inside
+    return location, scale

@@ -1,0 +1,197 @@
+"""Degenerate data are named: an error where no robust scatter exists, a warning where it is
+singular or cannot resist outliers, never a silently non-robust answer.
+
+The cases: at least half the rows identical, n_samples ≤ n_features (errors); a constant
+column, a column with at least half its values tied, rows in a proper affine subspace,
+n_samples = n_features + 1 (``DegenerateDataWarning``). Every scatter estimator goes through
+the one validation path (``robustgan._validation.check_training_data(..., scatter=True)``);
+location estimators do not, since a location exists on any data.
+"""
+
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+
+from robustgan import (
+    CoordinatewiseMedian,
+    KendallTauScatter,
+    RobustGANScaler,
+    RobustGANScatter,
+    SpatialSignCovariance,
+    SpearmanScatter,
+    TylerScatter,
+)
+from robustgan._validation import DegenerateDataWarning, affine_span, check_degenerate
+
+FAST = dict(n_steps=30, hidden_sizes=(16, 8), random_state=0)
+
+
+def _scatter_estimators():
+    return [
+        RobustGANScatter(**FAST),
+        KendallTauScatter(random_state=0),
+        SpearmanScatter(),
+        TylerScatter(),
+        SpatialSignCovariance(),
+    ]
+
+
+scatter_estimators = pytest.mark.parametrize(
+    "estimator", _scatter_estimators(), ids=lambda e: type(e).__name__
+)
+
+
+@pytest.fixture
+def no_degenerate_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DegenerateDataWarning)
+        yield
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors: no robust scatter exists
+# ---------------------------------------------------------------------------------------------
+
+# MinCovDet's test_mcd_support_covariance_is_zero: 7 of 10 rows are 0.1.
+SEVEN_OF_TEN = np.array([0.5, 0.1, 0.1, 0.1, 0.957, 0.1, 0.1, 0.1, 0.4285, 0.1]).reshape(-1, 1)
+
+
+@scatter_estimators
+def test_most_rows_identical_is_an_error_naming_the_count_and_the_point(estimator):
+    with pytest.raises(ValueError, match=r"7 of the 10 rows \(70%\) are the same point \[0\.1\]"):
+        estimator.fit(SEVEN_OF_TEN)
+
+
+@scatter_estimators
+def test_all_rows_identical_is_an_error(estimator):
+    with pytest.raises(ValueError, match=r"50 of the 50 rows \(100%\) are the same point"):
+        estimator.fit(np.full((50, 3), 0.9))
+
+
+def test_half_the_rows_identical_among_varied_ones_is_an_error():
+    rng = np.random.default_rng(0)
+    X = np.vstack([np.tile([1.0, 2.0, 3.0], (50, 1)), rng.standard_normal((50, 3))])
+    with pytest.raises(ValueError, match="50 of the 100 rows"):
+        check_degenerate(X)
+
+
+@scatter_estimators
+@pytest.mark.parametrize("shape", [(20, 20), (5, 10)], ids=["n=p", "n<p"])
+def test_no_more_rows_than_features_is_an_error(estimator, shape):
+    X = np.random.default_rng(0).standard_normal(shape)
+    message = f"{shape[0]} rows in {shape[1]} dimensions.*n_samples > n_features"
+    with pytest.raises(ValueError, match=message):
+        estimator.fit(X)
+
+
+def test_the_scaler_passes_its_estimators_error_on():
+    with pytest.raises(ValueError, match="same point"):
+        RobustGANScaler(RobustGANScatter(**FAST)).fit(np.ones((30, 2)))
+
+
+def test_a_location_exists_on_any_data():
+    # The median of rows most of which are equal is their common value: no error, no warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DegenerateDataWarning)
+        est = CoordinatewiseMedian().fit(SEVEN_OF_TEN)
+    np.testing.assert_array_equal(est.location_, [0.1])
+
+
+# ---------------------------------------------------------------------------------------------
+# Warnings: the estimate exists, singular or without robustness
+# ---------------------------------------------------------------------------------------------
+
+
+def _plane_with_a_zero_column():
+    """MinCovDet's test_mcd_issue3367: a 10 × 10 grid in the plane x2 = 0."""
+    values = np.linspace(-5, 5, 10)
+    grid = np.array(list(itertools.product(values, values)))
+    return np.hstack([grid, np.zeros((100, 1))])
+
+
+@scatter_estimators
+def test_a_constant_column_is_named_and_the_scatter_is_singular_across_it(estimator):
+    with pytest.warns(DegenerateDataWarning, match=r"column\(s\) 2 are constant \(x2 = 0\)"):
+        est = estimator.fit(_plane_with_a_zero_column())
+    if not isinstance(estimator, (RobustGANScatter, TylerScatter)):
+        return  # their robust scales are 1 for a constant column, by design (robust_scales)
+    values, vectors = np.linalg.eigh(est.covariance_)
+    np.testing.assert_allclose(np.abs(vectors[:, 0]), [0.0, 0.0, 1.0], atol=1e-5)
+    assert values[0] < 1e-6 * values[-1]
+
+
+@scatter_estimators
+def test_rows_in_a_proper_subspace_are_named_with_the_constant_combination(estimator):
+    # x2 = x0 + x1 exactly: the warning names the combination and the PCA that removes it.
+    X = np.random.default_rng(0).standard_normal((60, 2)) @ [[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]
+    with pytest.warns(DegenerateDataWarning, match=r"x0 \+ x1 − x2 = const.*PCA\(n_components=2\)"):
+        est = estimator.fit(X)
+    if not isinstance(estimator, (RobustGANScatter, TylerScatter)):
+        return  # rank correlations and sign covariances of collinear data are not singular
+    normal = np.array([-1.0, -1.0, 1.0]) / np.sqrt(3.0)
+    values, vectors = np.linalg.eigh(est.covariance_)
+    np.testing.assert_allclose(np.abs(vectors[:, 0] @ normal), 1.0, atol=1e-5)
+    assert values[0] < 1e-6 * values[-1]
+
+
+def test_a_column_with_half_its_values_tied_is_named():
+    X = np.random.default_rng(0).standard_normal((100, 3))
+    X[:60, 1] = 0.0
+    message = r"column\(s\) 1 at least half.*60 of 100 at x1 = 0"
+    with pytest.warns(DegenerateDataWarning, match=message):
+        check_degenerate(X)
+
+
+def test_p_plus_one_rows_are_a_simplex_whose_fit_is_the_sample_mean_and_covariance():
+    # EllipticEnvelope's test_score_samples: three points in two dimensions, fitted twice
+    # without a seed, gave score_samples −5.69 and −7.51. Every affine-equivariant estimate on a
+    # simplex is the sample mean and a multiple of the sample covariance: that is the fit.
+    X = np.array([[1.0, 1.0], [1.0, 2.0], [2.0, 1.0]])
+    fits = []
+    for seed in (None, None, 3):
+        with pytest.warns(DegenerateDataWarning, match="n_samples = n_features \\+ 1.*simplex"):
+            fits.append(RobustGANScatter(random_state=seed).fit(X))
+    for fit in fits:
+        np.testing.assert_allclose(fit.location_, X.mean(axis=0))
+        np.testing.assert_allclose(fit.covariance_, np.cov(X, rowvar=False, bias=True))
+        np.testing.assert_array_equal(
+            fit.score_samples([[2.0, 2.0]]), fits[0].score_samples([[2.0, 2.0]])
+        )
+
+
+@scatter_estimators
+def test_clean_gaussian_data_raise_no_warning(estimator, no_degenerate_warning):
+    X = np.random.default_rng(1).standard_normal((200, 4))
+    estimator.fit(X)
+
+
+# ---------------------------------------------------------------------------------------------
+# The shared inspection itself
+# ---------------------------------------------------------------------------------------------
+
+
+def test_affine_span_of_rows_on_a_line_in_a_plane():
+    X = np.array([[0.0, 1.0, 5.0], [1.0, 3.0, 5.0], [2.0, 5.0, 5.0], [3.0, 7.0, 5.0]])
+    centre, basis = affine_span(X)
+    assert basis.shape == (3, 1)
+    # Every row is the centre plus a multiple of the basis vector.
+    residual = (X - centre) - (X - centre) @ basis @ basis.T
+    np.testing.assert_allclose(residual, 0.0, atol=1e-12)
+
+
+def test_affine_span_of_rows_in_general_position_is_everything():
+    X = np.random.default_rng(0).standard_normal((10, 3))
+    _, basis = affine_span(X)
+    np.testing.assert_allclose(basis, np.eye(3))
+
+
+def test_tyler_fits_inside_the_subspace_its_shape_of_the_full_space_does_not_exist_in():
+    X = np.random.default_rng(0).standard_normal((50, 2)) @ [[1.0, 2.0, 3.0], [0.0, 1.0, 1.0]]
+    with pytest.warns(DegenerateDataWarning, match="proper affine subspace"):
+        est = TylerScatter().fit(X)
+    assert np.trace(est.shape_) == pytest.approx(3.0)
+    # The location lies on the data's plane, and the scatter spreads within it as the data do.
+    np.testing.assert_allclose((est.location_ - X.mean(axis=0)) @ [-1.0, -1.0, 1.0], 0.0, atol=1e-9)
+    assert np.linalg.norm(est.covariance_ - np.cov(X, rowvar=False), 2) < 0.5
