@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-SCRIPTS = ["gao2019_table1.py", "gao2020_scatter.py"]
+SCRIPTS = ["gao2019_table1.py", "gao2020_scatter.py", "gao2019_demo.py"]
 
 
 def main(argv):

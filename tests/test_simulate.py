@@ -1,6 +1,7 @@
 """robustgan.simulate: grid specs, seeds, the result store, the runner, presets and reports."""
 
 import json
+import re
 import textwrap
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 
 from robustgan.simulate import (
     COLUMNS,
+    PUBLISHED,
     GridError,
     ResultStore,
     check_ordering,
@@ -22,6 +24,7 @@ from robustgan.simulate import (
     rows_equal,
     run,
 )
+from robustgan.simulate.presets import PublishedFigure, available_presets, published_figures
 
 SMALL = {
     "n_samples": 200,
@@ -260,7 +263,7 @@ def test_the_filter_is_given_the_task_s_contamination():
     assert make_estimator("tv-gan", random_state=3).divergence == "tv"
 
 
-@pytest.mark.parametrize("name", ["gao2019-table1", "gao2020-scatter", "study"])
+@pytest.mark.parametrize("name", available_presets())
 @pytest.mark.parametrize("quick", [False, True])
 def test_presets_are_valid_grids(name, quick):
     grid = parse_grid(preset(name, quick=quick))
@@ -292,3 +295,86 @@ def test_summaries_keep_failed_counts():
                          "estimator": "m", "seed": [0, 1], "location_error": [1.0, np.nan],
                          "status": ["ok", "error: x"]})
     assert "1.000 [1 failed]" in format_table(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Published figures: the authors' demo runs, their sources, and the report beside ours
+# ---------------------------------------------------------------------------------------------
+
+
+def test_published_figures_carry_their_source_and_setting():
+    assert PUBLISHED
+    for (name, design, p, eps, label), figure in PUBLISHED.items():
+        assert isinstance(figure, PublishedFigure)
+        assert figure.repo == "zhuwzh/Robust-GAN-Center" and figure.path == "Demo.ipynb"
+        assert figure.cell in ("Gaussian Example", "Cauchy Example")
+        assert re.fullmatch("[0-9a-f]{40}", figure.commit)
+        assert figure.source.startswith(f"{figure.repo}, {figure.path}, cell '{figure.cell}'")
+        assert f"{figure.value:.4f}" in figure.quote  # read off the printed line
+        assert figure.metric == "location" and figure.inliers and figure.outliers
+        assert figure.estimator and figure.note
+        assert (figure.n_features, figure.contamination) == (p, eps)
+        grid = parse_grid(preset(name))  # the figure's preset holds its cell and estimator
+        assert (grid.n_samples, grid.n_features, grid.contamination) == (
+            [figure.n_samples], [p], [eps])
+        assert design in grid.designs and label in grid.estimators
+
+
+def test_the_demo_presets_are_the_notebook_cells():
+    gaussian = PUBLISHED["gao2019-demo-gaussian", "N(5·1, I)", 100, 0.2, "JS-GAN"]
+    cauchy = PUBLISHED["gao2019-demo-cauchy", "Cauchy(5·1, I), Cauchy inliers", 50, 0.2,
+                       "JS-GAN elliptical"]
+    assert (gaussian.value, cauchy.value) == (0.0478, 0.0639)
+    assert (gaussian.n_samples, cauchy.n_samples) == (50_000, 50_000)
+    grid = parse_grid(preset("gao2019-demo-cauchy"))
+    assert grid.seeds == [0, 1, 2, 3, 4]
+    assert grid.designs == {"Cauchy(5·1, I), Cauchy inliers": {
+        "inliers": "cauchy", "outliers": "cauchy", "shift": 5.0, "exact": False}}
+    assert grid.estimators == {
+        "JS-GAN": ("js-gan", {}),
+        "JS-GAN elliptical": ("js-gan-scatter", {"generator": "elliptical"}),
+        "coordinatewise median": ("coordinatewise-median", {})}
+    gaussian_grid = parse_grid(preset("gao2019-demo-gaussian", seeds=7))
+    assert gaussian_grid.designs["N(5·1, I)"]["exact"] is False
+    assert len(gaussian_grid.seeds) == 7 and len(gaussian_grid.tasks()) == 14
+
+
+def _demo_rows(n_samples=50_000, errors=(0.05, 0.06, 0.04, 0.07, 0.055)):
+    return pd.DataFrame({
+        "task_id": [f"t{i}" for i in range(2 * len(errors))], "design": "N(5·1, I)",
+        "n_samples": n_samples, "n_features": 100, "contamination": 0.2,
+        "estimator": ["JS-GAN"] * len(errors) + ["sample mean"] * len(errors),
+        "seed": list(range(len(errors))) * 2, "location_error": list(errors) + [10.0] * len(errors),
+        "scatter_error": np.nan, "seconds": 1.0, "status": "ok"})
+
+
+def test_the_comparison_sets_our_median_beside_the_figure_with_its_source():
+    table = comparison_table(_demo_rows(), published_figures("gao2019-demo-gaussian"))
+    lines = table.splitlines()
+    assert lines[0] == ("| design | n | p | ε | estimator | seeds | ours (median) | published "
+                        "| ratio ours/published |")
+    assert "| N(5·1, I) | 50000 | 100 | 0.2 | JS-GAN | 5 | 0.055 | 0.0478 | 1.15 |" in lines
+    assert "| N(5·1, I) | 50000 | 100 | 0.2 | sample mean | 5 | 10.000 | n/a | n/a |" in lines
+    assert any("zhuwzh/Robust-GAN-Center, Demo.ipynb, cell 'Gaussian Example'" in line
+               and "Avg error: 0.0478" in line for line in lines)
+
+
+def test_a_figure_is_not_compared_with_a_cell_of_another_n_or_metric():
+    figures = published_figures("gao2019-demo-gaussian-quick")
+    table = comparison_table(_demo_rows(n_samples=5_000), figures)
+    assert "0.0478" not in table and table.count("n/a") == 4
+    assert "0.0478" not in comparison_table(_demo_rows(), figures, metric="scatter")
+
+
+def test_report_prints_published_and_ratio_for_a_matching_results_folder(tmp_path, capsys):
+    from robustgan.cli import main
+
+    store = ResultStore(tmp_path / "demo")
+    store.write_spec(preset("gao2019-demo-gaussian"))
+    for row in _demo_rows().to_dict("records"):
+        store.add(row)
+    assert main(["report", str(tmp_path / "demo")]) == 0
+    printed = capsys.readouterr().out
+    assert "| published | ratio ours/published |" in printed
+    assert "| JS-GAN | 5 | 0.055 | 0.0478 | 1.15 |" in printed
+    assert "| sample mean | 5 | 10.000 | n/a | n/a |" in printed

@@ -30,7 +30,7 @@ def summarize(rows, metric="location"):
     -------
     pandas.DataFrame
         Columns ``design, n_samples, n_features, contamination, estimator, mean, std, count,
-        failed``, cells and estimators in the order they first appear in ``rows``.
+        failed, median``, cells and estimators in the order they first appear in ``rows``.
 
     Examples
     --------
@@ -47,7 +47,8 @@ def summarize(rows, metric="location"):
     grouped = rows.assign(_value=rows[column].where(ok), _failed=~ok).groupby(
         keys, sort=False)
     summary = grouped.agg(mean=("_value", "mean"), std=("_value", "std"),
-                          count=("_value", "count"), failed=("_failed", "sum"))
+                          count=("_value", "count"), failed=("_failed", "sum"),
+                          median=("_value", "median"))
     return summary.reset_index()
 
 
@@ -91,37 +92,65 @@ def _mean_std(entry):
 
 
 def comparison_table(rows, published, metric="location"):
-    """Our mean error beside the published figure and their ratio, a line per cell and estimator.
+    """Our median error beside the published figure and their ratio, a line per cell and
+    estimator ("n/a" where no figure matches), then the sources of the figures shown.
+
+    The median over replicates, not the mean: the published figures are single runs, and the
+    median of ours is the number a single run of ours is as likely to beat as not.
 
     Parameters
     ----------
     rows : pandas.DataFrame
     published : dict
-        ``(design, n_features, contamination, estimator) -> figure``; cells without one read
-        "n/a".
+        ``(design, n_features, contamination, estimator) -> figure``, a ``PublishedFigure``
+        (``robustgan.simulate.presets.published_figures(preset)``) or a bare number. A
+        ``PublishedFigure`` matches only a cell of its own n and metric, and its source is
+        listed under the table.
     metric : {"location", "scatter"}
 
     Examples
     --------
     >>> rows = pd.DataFrame({"design": "d", "n_samples": 10, "n_features": 2,
-    ...                      "contamination": 0.1, "estimator": "mean", "seed": 0,
-    ...                      "location_error": [0.5], "status": "ok"})
+    ...                      "contamination": 0.1, "estimator": "mean", "seed": [0, 1, 2],
+    ...                      "location_error": [0.5, 0.4, 0.9], "status": "ok"})
     >>> print(comparison_table(rows, {("d", 2, 0.1, "mean"): 0.25}))
-    | design | n | p | ε | estimator | ours | published | ratio |
-    |---|---|---|---|---|---|---|---|
-    | d | 10 | 2 | 0.1 | mean | 0.500 | 0.250 | 2.00 |
+    | design | n | p | ε | estimator | seeds | ours (median) | published | ratio ours/published |
+    |---|---|---|---|---|---|---|---|---|
+    | d | 10 | 2 | 0.1 | mean | 3 | 0.500 | 0.25 | 2.00 |
     """
     summary = summarize(rows, metric)
-    lines = ["| design | n | p | ε | estimator | ours | published | ratio |", "|---" * 8 + "|"]
+    lines = ["| design | n | p | ε | estimator | seeds | ours (median) | published "
+             "| ratio ours/published |", "|---" * 9 + "|"]
+    shown = {}
     for entry in summary.itertuples(index=False):
-        figure = published.get((entry.design, entry.n_features, entry.contamination,
-                                entry.estimator))
-        ours = f"{entry.mean:.3f}" if entry.count else "failed"
-        ratio = "n/a" if figure is None or not entry.count else f"{entry.mean / figure:.2f}"
-        shown = "n/a" if figure is None else f"{figure:.3f}"
+        figure = _matching_figure(published, entry, metric)
+        ours = f"{entry.median:.3f}" if entry.count else "failed"
+        if figure is None:
+            theirs = ratio = "n/a"
+        else:
+            theirs = f"{float(figure):g}"  # as published
+            ratio = f"{entry.median / float(figure):.2f}" if entry.count else "n/a"
+            if hasattr(figure, "source"):
+                shown[figure] = None  # an ordered set: one line per figure
         lines.append(f"| {entry.design} | {entry.n_samples} | {entry.n_features} | "
-                     f"{entry.contamination:g} | {entry.estimator} | {ours} | {shown} | {ratio} |")
+                     f"{entry.contamination:g} | {entry.estimator} | {entry.count} | {ours} | "
+                     f"{theirs} | {ratio} |")
+    if shown:
+        lines += ["", "Published figures (the authors' own runs, as printed):"]
+        lines += [f"- {figure.value:g}: {figure.source}, printed \"{figure.quote}\"; "
+                  f"{figure.estimator}; {figure.note}." for figure in shown]
     return "\n".join(lines)
+
+
+def _matching_figure(published, entry, metric):
+    """The figure of the entry's (design, p, ε, estimator) if its setting is the entry's."""
+    figure = published.get((entry.design, entry.n_features, entry.contamination,
+                            entry.estimator))
+    if figure is None or not hasattr(figure, "source"):
+        return figure
+    if figure.metric != metric or figure.n_samples != entry.n_samples:
+        return None
+    return figure
 
 
 def check_ordering(rows, *, robust, references, factor=2.0, slack=0.1, metric="location"):
