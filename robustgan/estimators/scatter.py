@@ -20,8 +20,8 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_fitted_data, check_training_data
-from ..divergences import Divergence, get_divergence
-from ..engine import AdversarialProblem, make_optimizer, resolve_device
+from ..divergences import Divergence, check_robust_divergence, get_divergence
+from ..engine import AdversarialProblem, make_optimizer, resolve_device, robust_learning_rates
 from ..nets import ACTIVATIONS, EllipticalGenerator, GaussianGenerator, seed_first_layer
 from ._base import (
     _AUTO_INLIER_QUANTILE,
@@ -48,6 +48,17 @@ __all__ = ["RobustGANScaler", "RobustGANScatter", "reweighted_estimate", "trimme
 # 400 steps gave ‖Σ̂ − Σ‖_op 0.105, 600 steps 0.113, 800 steps 0.120 (benchmarks/RESULTS.md).
 _AUTO_EPOCHS = 4
 _AUTO_STEPS = (300, 1500)
+# Up to this many rows the floor is lower: the reweighting after the game decides the answer
+# there, and 50 steps gave the errors of 300 (bench_atlas cells n21-p4, n100-p5, n500, p5 at
+# n = 1,000; medians of 3 seeds, location and scatter within 5%) in a sixth of the time.
+_SMALL_DATA_ROWS = 1_000
+_SMALL_DATA_STEPS = (50, 1500)
+# The elliptical model's radial network must learn the inliers' tail before the location
+# settles; until then the discriminator separates real from generated rows by their radius and
+# drags η. Gao et al.'s Cauchy demo (n = 50,000, p = 50, ε = 0.2; their 0.0639): 400 steps
+# ended at 0.33 (5 seeds), 1,500 at 0.043 (paper_repro/published.md).
+_AUTO_EPOCHS_ELLIPTICAL = 15
+_AUTO_STEPS_ELLIPTICAL = (600, 3000)
 # Relative floor on the eigenvalues of the starting scatter, so that data on a subspace (or a
 # constant feature) still give a whitening transform; the game then runs in the full space.
 _EIGEN_FLOOR = 1e-9
@@ -323,17 +334,26 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         Seeded first-layer directions at each end of the spectrum (top and bottom eigenvectors
         of the whitened data's second moment; two units, ±v, each).
     n_steps : int or "auto", default="auto"
-        Generator steps; ``"auto"`` is 4 passes over the data, clipped to [300, 1500].
+        Generator steps; ``"auto"`` is 4 passes over the data, clipped to [300, 1500] (to
+        [50, 1500] on up to 1,000 rows, where the reweighting decides the answer), and
+        for the elliptical model 15 passes clipped to [600, 3000] (its radial law must learn
+        the tail before the location settles).
     n_critic : int, default=3
         Discriminator steps per generator step.
     batch_size : int, default=500
     optimizer : {"sgd", "adam", "rmsprop"}, default="sgd"
-    lr_d : float, default=0.2
+    lr_d : float or "auto", default="auto"
         Learning rate of the discriminator.
-    lr_location : float, default=0.1
+    lr_location : float or "auto", default="auto"
         Learning rate of η (whitened units).
-    lr_scatter : float, default=0.005
+    lr_scatter : float or "auto", default="auto"
         Learning rate of the Cholesky factor of Γ and of the radial network.
+
+        ``"auto"`` (all three): ``robustgan.engine.robust_learning_rates(optimizer,
+        divergence)``. SGD: 0.2, 0.1 and 0.005, times the divergence's
+        ``learning_rate_scale`` (Brier 4; Neyman ¼ on lr_d; TV 1/10 on η and Γ). Adam: 0.005,
+        0.01 and 1e-4; RMSprop: 0.001, 0.01 and 1e-4 (their steps are step-sized whatever
+        the gradient, and larger ones walked Γ's p(p+1)/2 entries away from the start).
     average : float in (0, 1], default=0.5
         Fraction of the last generator iterates averaged into the estimate.
     max_grad_norm : float or None, default=1.0
@@ -418,9 +438,9 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         "n_critic": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "optimizer": [StrOptions({"sgd", "adam", "rmsprop"})],
-        "lr_d": [Interval(Real, 0, None, closed="neither")],
-        "lr_location": [Interval(Real, 0, None, closed="left")],
-        "lr_scatter": [Interval(Real, 0, None, closed="left")],
+        "lr_d": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "lr_location": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "lr_scatter": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "average": [Interval(Real, 0, 1, closed="right")],
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "support_fraction": [Interval(Real, 0, 1, closed="right"), None],
@@ -444,9 +464,9 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         n_critic=3,
         batch_size=500,
         optimizer="sgd",
-        lr_d=0.2,
-        lr_location=0.1,
-        lr_scatter=0.005,
+        lr_d="auto",
+        lr_location="auto",
+        lr_scatter="auto",
         average=0.5,
         max_grad_norm=1.0,
         support_fraction=None,
@@ -507,7 +527,8 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         ``raw_covariance_``, ``raw_support_``, ``n_features_in_``). ``out``: see
         ``as_training_tensor``.
         """
-        divergence = get_divergence(self.divergence)
+        # Refused divergences are refused before the start's concentration steps.
+        divergence = check_robust_divergence(get_divergence(self.divergence))
         hidden_sizes, activation = self._check_architecture()
         init_seed, train_seed, scale_seed = check_random_state(self.random_state).randint(2**31 - 1, size=3)
         X = check_training_data(self, X, scatter=True)
@@ -547,8 +568,8 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
             "n_critic": self.n_critic,
             "batch_size": self.batch_size,
             "d_optimizer": self.optimizer,
-            "lr_d": self.lr_d,
-            "lr_g": self.lr_location,
+            "lr_d": self._learning_rates()["lr_d"],
+            "lr_g": self._learning_rates()["lr_location"],
             "average": self.average,
             "max_grad_norm": self.max_grad_norm,
             "latent_sampler": "pool",
@@ -641,14 +662,26 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         location = [p for name, p in named if name.rsplit(".", 1)[-1] == "location"]
         scatter_params = [p for name, p in named if name.rsplit(".", 1)[-1] != "location"]
 
+        rates = self._learning_rates()
+
         def make(params, lr):
             # assume_centered: η stays at 0 (a zero rate leaves SGD, Adam and RMSprop still).
-            lr_location = 0.0 if self.assume_centered else self.lr_location
+            lr_location = 0.0 if self.assume_centered else rates["lr_location"]
             groups = [{"params": location, "lr": lr_location},
-                      {"params": scatter_params, "lr": self.lr_scatter}]
+                      {"params": scatter_params, "lr": rates["lr_scatter"]}]
             return make_optimizer(self.optimizer, groups, lr)
 
         return make
+
+    def _learning_rates(self):
+        """``lr_d``, ``lr_location`` and ``lr_scatter`` with "auto" resolved for the optimizer
+        and divergence (``robustgan.engine.robust_learning_rates``)."""
+        rates = robust_learning_rates(self.optimizer, get_divergence(self.divergence))
+        given = {"lr_d": (self.lr_d, "discriminator"),
+                 "lr_location": (self.lr_location, "location"),
+                 "lr_scatter": (self.lr_scatter, "scatter")}
+        return {name: rates[key] if value == "auto" else value
+                for name, (value, key) in given.items()}
 
     def _init_discriminator(self, real, hidden_sizes, activation, seed):
         discriminator = seeded_discriminator(
@@ -664,7 +697,11 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
     def _n_steps(self, n):
         if self.n_steps != "auto":
             return self.n_steps
-        return auto_n_steps(_AUTO_EPOCHS, n, self.batch_size, _AUTO_STEPS)
+        if self.generator == "elliptical":
+            return auto_n_steps(_AUTO_EPOCHS_ELLIPTICAL, n, self.batch_size,
+                                _AUTO_STEPS_ELLIPTICAL)
+        bounds = _SMALL_DATA_STEPS if n <= _SMALL_DATA_ROWS else _AUTO_STEPS
+        return auto_n_steps(_AUTO_EPOCHS, n, self.batch_size, bounds)
 
     def _check_architecture(self):
         sizes = check_hidden_sizes(self.hidden_sizes)
