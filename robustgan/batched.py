@@ -219,6 +219,11 @@ class MemberIndexSampler(_MemberStreams):
         rows = self.storage.index_select(0, index)
         return rows.view((self.members, self.batch_size) + self.row_shape)
 
+    def radius(self):
+        """Each member's largest row norm, shape (R,), on the data's device."""
+        norms = self.storage.flatten(1).norm(dim=1)
+        return torch.stack([norms[o:o + n].amax() for o, n in zip(self.offsets, self.sizes)])
+
     _STATE = ("_buffer", "_next")
 
 
@@ -1200,10 +1205,7 @@ def solve_many(problems, *, progress=None, compile=False):
     results = []
     for r in range(members):
         if fit.failed_at[r] >= 0:
-            results.append(FloatingPointError(
-                f"adversarial training diverged before generator step {fit.failed_at[r]}: a "
-                "loss or a generator parameter is no longer finite. Lower the learning rates "
-                "(lr_d, lr_g), or add a penalty on the discriminator's weights."))
+            results.append(fit.failures[r])
             continue
         history = History(d_loss=fit.history.d_loss[:, r].copy(),
                           g_loss=fit.history.g_loss[:, r].copy())

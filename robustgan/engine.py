@@ -6,15 +6,17 @@ minibatches are drawn (``IndexSampler``, ``LoaderSampler``), how latent noise is
 (``standard_normal``, ``antithetic_normal``, ``NormalPool``), penalties added to the
 discriminator's loss (weights, gradients), constraints applied after its step (weight clipping),
 hooks after the generator's step (Polyak–Ruppert averaging, EMA), a learning-rate schedule and a
-non-finite check every ``check_every`` steps. The loop never reads a tensor back to the host
-between checks: losses go into device-side buffers that become ``History`` on demand.
+check every ``check_every`` steps that the losses and the generator are finite and that the
+generator has not run away past a bound (``TrainingDivergedError``). The loop never reads a
+tensor back to the host between checks: losses go into device-side buffers that become
+``History`` on demand. Small games run on one intra-op thread (``robustgan._threads``).
 
 ``train_adversarial`` (the robust estimators) and ``robustgan.gan.GANTrainer`` (general GANs,
 with checkpoints) are two configurations of that loop. With ``members=R`` the same loop plays R
 independent games at once (``robustgan.batched``): every tensor carries a leading member
 dimension, each member's loss is its own mean loss (the loop minimises their sum, so each
 member's gradient is the one it would have alone), gradient clipping is per member, and a
-member whose loss stops being finite is recorded, not raised, so the others carry on. The
+member whose game fails its check is recorded, not raised, so the others carry on. The
 loop's whole state (models, optimisers, RNG, step, history, hooks) round-trips through
 ``state_dict``, so a run saved at a check and resumed continues bit for bit.
 """
@@ -28,7 +30,8 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
-from .divergences import Divergence, get_divergence
+from ._threads import step_work, threads_for
+from .divergences import Divergence, check_robust_divergence, get_divergence
 
 __all__ = [
     "AdversarialFit",
@@ -40,12 +43,17 @@ __all__ = [
     "IterateAverage",
     "LoaderSampler",
     "NormalPool",
+    "ROBUST_LEARNING_RATES",
+    "RUNAWAY_FACTOR",
+    "TrainingDivergedError",
     "WeightPenalty",
     "antithetic_normal",
     "clip_grad_norm_per_member_",
     "make_optimizer",
     "member_losses",
     "resolve_device",
+    "robust_learning_rates",
+    "runaway_bound",
     "standard_normal",
     "torch_generator",
     "train_adversarial",
@@ -56,6 +64,25 @@ OPTIMIZERS = {
     # β₁ = 0.5 is the GAN convention (Radford et al., 2016): less momentum against a moving target.
     "adam": lambda params, lr: torch.optim.Adam(params, lr=lr, betas=(0.5, 0.999)),
     "rmsprop": lambda params, lr: torch.optim.RMSprop(params, lr=lr),
+}
+
+# The robust estimators' learning rates per optimiser: what their "auto" learning rates resolve
+# to (discriminator: lr_d; location: RobustGANMean's lr_g and RobustGANScatter's lr_location;
+# scatter: RobustGANScatter's lr_scatter). SGD's are the papers' (Gao et al. 2019: lr_D 0.2,
+# η 0.1), scaled per divergence (``Divergence.learning_rate_scale``): an SGD step is the
+# gradient's size, which the divergence's scores set. Adam's and RMSprop's steps are about the
+# learning rate in every coordinate whatever the gradient's size, so theirs are step sizes, the
+# same for every divergence: with SGD's rates RobustGANMean ran away (Adam: 85 and 14 from θ at
+# p = 100). Their rate for Γ's factor is small because every one of its p(p+1)/2 entries takes
+# a step of that size, signal or not: at 1e-3 and 3e-3 the factor walked away from its start
+# (‖Σ̂ − Σ‖_op 0.78–0.82 at p = 100 where SGD gave 0.22), at 1e-4 it did not (0.225).
+# Study: far design (ε = 0.2, Q = N(5·1, I)), n = 10,000, p = 20 and 100, seeds 0–2; the
+# errors are in the table of ``robustgan.divergences``; tests/test_divergence_defaults.py
+# checks every optimiser and divergence against the JS-GAN.
+ROBUST_LEARNING_RATES = {
+    "sgd": {"discriminator": 0.2, "location": 0.1, "scatter": 0.005},
+    "adam": {"discriminator": 0.005, "location": 0.01, "scatter": 1e-4},
+    "rmsprop": {"discriminator": 0.001, "location": 0.01, "scatter": 1e-4},
 }
 
 _MIN_POOL = 10_000
@@ -160,6 +187,40 @@ class NormalPool:
         return torch.cat([rows, -rows])[:n]
 
 
+def robust_learning_rates(optimizer, divergence="js"):
+    """The robust estimators' automatic learning rates for ``optimizer`` and ``divergence``.
+
+    Parameters
+    ----------
+    optimizer : {"sgd", "adam", "rmsprop"}
+    divergence : str or Divergence, default="js"
+
+    Returns
+    -------
+    dict
+        ``{"discriminator": lr_d, "location": lr of η, "scatter": lr of Γ's factor}``.
+
+    Examples
+    --------
+    >>> robust_learning_rates("sgd")
+    {'discriminator': 0.2, 'location': 0.1, 'scatter': 0.005}
+    >>> robust_learning_rates("sgd", "brier")["discriminator"]
+    0.8
+    """
+    try:
+        rates = dict(ROBUST_LEARNING_RATES[optimizer])
+    except KeyError:
+        raise ValueError(f"no robust learning rates for optimizer {optimizer!r}; valid: "
+                         f"{sorted(ROBUST_LEARNING_RATES)}") from None
+    if optimizer == "sgd":
+        if isinstance(divergence, str):
+            divergence = get_divergence(divergence)
+        d_scale, g_scale = getattr(divergence, "learning_rate_scale", (1.0, 1.0))
+        rates = {"discriminator": rates["discriminator"] * d_scale,
+                 "location": rates["location"] * g_scale, "scatter": rates["scatter"] * g_scale}
+    return rates
+
+
 def make_optimizer(spec, params, lr):
     """An optimiser from a name in ``OPTIMIZERS`` or a callable ``(params, lr) -> Optimizer``."""
     if callable(spec):
@@ -217,13 +278,16 @@ class AdversarialFit:
     """What ``train_adversarial`` returns.
 
     ``failed_at`` is None for a single game; for a batched one (``members=R``), per member, the
-    generator step at whose check its loss or generator was first found non-finite (−1: never).
+    generator step at whose check its loss or generator was first found non-finite or past the
+    runaway bound (−1: never), and ``failures`` per member its ``TrainingDivergedError`` (None
+    for the members that did not fail).
     """
 
     averaged_parameters: dict
     history: History
     n_iter: int
     failed_at: np.ndarray = None
+    failures: list = None
 
 
 @dataclass
@@ -251,6 +315,12 @@ class AdversarialProblem:
         by name (per-parameter learning rates); it is called on whichever module is trained.
     context : dict
         What the estimator needs back to read the answer (its validated data, ...).
+
+    Raises
+    ------
+    ValueError
+        For a divergence the robust estimators refuse (``check_robust_divergence``: its
+        score is unbounded on far outliers, so the game would follow them).
     """
 
     real: torch.Tensor
@@ -261,6 +331,9 @@ class AdversarialProblem:
     random_state: int
     generator_optimizer: object = None
     context: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        check_robust_divergence(self.divergence)
 
     def solve(self, progress=None):
         """Train the game alone; returns an ``AdversarialFit``."""
@@ -304,6 +377,10 @@ class IndexSampler:
     def __call__(self, generator):
         index = torch.randint(self.n, (self.batch_size,), generator=generator, device=self.data.device)
         return self.data[index]
+
+    def radius(self):
+        """The largest row norm of the data (a scalar tensor on its device)."""
+        return self.data.flatten(1).norm(dim=1).amax()
 
     def state_dict(self):
         return {}
@@ -508,27 +585,86 @@ class ExponentialAverage:
         self.average.load_state_dict(state)
 
 
-def _check_finite(step, buffers, generator_module):
-    finite = all(torch.isfinite(b).all() for b in buffers)
-    finite = finite and all(torch.isfinite(p).all() for p in generator_module.parameters())
-    if not finite:
-        raise FloatingPointError(
-            f"adversarial training diverged before generator step {step}: a loss or a generator "
-            "parameter is no longer finite. Lower the learning rates (lr_d, lr_g), or add a "
-            "penalty on the discriminator's weights."
-        )
+class TrainingDivergedError(FloatingPointError, RuntimeError):
+    """A game whose losses or generator stopped being finite, or whose generator ran away.
+
+    A ``FloatingPointError`` (the engine's failure type) and a ``RuntimeError`` (what a
+    scikit-learn ``fit`` that cannot finish raises); the message names the step, what was
+    seen and the settings that usually cause it.
+    """
 
 
-def _finite_members(buffers, generator_module):
-    """Per member (the last dimension of ``buffers``, the first of the generator's parameters):
-    whether every loss and generator parameter is finite. Device-side, no host sync."""
+# A generator parameter this many times farther out than the data's farthest row (the data's
+# radius, at least 1) has left the data: the robust games are played in standardised
+# coordinates, where a location, a Cholesky factor's entries and a radial network's output all
+# live within the data's radius, so such a value is a game running away (a learning rate too
+# large for its optimiser, a divergence whose score follows the far outliers), never an estimate.
+RUNAWAY_FACTOR = 10.0
+
+_NON_FINITE, _RAN_AWAY = 1, 2
+
+
+def _failure_message(step, kind, settings, size=None, bound=None):
+    """The message of a ``TrainingDivergedError``: what happened, by when, and what to change."""
+    if kind == _NON_FINITE:
+        what = "a loss or a generator parameter is no longer finite"
+    else:
+        what = (f"the generator ran away, a parameter reached |value| {size:.3g}, beyond "
+                f"{bound:.3g} ({RUNAWAY_FACTOR:g}x the data's radius)")
+    return (f"adversarial training diverged before generator step {step}: {what}. "
+            f"Settings: {settings}.")
+
+
+def _parameter_sizes(generator_module, members):
+    """The largest absolute value of the generator's parameters: a scalar, or per member (R,).
+
+    NaN propagates through the maximum, so a non-finite parameter gives a non-finite size.
+    Device-side, no host sync.
+    """
+    params = [p.detach() for p in generator_module.parameters()]
+    if not params:
+        return None
+    if members is None:
+        return torch.stack([p.abs().amax() for p in params]).amax()
+    return torch.stack([p.abs().flatten(1).amax(1) for p in params]).amax(0)
+
+
+def _losses_finite(buffers):
+    """Whether every loss in ``buffers`` is finite: a scalar, or per member (the last dimension)."""
     finite = None
     for b in buffers:
-        ok = torch.isfinite(b).all(dim=0)
+        ok = torch.isfinite(b).all(dim=0) if b.ndim > 1 else torch.isfinite(b).all()
         finite = ok if finite is None else finite & ok
-    for p in generator_module.parameters():
-        finite = finite & torch.isfinite(p.detach()).flatten(1).all(dim=1)
     return finite
+
+
+def _settings(loss, d_opt, g_opt, base_lrs):
+    """The settings a failure message names (divergence, optimisers, learning rates) and what
+    to change."""
+    def rates(lrs):
+        lrs = sorted({float(lr) for lr in lrs}, reverse=True)
+        return "/".join(format(lr, "g") for lr in lrs)
+
+    d_name, g_name = (type(opt).__name__.lower() for opt in (d_opt, g_opt))
+    optimizer = (repr(d_name) if d_name == g_name
+                 else f"{d_name!r} (discriminator), {g_name!r} (generator)")
+    divergence = getattr(loss, "name", "") or type(loss).__name__
+    advice = f"Lower the learning rates (lr_d, lr_g) for optimizer {optimizer}"
+    if d_name != "sgd" or g_name != "sgd":
+        advice += " (Adam and RMSprop steps are learning-rate sized, not gradient sized)"
+    refusal = getattr(loss, "robust_refusal", "")
+    if refusal:
+        advice += f", or change divergence {divergence!r}: {refusal}"
+    return (f"divergence={divergence!r}, optimizer={optimizer}, lr_d={rates(base_lrs[0])}, "
+            f"lr_g={rates(base_lrs[1])}. {advice}")
+
+
+def _rows_per_step(sample_real):
+    """Rows of one real minibatch (per member), or None when the sampler does not say."""
+    rows = getattr(sample_real, "batch_size", None)
+    if rows is None:
+        rows = getattr(getattr(sample_real, "loader", None), "batch_size", None)
+    return rows
 
 
 def _has_state(obj):
@@ -644,8 +780,14 @@ class AdversarialLoop:
         Play R independent games at once: modules with parameters stacked along a leading
         member dimension (``robustgan.batched.stack_modules``), samplers returning (R, b, ...)
         batches. Each member minimises its own mean loss (``member_losses``); gradient clipping
-        is per member; non-finite members are recorded in ``failed_at`` at the checks instead
-        of raising, and the loop stops early only when every member has failed.
+        is per member; failed members (non-finite, or past ``generator_bound``) are recorded
+        in ``failed_at`` at the checks instead of raising (``member_failures`` turns the
+        records into errors), and the loop stops early only when every member has failed.
+    generator_bound : float, tensor or None, default=None
+        The runaway bound: at each check, a generator parameter whose absolute value exceeds
+        it fails the game like a non-finite one. A tensor of shape (R,) gives each member its
+        own bound. None: no bound (generators whose parameters are not in data units, such
+        as ``robustgan.gan``'s networks).
 
     Examples
     --------
@@ -682,6 +824,7 @@ class AdversarialLoop:
         g_max_grad_norm=None,
         joint_forward=True,
         members=None,
+        generator_bound=None,
     ):
         self.generator = generator
         self.discriminator = discriminator
@@ -703,17 +846,23 @@ class AdversarialLoop:
         self.d_opt = make_optimizer(d_optimizer, self.d_params, lr_d)
         self.g_opt = make_optimizer(g_optimizer, self.g_params, lr_g)
         self.base_lrs = [[g["lr"] for g in opt.param_groups] for opt in (self.d_opt, self.g_opt)]
+        self.settings = _settings(loss, self.d_opt, self.g_opt, self.base_lrs)
+        self.generator_bound = generator_bound
         self.step = 0
         self._losses = None  # device buffers (d_loss, g_loss, d_penalty), grown by run()
         self.members = None if members is None else int(members)
         # Rows are the first dimension of a single game's batches, the second of a batched one.
         self._rows = 0 if self.members is None else 1
         self.failed_at = None
+        self.failure_kind = None
+        self.failure_size = None
         self._checked = 0
         self._vmap_losses = True
         if self.members is not None:
             device = next(chain(self.g_params, self.d_params)).device
             self.failed_at = torch.full((self.members,), -1, dtype=torch.long, device=device)
+            self.failure_kind = torch.zeros((self.members,), dtype=torch.long, device=device)
+            self.failure_size = torch.zeros((self.members,), device=device)
 
     # -- the step ---------------------------------------------------------------------------
     def _loss(self, loss_fn, *outputs):
@@ -846,12 +995,19 @@ class AdversarialLoop:
 
         Raises
         ------
-        FloatingPointError
-            When a loss or a generator parameter stops being finite (a single game; a batched
-            one records the member in ``failed_at`` and goes on).
+        TrainingDivergedError
+            When a loss or a generator parameter stops being finite, or a generator parameter
+            passes ``generator_bound`` (a single game; a batched one records the member in
+            ``failed_at`` and goes on). It is a ``FloatingPointError``.
         """
         n_steps = int(n_steps)
         self._grow_history(n_steps)
+        device = next(chain(self.g_params, self.d_params)).device
+        # Small steps run on one intra-op thread (the caller's setting is restored after).
+        with threads_for(step_work(_rows_per_step(sample_real), self.discriminator), device):
+            return self._run(sample_real, n_steps, check_every, callbacks, progress)
+
+    def _run(self, sample_real, n_steps, check_every, callbacks, progress):
         d_losses, g_losses, d_penalties = self._losses
         reported = self.step
         while self.step < n_steps:
@@ -871,7 +1027,7 @@ class AdversarialLoop:
 
             if step % check_every == 0 or step == n_steps:
                 if self.members is None:
-                    _check_finite(step, (d_losses[:step], g_losses[:step]), self.generator)
+                    self._check(step)
                 elif self._record_failures(step):
                     break
                 if progress is not None:
@@ -881,14 +1037,57 @@ class AdversarialLoop:
                     break
         return self.step
 
-    def _record_failures(self, step):
-        """Mark the members that went non-finite since the last check; True when all have."""
+    def _failures(self, step):
+        """(non-finite, ran away) since the last check: device booleans, scalar or per member."""
         d_losses, g_losses, _ = self._losses
         since = slice(self._checked, step)
-        finite = _finite_members((d_losses[since], g_losses[since]), self.generator)
-        self.failed_at = torch.where(~finite & (self.failed_at < 0), step, self.failed_at)
         self._checked = step
+        finite = _losses_finite((d_losses[since], g_losses[since]))
+        size = _parameter_sizes(self.generator, self.members)
+        ran_away = torch.zeros_like(finite)
+        if size is not None:
+            finite = finite & torch.isfinite(size)
+            if self.generator_bound is not None:
+                ran_away = finite & (size > self.generator_bound)
+        return ~finite, ran_away, size
+
+    def _check(self, step):
+        """Raise ``TrainingDivergedError`` when the single game went non-finite or ran away."""
+        non_finite, ran_away, size = self._failures(step)
+        non_finite, ran_away = torch.stack([non_finite, ran_away]).tolist()  # the one host sync
+        if non_finite:
+            raise TrainingDivergedError(_failure_message(step, _NON_FINITE, self.settings))
+        if ran_away:
+            raise TrainingDivergedError(_failure_message(
+                step, _RAN_AWAY, self.settings, float(size), float(self.generator_bound)))
+
+    def _record_failures(self, step):
+        """Mark the members that went non-finite or ran away since the last check; True when all
+        have."""
+        non_finite, ran_away, size = self._failures(step)
+        new = (non_finite | ran_away) & (self.failed_at < 0)
+        self.failed_at = torch.where(new, step, self.failed_at)
+        self.failure_kind = torch.where(new, torch.where(non_finite, _NON_FINITE, _RAN_AWAY),
+                                        self.failure_kind)
+        if size is not None:
+            self.failure_size = torch.where(new, size.to(self.failure_size.dtype),
+                                            self.failure_size)
         return bool((self.failed_at >= 0).all())  # the one host sync, once per check
+
+    def member_failures(self):
+        """Per member, its ``TrainingDivergedError`` or None (reads the records once)."""
+        if self.members is None:
+            return None
+        bound = self.generator_bound
+        if bound is None or not torch.is_tensor(bound) or bound.ndim == 0:
+            bounds = [None if bound is None else float(bound)] * self.members
+        else:
+            bounds = bound.tolist()
+        records = zip(self.failed_at.tolist(), self.failure_kind.tolist(),
+                      self.failure_size.tolist(), bounds)
+        return [None if step < 0 else TrainingDivergedError(
+                    _failure_message(step, kind, self.settings, size, member_bound))
+                for step, kind, size, member_bound in records]
 
     def _grow_history(self, n_steps):
         if self._losses is not None and len(self._losses[0]) >= n_steps:
@@ -927,6 +1126,8 @@ class AdversarialLoop:
             "d_penalties": [t.state_dict() if _has_state(t) else None for t in self.d_penalties],
             "failed_at": (None if self.failed_at is None
                           else (self.failed_at.clone(), self._checked)),
+            "failure": (None if self.failed_at is None
+                        else (self.failure_kind.clone(), self.failure_size.clone())),
         }
 
     def load_state_dict(self, state):
@@ -946,11 +1147,32 @@ class AdversarialLoop:
         if state.get("failed_at") is not None:
             failed_at, self._checked = state["failed_at"]
             self.failed_at = failed_at.to(self.failed_at.device)
+            if state.get("failure") is not None:  # saved before the runaway check: all -1/0
+                kind, size = state["failure"]
+                self.failure_kind = kind.to(self.failed_at.device)
+                self.failure_size = size.to(self.failed_at.device)
         self._losses = None
         if state["losses"] is not None:
             self._grow_history(self.step)
             for buffer, saved in zip(self._losses, state["losses"]):
                 buffer.copy_(saved.to(buffer.device))
+
+
+def runaway_bound(sample_real):
+    """``RUNAWAY_FACTOR`` times the real data's radius (at least 1), on the data's device.
+
+    The radius is ``sample_real.radius()``: a scalar tensor, or one per member for a member
+    sampler. None for a sampler that cannot tell it (a ``LoaderSampler``). No host sync.
+
+    Examples
+    --------
+    >>> float(runaway_bound(IndexSampler(torch.tensor([[3.0, 4.0], [0.0, 1.0]]), 2)))
+    50.0
+    """
+    radius = getattr(sample_real, "radius", None)
+    if radius is None:
+        return None
+    return RUNAWAY_FACTOR * radius().clamp_min(1.0)
 
 
 def train_adversarial(
@@ -978,6 +1200,7 @@ def train_adversarial(
     progress=None,
     members=None,
     loop_class=None,
+    generator_bound="auto",
 ):
     """Train ``generator`` against ``discriminator`` on the variational bound of ``divergence``.
 
@@ -1039,6 +1262,12 @@ def train_adversarial(
     loop_class : subclass of AdversarialLoop or None
         The loop to play (None: ``AdversarialLoop``); ``robustgan.batched`` passes one that
         scores the estimators' stacked networks faster.
+    generator_bound : "auto", float, tensor or None, default="auto"
+        The runaway bound on the generator's parameters (see ``AdversarialLoop``). ``"auto"``:
+        ``RUNAWAY_FACTOR`` (10) times the data's radius, the largest row norm (at least 1), per
+        member for a batched game; None when the real sampler cannot tell its radius. The
+        estimators' generators (a location, a Cholesky factor, a radial network) live within
+        that radius in the standardised coordinates they are trained in.
 
     Returns
     -------
@@ -1048,8 +1277,10 @@ def train_adversarial(
 
     Raises
     ------
-    FloatingPointError
-        When a loss or a generator parameter stops being finite.
+    TrainingDivergedError
+        When a loss or a generator parameter stops being finite, or the generator runs away
+        past ``generator_bound`` (a single game; a batched one reports it in ``failures``). It
+        is a ``FloatingPointError`` and a ``RuntimeError``; its message names the settings.
 
     Examples
     --------
@@ -1073,6 +1304,12 @@ def train_adversarial(
                              f"{latent_sampler!r}")
         latent_sampler = NormalPool(max(sample_real.n, _MIN_POOL), latent_dim, rng, device, real.dtype)
 
+    if isinstance(generator_bound, str):
+        if generator_bound != "auto":
+            raise ValueError(f"generator_bound must be 'auto', a number or None, got "
+                             f"{generator_bound!r}")
+        generator_bound = runaway_bound(sample_real)
+
     start_average = min(n_steps - 1, round(n_steps * (1.0 - average)))
     averaging = IterateAverage(generator, start_average)
     penalties = ([WeightPenalty(l1_penalty, l2_penalty, members=members)]
@@ -1094,6 +1331,7 @@ def train_adversarial(
         g_hooks=[averaging],
         max_grad_norm=max_grad_norm,
         members=members,
+        generator_bound=generator_bound,
     )
     step = loop.run(sample_real, n_steps, check_every=check_every, callbacks=callbacks,
                     progress=progress)
@@ -1102,4 +1340,4 @@ def train_adversarial(
     history.d_penalty = np.empty(0)
     failed_at = None if members is None else loop.failed_at.cpu().numpy()
     return AdversarialFit(averaged_parameters=averaging.result(step), history=history, n_iter=step,
-                          failed_at=failed_at)
+                          failed_at=failed_at, failures=loop.member_failures())

@@ -19,6 +19,7 @@ from robustgan.divergences import (
     TotalVariation,
     BetaScore,
     available_divergences,
+    check_robust_divergence,
     get_divergence,
     has_closed_form_derivatives,
     lambertw,
@@ -514,3 +515,45 @@ def test_bounded_scores_have_a_bounded_objective():
     extreme = torch.tensor([-1e4, 1e4], dtype=torch.float64)
     assert torch.isfinite(brier.real_score(extreme)).all()
     assert brier.real_score(extreme).abs().max() <= 0.375
+
+
+# --- robustness: which rows the robust estimators accept, and their learning rates ----------------
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_real_score_bound_is_the_supremum_of_the_real_score(name):
+    divergence = get_divergence(name)
+    bound = divergence.real_score_bound
+    v = torch.linspace(-30.0, 60.0, 901, dtype=torch.float64)
+    scores = divergence.real_score(v)
+    if math.isfinite(bound):
+        assert float(scores.max()) <= bound + 1e-12
+        assert float(scores[-1]) == pytest.approx(bound, abs=1e-6)  # approached as v → ∞
+    else:
+        assert float(divergence.real_score(torch.tensor(1e6, dtype=torch.float64))) > 1e5
+
+
+def test_the_robust_estimators_refuse_exactly_the_rows_with_an_unbounded_real_score():
+    refused = {name for name in NAMES if get_divergence(name).robust_refusal}
+    assert refused == {"kl", "pearson", "jeffrey"}
+    assert not BetaScore(3.0, 0.5).robust_refusal  # every Beta member is bounded above
+
+
+def test_check_robust_divergence_names_the_row_the_reason_and_the_alternatives():
+    assert check_robust_divergence("js") is get_divergence("js")
+    with pytest.raises(ValueError, match=r"'pearson' is refused.*unbounded above.*'js'.*'tv'.*"
+                                         r"GANTrainer"):
+        check_robust_divergence("pearson")
+    other = object()  # a loss object that is not a Divergence passes unchecked
+    assert check_robust_divergence(other) is other
+
+
+@pytest.mark.parametrize("alpha, beta", [(1.0, 1.0), (0.5, 0.5), (2.0, 2.0), (-0.5, -0.5)])
+def test_beta_learning_rates_are_scaled_by_the_log_scores_slope_over_theirs(alpha, beta):
+    member = BetaScore(alpha, beta)
+    v = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    slope = torch.autograd.grad(member.real_score(v) + member.fake_score(v), v)[0].item()
+    js_slope = 1.0  # sigmoid(0) + sigmoid(0)
+    expected = max(1.0, js_slope / slope)  # steeper members keep the log score's rates
+    assert member.learning_rate_scale == pytest.approx((expected, expected))
+    assert get_divergence("brier").learning_rate_scale == (4.0, 4.0)

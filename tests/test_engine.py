@@ -2,11 +2,15 @@ import numpy as np
 import pytest
 import torch
 
+import robustgan._threads as threads
 from robustgan.engine import (
+    RUNAWAY_FACTOR,
     History,
+    TrainingDivergedError,
     antithetic_normal,
     make_optimizer,
     resolve_device,
+    runaway_bound,
     torch_generator,
     train_adversarial,
 )
@@ -81,6 +85,132 @@ def test_divergence_is_detected_and_named():
     real, gen, disc = _problem()
     with pytest.raises(FloatingPointError, match="no longer finite"):
         train_adversarial(real * np.inf, gen, disc, n_steps=10, check_every=5, random_state=0)
+
+
+# --- runaway games: finite, but far beyond the data ----------------------------------------------
+
+
+def test_a_runaway_generator_is_an_error_that_names_the_settings():
+    real, gen, disc = _problem()
+    with pytest.raises(TrainingDivergedError, match="ran away") as caught:
+        train_adversarial(real, gen, disc, n_steps=100, lr_d=1e6, max_grad_norm=1.0, check_every=10,
+                          random_state=0)
+    message = str(caught.value)
+    assert "before generator step 10" in message
+    assert "lr_d=1e+06" in message and "optimizer='sgd'" in message
+    assert "divergence='jensen-shannon'" in message
+    # The engine's failure type, and what a scikit-learn fit that cannot finish raises.
+    assert isinstance(caught.value, FloatingPointError) and isinstance(caught.value, RuntimeError)
+
+
+def test_the_runaway_bound_is_ten_times_the_data_radius_and_can_be_disabled():
+    real, gen, disc = _problem()
+    radius = real.norm(dim=1).max()
+    assert torch.allclose(runaway_bound(IndexSampler(real, 10)), RUNAWAY_FACTOR * radius)
+    assert float(runaway_bound(IndexSampler(torch.zeros(3, 2), 2))) == RUNAWAY_FACTOR  # ≥ 1
+    with torch.no_grad():
+        gen.location.fill_(float(RUNAWAY_FACTOR * radius) * 2)  # start out of bounds
+    with pytest.raises(TrainingDivergedError, match="ran away"):
+        train_adversarial(real, gen, disc, n_steps=5, lr_d=1e-9, lr_g=0.0, check_every=5,
+                          random_state=0)
+    fit = train_adversarial(real, gen, disc, n_steps=5, lr_d=1e-9, lr_g=0.0, check_every=5,
+                            generator_bound=None, random_state=0)
+    assert fit.n_iter == 5
+    with pytest.raises(ValueError, match="generator_bound"):
+        train_adversarial(real, gen, disc, n_steps=1, generator_bound="big")
+
+
+def test_the_runaway_check_adds_no_host_sync_between_checks(monkeypatch):
+    real, loop = _loop(generator_bound=torch.tensor(1e3))
+    sampler = IndexSampler(real, 64)
+    loop.run(sampler, 2)
+    calls = []
+    original = torch.Tensor.tolist
+
+    def counted(self):
+        calls.append(1)
+        return original(self)
+
+    monkeypatch.setattr(torch.Tensor, "tolist", counted)
+    loop.run(sampler, 15, check_every=5)
+    assert len(calls) == 3  # 13 steps: one read per check (steps 5, 10, 15), none per step
+
+
+def test_a_runaway_member_is_recorded_and_named_and_the_others_go_on():
+    from robustgan.batched import MemberIndexSampler, MemberLatentSampler, stack_modules
+
+    R, p = 3, 2
+    data = [torch.randn(200, p) + r for r in range(R)]
+    sampler = MemberIndexSampler(data, 50, seeds=range(R))
+    loop = AdversarialLoop(
+        stack_modules([LocationGenerator(torch.zeros(p)) for _ in range(R)]),
+        stack_modules([MLPDiscriminator(p, hidden_sizes=(6,)) for _ in range(R)]),
+        get_divergence("js"), latent_dim=p, generator_rng=torch_generator(0, "cpu"),
+        latent_sampler=MemberLatentSampler(antithetic_normal, range(R), "cpu"),
+        d_optimizer="sgd", g_optimizer="sgd", lr_d=0.1, lr_g=0.1, members=R,
+        generator_bound=runaway_bound(sampler))
+    assert runaway_bound(sampler).shape == (R,)
+    with torch.no_grad():
+        loop.generator.module.location[1] = 1e6  # finite, far beyond member 1's data
+    loop.run(sampler, 10, check_every=5)
+    assert loop.step == 10 and loop.failed_at.tolist() == [-1, 5, -1]
+    failures = loop.member_failures()
+    assert failures[0] is None and failures[2] is None
+    assert isinstance(failures[1], TrainingDivergedError) and "ran away" in str(failures[1])
+    state = loop.state_dict()
+    loop.failure_kind.zero_()
+    loop.load_state_dict(state)
+    assert "ran away" in str(loop.member_failures()[1])
+
+
+# --- thread use: one intra-op thread for small steps, the caller's setting restored ------------
+
+
+def _threads_seen(**kwargs):
+    seen = []
+    real, gen, disc = _problem()
+    train_adversarial(real, gen, disc, n_steps=4, check_every=2, random_state=0,
+                      callbacks=[lambda step, g, d: seen.append(torch.get_num_threads())],
+                      **kwargs)
+    return seen
+
+
+def test_small_steps_run_on_one_thread_and_the_callers_setting_is_restored(monkeypatch):
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        assert _threads_seen() == [1, 1]
+        assert torch.get_num_threads() == 2
+        monkeypatch.setattr(threads, "SMALL_STEP_WORK", 0)  # every step "large"
+        assert _threads_seen() == [2, 2]
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_the_callers_setting_is_restored_after_an_error_and_when_nested():
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        real, gen, disc = _problem()
+        with pytest.raises(TrainingDivergedError):
+            train_adversarial(real, gen, disc, n_steps=20, lr_d=1e6, check_every=10,
+                              random_state=0)
+        assert torch.get_num_threads() == 2
+        with threads.threads_for(10) as outer:
+            with threads.threads_for(10) as inner:
+                assert (outer, inner, torch.get_num_threads()) == (1, 1, 1)
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 2
+        with threads.threads_for(None) as unknown, threads.threads_for(10, "cuda") as gpu:
+            assert unknown == gpu == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_step_work_is_rows_times_discriminator_parameters():
+    disc = MLPDiscriminator(10, hidden_sizes=(20,))
+    assert threads.step_work(500, disc) == 500 * (10 * 20 + 20 + 20 + 1)
+    assert threads.step_work(None, disc) is None
 
 
 def test_weight_penalties_shrink_the_discriminator():

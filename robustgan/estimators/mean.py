@@ -10,8 +10,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._validation import check_training_data
-from ..divergences import Divergence, get_divergence
-from ..engine import AdversarialProblem, resolve_device
+from ..divergences import Divergence, check_robust_divergence, get_divergence
+from ..engine import AdversarialProblem, resolve_device, robust_learning_rates
 from ..nets import ACTIVATIONS, LocationGenerator, MLPDiscriminator, seed_first_layer
 from ..univariate import reweighted_location_scale
 from ._base import CONTAMINATION_CONSTRAINT, RobustLocationMixin, fit_adversarial
@@ -41,8 +41,10 @@ __all__ = [
 # So the TV game starts at the JS-GAN estimate, inside TV's flat region at its most accurate
 # point, with the JS-trained discriminator, and takes a fixed, small number of slow steps
 # (not a number that grows with n: the drift does not shrink with n).
+# The learning rates lr_d and lr_g come from ``robustgan.engine.robust_learning_rates`` (per
+# optimiser, and per divergence for SGD) unless a divergence's entry here sets them.
 _AUTO = {
-    "default": {"n_critic": 3, "lr_g": 0.1, "l2_penalty": 0.0, "epochs": 4, "start": "median"},
+    "default": {"n_critic": 3, "l2_penalty": 0.0, "epochs": 4, "start": "median"},
     "tv": {"n_critic": 5, "lr_g": 0.005, "l2_penalty": 0.0, "n_steps": 300, "start": "js"},
 }
 _AUTO_STEPS = (300, 3000)
@@ -174,16 +176,21 @@ def seeded_discriminator(in_features, seed, device, **network):
         return MLPDiscriminator(in_features, **network).to(device)
 
 
-def resolve_auto(divergence, n_samples, batch_size, **params):
-    """The training parameters with every ``"auto"`` replaced by its value for ``divergence``.
+def resolve_auto(divergence, n_samples, batch_size, optimizer="sgd", **params):
+    """The training parameters with every ``"auto"`` replaced by its value for ``divergence``
+    and ``optimizer``.
 
     Examples
     --------
     >>> resolve_auto(get_divergence("js"), 50_000, 500, n_steps="auto", n_critic="auto",
     ...              lr_g=0.3, l2_penalty="auto")
     {'n_steps': 400, 'n_critic': 3, 'lr_g': 0.3, 'l2_penalty': 0.0}
+    >>> resolve_auto(get_divergence("js"), 50_000, 500, "adam", lr_d="auto", lr_g="auto")
+    {'lr_d': 0.005, 'lr_g': 0.01}
     """
-    auto = dict(_AUTO.get(divergence.name, _AUTO["default"]))
+    rates = robust_learning_rates(optimizer, divergence)
+    auto = {"lr_d": rates["discriminator"], "lr_g": rates["location"],
+            **_AUTO.get(divergence.name, _AUTO["default"])}
     if "n_steps" not in auto:
         auto["n_steps"] = auto_n_steps(auto["epochs"], n_samples, batch_size, _AUTO_STEPS)
     return {name: auto[name] if value == "auto" else value for name, value in params.items()}
@@ -255,10 +262,14 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         Real and generated rows per step.
     optimizer : {"sgd", "adam", "rmsprop"}, default="sgd"
         Optimiser of both players.
-    lr_d : float, default=0.2
-        Learning rate of the discriminator.
+    lr_d : float or "auto", default="auto"
+        Learning rate of the discriminator. ``"auto"``:
+        ``robustgan.engine.robust_learning_rates(optimizer, divergence)``: 0.2 with SGD (times
+        the divergence's ``learning_rate_scale``: 0.8 for Brier, 0.05 for Neyman), 0.005 with
+        Adam, 0.001 with RMSprop (their steps are step-sized whatever the gradient).
     lr_g : float or "auto", default="auto"
-        Learning rate of η, in units of ``scale``. ``"auto"``: 0.1, and 0.005 for TV.
+        Learning rate of η, in units of ``scale``. ``"auto"``: 0.1 with SGD (0.4 for Brier),
+        0.01 with Adam and RMSprop; 0.005 for TV.
     lr_schedule : {"constant", "linear", "cosine"}, default="constant"
     average : float in (0, 1], default=0.5
         Fraction of the last generator iterates averaged into ``location_``.
@@ -352,7 +363,7 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         "n_critic": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "optimizer": [StrOptions({"sgd", "adam", "rmsprop"})],
-        "lr_d": [Interval(Real, 0, None, closed="neither")],
+        "lr_d": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "lr_g": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "lr_schedule": [StrOptions({"constant", "linear", "cosine"})],
         "average": [Interval(Real, 0, 1, closed="right")],
@@ -380,7 +391,7 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         n_critic="auto",
         batch_size=500,
         optimizer="sgd",
-        lr_d=0.2,
+        lr_d="auto",
         lr_g="auto",
         lr_schedule="constant",
         average=0.5,
@@ -444,7 +455,8 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         Sets the fitted attributes known before the game (``scale_``, ``initial_location_``,
         ``n_features_in_``). ``out``: see ``as_training_tensor``.
         """
-        divergence = get_divergence(self.divergence)
+        # Refused divergences are refused before any work (start="js" plays a whole game).
+        divergence = check_robust_divergence(get_divergence(self.divergence))
         init_seed, train_seed = check_random_state(self.random_state).randint(2**31 - 1, size=2)
         hidden_sizes = check_hidden_sizes(self.hidden_sizes)
         X = check_training_data(self, X)
@@ -461,8 +473,10 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
             divergence,
             len(Z),
             self.batch_size,
+            self.optimizer,
             n_steps=self.n_steps,
             n_critic=self.n_critic,
+            lr_d=self.lr_d,
             lr_g=self.lr_g,
             l2_penalty=self.l2_penalty,
             start=self.start,
@@ -475,7 +489,6 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
             batch_size=self.batch_size,
             d_optimizer=self.optimizer,
             g_optimizer=self.optimizer,
-            lr_d=self.lr_d,
             lr_schedule=self.lr_schedule,
             l1_penalty=self.l1_penalty,
             max_grad_norm=self.max_grad_norm,
@@ -499,9 +512,9 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         average of its iterates). With the same seed this is ``RobustGANMean("js")``'s game.
         """
         js = get_divergence("js")
-        schedule = resolve_auto(js, real.shape[0], self.batch_size, n_steps=self.n_steps,
-                                n_critic=self.n_critic, lr_g=self.lr_g,
-                                l2_penalty=self.l2_penalty)
+        schedule = resolve_auto(js, real.shape[0], self.batch_size, self.optimizer,
+                                n_steps=self.n_steps, n_critic=self.n_critic, lr_d=self.lr_d,
+                                lr_g=self.lr_g, l2_penalty=self.l2_penalty)
         fit = AdversarialProblem(real, generator, discriminator, js, {**options, **schedule},
                                  seed).solve()
         return LocationGenerator(fit.averaged_parameters["location"].detach().clone())
