@@ -801,8 +801,9 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         covariance truncated there consistent at the Gaussian (Croux & Haesbroeck 1999),
         ``MinCovDet``'s reweighting step; for the elliptical model, by median(d²)/χ²_p(1/2)
         instead. Sets ``location_``, ``covariance_``, ``precision_``, ``support_``, ``dist_``
-        and ``offset_`` (by the ``contamination`` rule on ``data``). ``fit`` does not call it:
-        the adversarial estimate is the fit. Where MinCovDet returns the covariance before its
+        and ``offset_`` (by the ``contamination`` rule on ``data``). With the Gaussian model
+        ``fit`` has already taken two such steps (``reweighted_estimate``); this takes one
+        more. Where MinCovDet returns the covariance before its
         consistency factor, this returns the one it stores.
 
         Parameters
