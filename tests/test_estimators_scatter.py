@@ -219,3 +219,14 @@ def test_scaler_in_a_pipeline_with_pandas_output(far):
 def test_scaler_accepts_min_cov_det(far):
     scaler = RobustGANScaler(MinCovDet(random_state=0)).fit(far.X[:1000])
     assert scaler.whitening_.shape == (5, 5)
+
+
+@pytest.mark.parametrize("inliers, df", [("gaussian", None), ("t", 5.0)])
+def test_elliptical_auto_rule_flags_about_the_nominal_share_of_clean_rows(inliers, df):
+    # contamination="auto" flags the rows beyond the inliers' 0.975 quantile of d², whose law
+    # (a multivariate t, ν from the closest half of the rows) is fitted, not assumed: 2.5% of
+    # clean rows, ± 1% for the estimated tail (binomial noise alone is ± 0.2% at n = 5,000).
+    data = make_huber_contamination(5000, 5, 0.0, inliers=inliers, df=df, random_state=0)
+    est = RobustGANScatter(generator="elliptical", contamination="auto", random_state=0)
+    flagged = np.mean(est.fit(data.X).predict(data.X) == -1)
+    assert 0.015 <= flagged <= 0.035
