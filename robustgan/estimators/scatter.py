@@ -199,6 +199,12 @@ def elliptical_cutoff(squared_distances, n_features, level=_AUTO_INLIER_QUANTILE
 _REWEIGHTING_STEPS = 2
 
 
+def _truncation_consistency(cutoff, p):
+    """The factor that makes the covariance of Gaussian rows with d² ≤ ``cutoff`` (the χ²_p
+    0.975 quantile) consistent: P(χ²_p ≤ c) / P(χ²_{p+2} ≤ c) (Croux & Haesbroeck, 1999)."""
+    return _AUTO_INLIER_QUANTILE / stats.chi2.cdf(cutoff, p + 2)
+
+
 def reweighted_estimate(X, location, scatter, n_steps=_REWEIGHTING_STEPS):
     """MCD's reweighting step from (location, scatter), ``n_steps`` times.
 
@@ -231,7 +237,7 @@ def reweighted_estimate(X, location, scatter, n_steps=_REWEIGHTING_STEPS):
     """
     p = X.shape[1]
     cutoff = stats.chi2.ppf(_AUTO_INLIER_QUANTILE, p)
-    consistency = _AUTO_INLIER_QUANTILE / stats.chi2.cdf(cutoff, p + 2)
+    consistency = _truncation_consistency(cutoff, p)
     support = None
     for _ in range(n_steps):
         inside = _squared_mahalanobis(X, location, scatter) <= cutoff
@@ -877,7 +883,7 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         covariance = empirical_covariance(rows, assume_centered=self.assume_centered)
         if self._radial_quantile is None:
             cutoff = self._inlier_cutoff(p)
-            covariance = covariance * (_AUTO_INLIER_QUANTILE / stats.chi2.cdf(cutoff, p + 2))
+            covariance = covariance * _truncation_consistency(cutoff, p)
         else:
             covariance = _regularised(covariance)
             median_d2 = np.median(_squared_mahalanobis(data, location, covariance))
