@@ -3,12 +3,13 @@
 import json
 import os
 import platform
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from robustgan.io_utils import atomic_open
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -34,10 +35,8 @@ def write_json(name, payload):
     """Write ``results/<name>.json`` atomically: a killed run never leaves half a file."""
     RESULTS.mkdir(exist_ok=True)
     target = RESULTS / f"{name}.json"
-    with tempfile.NamedTemporaryFile("w", dir=RESULTS, suffix=".tmp", delete=False) as handle:
+    with atomic_open(target, encoding="utf-8") as handle:
         json.dump({"machine": machine(), **payload}, handle, indent=1, default=float)
-        temporary = handle.name
-    os.replace(temporary, target)
     return target
 
 

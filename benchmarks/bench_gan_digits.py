@@ -100,7 +100,7 @@ def main(argv=None):
         trainer = GANTrainer(
             MLPGenerator(latent_dim=32, out_dim=64, hidden_sizes=(256, 256),
                          output_activation="tanh"),
-            MLPDiscriminator(in_dim=64, hidden_sizes=(256, 256)),
+            MLPDiscriminator(in_features=64, hidden_sizes=(256, 256)),
             batch_size=128, ema_decay=0.999, device="cpu", random_state=args.seed,
             check_every=250, **recipe)
         start = time.perf_counter()

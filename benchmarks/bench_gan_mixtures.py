@@ -96,7 +96,7 @@ def run_one(dataset, loss, seed, n_steps, hidden):
     n_steps = recipe_steps if n_steps is None else n_steps
     ema_decay = recipe.pop("ema_decay", 0.999)
     generator = MLPGenerator(latent_dim=8, out_dim=2, hidden_sizes=hidden)
-    discriminator = MLPDiscriminator(in_dim=2, hidden_sizes=d_hidden)
+    discriminator = MLPDiscriminator(in_features=2, hidden_sizes=d_hidden)
     trainer = GANTrainer(generator, discriminator, batch_size=256, ema_decay=ema_decay,
                          device="cpu", random_state=seed, check_every=500, **recipe)
     start = time.perf_counter()

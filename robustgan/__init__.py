@@ -2,10 +2,11 @@
 
 Layers, each importing only the ones above it: ``datasets`` (simulation), ``divergences`` and
 ``nets`` (the pieces of a game), ``engine`` (the one training loop) and ``batched`` (many games
-as one), ``estimators`` and ``baselines`` (the scikit-learn face), then benchmarks,
-reproductions and the command line.
+as one), ``estimators`` (the scikit-learn face, and ``fit_many``: many fits as batched games)
+and ``baselines``, then benchmarks, reproductions and the command line.
 """
 
+from ._validation import DegenerateDataWarning
 from .baselines import (
     CoordinatewiseMedian,
     DimensionHalving,
@@ -18,11 +19,9 @@ from .baselines import (
     TukeyMedian,
     TylerScatter,
 )
-from ._validation import DegenerateDataWarning
-from .batched import fit_many
 from .datasets import make_huber_contamination
 from .divergences import available_divergences, get_divergence
-from .estimators import RobustGANMean, RobustGANScaler, RobustGANScatter
+from .estimators import RobustGANMean, RobustGANScaler, RobustGANScatter, fit_many
 
 __version__ = "0.1.0"
 

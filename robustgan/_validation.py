@@ -9,12 +9,14 @@ resist outliers, never a silently non-robust answer.
 """
 
 import warnings
+from numbers import Integral
 
 import numpy as np
 from scipy import linalg
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 __all__ = [
+    "check_generator",
     "DegenerateDataWarning",
     "affine_span",
     "check_degenerate",
@@ -40,6 +42,25 @@ class DegenerateDataWarning(UserWarning):
     columns or directions and what to do. The cases where no estimate exists raise
     ``ValueError`` instead: at least half the rows identical, ``n_samples <= n_features``.
     """
+
+
+def check_generator(random_state):
+    """A ``numpy.random.Generator`` from ``None``, an int, a Generator or a RandomState."""
+    if random_state is None or (
+        isinstance(random_state, Integral) and not isinstance(random_state, bool)
+    ):
+        return np.random.default_rng(random_state)
+    if isinstance(random_state, np.random.Generator):
+        # Used as is, so the caller's generator advances, as scikit-learn does with RandomState.
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        # A RandomState cannot drive Generator methods; seeding a Generator from it keeps the
+        # output a deterministic function of the RandomState's state (and advances that state).
+        return np.random.default_rng(random_state.randint(2**32, size=4, dtype=np.uint64))
+    raise ValueError(
+        "random_state must be None, an int, a numpy.random.Generator or a "
+        f"numpy.random.RandomState, got {random_state!r}"
+    )
 
 
 def check_training_data(estimator, X, *, min_samples=2, scatter=False):

@@ -12,10 +12,9 @@ games with the same number of kernel launches as one.
 
 What makes member r's fit the fit it would have alone:
 
-* the same algorithm, prepared by the estimator's own code: ``fit_many`` calls the estimator's
-  "build the problem" and "read the answer" steps (``_adversarial_problem``,
-  ``_adversarial_result``) for each member, so preprocessing, the seeded discriminator, the
-  step count and the averaging of the last iterates are the single fit's;
+* the same algorithm: every member is an ``AdversarialProblem``, the game its single fit
+  would solve (``AdversarialProblem.solve``), prepared by the same code; its step count,
+  options and the averaging of its last iterates are that problem's;
 * its own randomness: every member has its own torch generators, seeded from its own
   ``random_state``; draws are made in chunks of ``_CHUNK`` calls per member, so the streams do
   not depend on R or on the other members;
@@ -43,35 +42,40 @@ they would take backward's. In every batched game the generator's step computes 
 for the discriminator's weights.
 
 Data sets of different sizes need no padding: the real rows of all members live in one
-(N, p) tensor and member r draws its row indices from its own range. Fits whose games differ in
-anything else (the number of steps, which the "auto" rule ties to n; the dimension; the
-parameters) go to different batches; ``fit_many`` forms the groups.
+(N, p) tensor and member r draws its row indices from its own range. Games that differ in
+anything else (the number of steps, the dimension, the options, the architectures) cannot share
+a batch; the caller forms the groups (``robustgan.fit_many`` does, for the estimators).
+
+Solving trains each problem's modules, as ``AdversarialProblem.solve`` does: ``solve_many``
+writes every member's trained parameters back into its own generator and discriminator, so an
+estimator with stages (TV-GAN plays a JS-GAN game first and continues from its trained
+discriminator) plays them batched as it plays them alone.
 """
 
 import copy
 import math
 import warnings
-from numbers import Integral
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.base import clone
-from sklearn.utils import check_random_state
 from torch import nn
 from torch.nn.utils import parametrize
-from tqdm.auto import tqdm
 
+from .divergences import Divergence, has_closed_form_derivatives
 from .engine import (
-    _MIN_POOL,
     AdversarialFit,
     AdversarialLoop,
     History,
+    NormalPool,
     antithetic_normal,
+    latent_pool_size,
     standard_normal,
     train_adversarial,
+    uses_latent_pool,
 )
-from .divergences import Divergence, has_closed_form_derivatives
 from .nets import GaussianGenerator, LocationGenerator, MLPDiscriminator
 
 __all__ = [
@@ -83,7 +87,6 @@ __all__ = [
     "StackedGaussianGenerator",
     "StackedLocationGenerator",
     "StackedMLPDiscriminator",
-    "fit_many",
     "solve_many",
     "stack_modules",
 ]
@@ -91,7 +94,6 @@ __all__ = [
 # Draws per member per refill of a sampler: enough to take the per-member generator calls out of
 # the step's cost, few enough to keep the index buffers small (R·b·_CHUNK integers).
 _CHUNK = 16
-_DEFAULT_BATCH = 64
 _MAX_LATENT_CHUNK_ELEMENTS = 1 << 22
 _HIDDEN_CHUNK_ELEMENTS = 1 << 22
 
@@ -109,7 +111,7 @@ def _stream_seeds(random_state, n_streams):
 def _row_storage(tensors):
     """One tensor holding every member's rows and each member's first row in it.
 
-    When the members' tensors are row ranges of one contiguous tensor (``fit_many`` puts every
+    When the members' tensors are row ranges of one contiguous tensor (``robustgan.fit_many`` puts every
     data set in one buffer; a GAN ensemble shares one data set) that tensor is used as it is:
     no copy. Otherwise the tensors are concatenated.
     """
@@ -237,7 +239,8 @@ class MemberNormalPool(_MemberStreams):
     Parameters
     ----------
     sizes : sequence of int
-        Pool size per member (``max(n_r, 10_000)`` for the robust estimators, as alone).
+        Pool size per member (``robustgan.engine.latent_pool_size(n_r)`` for the robust
+        estimators, as alone).
     dim : int
     seeds : sequence of int
     device : torch.device or str
@@ -277,8 +280,7 @@ class MemberNormalPool(_MemberStreams):
         self._next, self._rows = 0, rows
 
     def __call__(self, n, dim, generator, device):
-        if dim != self.dim:
-            raise ValueError(f"this pool holds {self.dim}-dimensional noise, not {dim}")
+        NormalPool.check_dim(self.dim, dim)
         half = self.half_rows(n)
         return torch.cat([half, -half], dim=1)[:, :n]
 
@@ -447,6 +449,12 @@ class MemberStack(nn.Module):
         single.load_state_dict(self.member_state_dict(member))
         return single
 
+    def load_member(self, member, module):
+        """Write member ``member``'s parameters and buffers into ``module``, a single module of
+        this architecture, in place (its tensors keep their identity)."""
+        module.load_state_dict(
+            {name: t[member] for name, t in self.module.state_dict().items()})
+
 
 def _check_same_architecture(modules):
     first = modules[0]
@@ -476,71 +484,79 @@ class StackedGaussianGenerator(MemberStack):
         return torch.bmm(z, factor.transpose(1, 2)) + self.module.location.unsqueeze(-2)
 
 
+class _Activation(NamedTuple):
+    """A hidden activation σ in every form the stacked MLPs use; ``slope`` is leaky ReLU's."""
+
+    plain: Callable  # (a, slope) -> σ(a) in autograd's operations (differentiable twice)
+    inplace: Callable  # (a, slope) -> σ(a), over a where σ' can be read off σ(a)
+    into: Callable  # (a, out, slope) -> σ(a) written into out (a strided view, or a itself)
+    grad: Callable  # (grad, out, slope) -> σ'(a)·grad from out = σ(a), a new tensor
+    grad_: Callable  # (grad, out, slope) -> the same, written over grad
+
+
+_aten = torch.ops.aten
+
+
+def _softplus_derivative(out):
+    """σ(a) = 1 − e^{−softplus(a)}, from out = softplus(a)."""
+    return torch.expm1(out.neg()).neg_()
+
+
+def _smooth(function, in_place, backward):
+    """The kernels of an activation whose torch function takes ``out=``, with an in-place
+    method and an aten backward from its output (sigmoid, tanh)."""
+    return _Activation(
+        plain=lambda a, slope: function(a),
+        inplace=lambda a, slope: in_place(a),
+        into=lambda a, out, slope: function(a, out=out),
+        grad=lambda grad, out, slope: backward(grad, out),
+        grad_=lambda grad, out, slope: backward.grad_input(grad, out, grad_input=grad),
+    )
+
+
+# The one dispatch on a hidden activation: its module's type gives its kernels and its slope
+# (None: settings the kernels do not compute; such a network takes the generic path).
 _ACTIVATIONS = {
-    nn.LeakyReLU: lambda m: ("leaky_relu", float(m.negative_slope)),
-    nn.ReLU: lambda m: ("relu", 0.0),
-    nn.Sigmoid: lambda m: ("sigmoid", 0.0),
-    nn.Tanh: lambda m: ("tanh", 0.0),
-    # The derivative is recovered from the output, 1 − e^{−softplus(a)} = σ(a): only the
-    # default β = 1 (its threshold, where softplus(a) = a, has derivative 1 either way).
-    nn.Softplus: lambda m: ("softplus", 0.0) if m.beta == 1 else None,
+    nn.LeakyReLU: (lambda m: float(m.negative_slope), _Activation(
+        plain=lambda a, slope: F.leaky_relu(a, slope),
+        inplace=lambda a, slope: F.leaky_relu_(a, slope),
+        into=lambda a, out, slope: _aten.leaky_relu.out(a, slope, out=out),
+        grad=lambda grad, out, slope: _aten.leaky_relu_backward(grad, out, slope, True),
+        grad_=lambda grad, out, slope: _aten.leaky_relu_backward.grad_input(
+            grad, out, slope, True, grad_input=grad),
+    )),
+    nn.ReLU: (lambda m: 0.0, _Activation(
+        plain=lambda a, slope: F.relu(a),
+        inplace=lambda a, slope: a.relu_(),
+        into=lambda a, out, slope: torch.clamp(a, min=0.0, out=out),
+        grad=lambda grad, out, slope: _aten.threshold_backward(grad, out, 0.0),
+        grad_=lambda grad, out, slope: _aten.threshold_backward.grad_input(
+            grad, out, 0.0, grad_input=grad),
+    )),
+    nn.Sigmoid: (lambda m: 0.0, _smooth(torch.sigmoid, torch.Tensor.sigmoid_,
+                                        _aten.sigmoid_backward)),
+    nn.Tanh: (lambda m: 0.0, _smooth(torch.tanh, torch.Tensor.tanh_, _aten.tanh_backward)),
+    # The derivative is read off the output (``_softplus_derivative``): only the default
+    # β = 1 and threshold 20, which the kernels compute (past the threshold softplus(a) = a,
+    # whose derivative 1 the formula gives too).
+    nn.Softplus: (lambda m: 0.0 if (m.beta, m.threshold) == (1.0, 20.0) else None, _Activation(
+        plain=lambda a, slope: F.softplus(a),
+        inplace=lambda a, slope: F.softplus(a),  # not in place: softplus has no such kernel
+        into=lambda a, out, slope: _aten.softplus.out(a, 1.0, 20.0, out=out),
+        grad=lambda grad, out, slope: _softplus_derivative(out).mul_(grad),
+        grad_=lambda grad, out, slope: grad.mul_(_softplus_derivative(out)),
+    )),
 }
 
 
-def _activate_(a, kind, slope):
-    """The activation, in place where its derivative can be read off its output."""
-    if kind == "leaky_relu":
-        return F.leaky_relu_(a, slope)
-    if kind == "relu":
-        return a.relu_()
-    if kind == "sigmoid":
-        return a.sigmoid_()
-    if kind == "tanh":
-        return a.tanh_()
-    return F.softplus(a)
-
-
-def _activate_into(a, out, kind, slope):
-    """The activation of ``a`` written into ``out`` (a strided view, or ``a`` itself)."""
-    if kind == "leaky_relu":
-        torch.ops.aten.leaky_relu.out(a, slope, out=out)
-    elif kind == "relu":
-        torch.clamp(a, min=0.0, out=out)
-    elif kind == "sigmoid":
-        torch.sigmoid(a, out=out)
-    elif kind == "tanh":
-        torch.tanh(a, out=out)
-    else:
-        torch.ops.aten.softplus.out(a, 1.0, 20.0, out=out)
-    return out
-
-
-def _activation_backward(grad, out, kind, slope):
+def _activation_backward(grad, out, activation, slope):
     """∂/∂a of the activation, from its output ``out``, times ``grad``.
 
     Written over ``grad`` (a temporary of the backward: one large allocation fewer per layer)
     unless ``grad`` is a broadcast view, which the result is then allocated for.
     """
-    aten = torch.ops.aten
-    fresh = 0 in grad.stride()
-    if kind == "leaky_relu":
-        if fresh:
-            return aten.leaky_relu_backward(grad, out, slope, True)
-        return aten.leaky_relu_backward.grad_input(grad, out, slope, True, grad_input=grad)
-    if kind == "relu":
-        if fresh:
-            return aten.threshold_backward(grad, out, 0.0)
-        return aten.threshold_backward.grad_input(grad, out, 0.0, grad_input=grad)
-    if kind == "sigmoid":
-        if fresh:
-            return aten.sigmoid_backward(grad, out)
-        return aten.sigmoid_backward.grad_input(grad, out, grad_input=grad)
-    if kind == "tanh":
-        if fresh:
-            return aten.tanh_backward(grad, out)
-        return aten.tanh_backward.grad_input(grad, out, grad_input=grad)
-    derivative = torch.expm1(out.neg()).neg_()
-    return derivative.mul_(grad) if fresh else grad.mul_(derivative)
+    backward = activation.grad if 0 in grad.stride() else activation.grad_
+    return backward(grad, out, slope)
 
 
 class _StackedMLP(torch.autograd.Function):
@@ -562,10 +578,10 @@ class _StackedMLP(torch.autograd.Function):
         weights, biases = params[0::2], params[1::2]
         h = x.transpose(1, 2)  # (R, p, b)
         outputs = [h]
-        for (kind, slope), w, b in zip(activations, weights[:-1], biases[:-1]):
+        for (activation, slope), w, b in zip(activations, weights[:-1], biases[:-1]):
             a = torch.bmm(w, h)
             a += b.unsqueeze(-1)
-            h = _activate_(a, kind, slope)
+            h = activation.inplace(a, slope)
             outputs.append(h)
         v = torch.bmm(weights[-1], h).squeeze(1) + biases[-1]
         ctx.activations = activations
@@ -624,8 +640,7 @@ def _backward_to_first_layer(grad_v, hidden, weights, activations, wanted, grads
     scale = weights[-1].transpose(1, 2)
     grad_h = grad_v.unsqueeze(1).expand(-1, scale.shape[1], -1)  # (R, width, b)
     for k in range(len(hidden) - 1, 0, -1):
-        kind, slope = activations[k]
-        grad_a = _activation_backward(grad_h, hidden[k], kind, slope)
+        grad_a = _activation_backward(grad_h, hidden[k], *activations[k])
         if wanted[2 * k]:
             grads[2 * k] = _scaled(_weight_gradient(grad_a, hidden[k - 1]), scale)
         if wanted[2 * k + 1]:
@@ -633,14 +648,14 @@ def _backward_to_first_layer(grad_v, hidden, weights, activations, wanted, grads
         w = weights[k] if scale is None else weights[k] * scale
         grad_h = torch.bmm(w.transpose(1, 2), grad_a)
         scale = None
-    kind, slope = activations[0]
-    return _activation_backward(grad_h, hidden[0], kind, slope), scale
+    return _activation_backward(grad_h, hidden[0], *activations[0]), scale
 
 
 def _location_model_forward(x_real, half, location, n_model, activations, params):
     """The logits of ``_LocationModelMLP`` and what its backward needs (no autograd)."""
     weights, biases = params[0::2], params[1::2]
     w1, b1 = weights[0], biases[0]
+    first, first_slope = activations[0]
     members, m = half.shape[0], half.shape[1]
     b = 0 if x_real is None else x_real.shape[1]
     # The first layer's activations, real rows then the model's, in one tensor. Products into
@@ -650,18 +665,18 @@ def _location_model_forward(x_real, half, location, n_model, activations, params
     if b:
         a = torch.bmm(w1, x_real.transpose(1, 2))
         a += b1.unsqueeze(-1)
-        _activate_into(a, h[:, :, :b], *activations[0])
+        first.into(a, h[:, :, :b], first_slope)
     centre = torch.bmm(w1, location.unsqueeze(2))
     centre += b1.unsqueeze(-1)
     spread = torch.bmm(w1, half.transpose(1, 2))
     torch.add(centre, spread, out=h[:, :, b:b + m])
     torch.sub(centre, spread[:, :, :n_model - m], out=h[:, :, b + m:])
-    _activate_into(h[:, :, b:], h[:, :, b:], *activations[0])
+    first.into(h[:, :, b:], h[:, :, b:], first_slope)
     outputs = [h]
-    for (kind, slope), w, bias in zip(activations[1:], weights[1:-1], biases[1:-1]):
+    for (activation, slope), w, bias in zip(activations[1:], weights[1:-1], biases[1:-1]):
         a = torch.bmm(w, h)
         a += bias.unsqueeze(-1)
-        h = _activate_(a, kind, slope)
+        h = activation.inplace(a, slope)
         outputs.append(h)
     v = torch.bmm(weights[-1], h).squeeze(1) + biases[-1]
     return v, (x_real, half, location, *outputs, *weights)
@@ -746,20 +761,22 @@ def _weight_gradient(grad_a, h):
 
 
 def _mlp_layers(module):
-    """(activations, linear layers) of an MLPDiscriminator, or None when it has other parts."""
+    """((kernels, slope) per hidden activation, linear layers) of an MLPDiscriminator, or
+    None when it has other parts (or activations ``_ACTIVATIONS`` does not compute)."""
     if type(module).forward is not MLPDiscriminator.forward:
         return None
     layers = list(module.net)
     linears, activations = layers[0::2], layers[1::2]
     if not all(type(m) is nn.Linear for m in linears) or linears[-1].out_features != 1:
         return None  # spectrally normalised (parametrised) layers take the vmap path
-    kinds = []
+    kernels = []
     for act in activations:
-        kind = _ACTIVATIONS.get(type(act), lambda m: None)(act)
-        if kind is None:
+        slope_of, activation = _ACTIVATIONS.get(type(act), (lambda m: None, None))
+        slope = slope_of(act)
+        if slope is None:
             return None
-        kinds.append(kind)
-    return tuple(kinds), linears
+        kernels.append((activation, slope))
+    return tuple(kernels), linears
 
 
 class StackedMLPDiscriminator(MemberStack):
@@ -897,21 +914,9 @@ class StackedMLPDiscriminator(MemberStack):
 def _plain_mlp(x, params, activations):
     """The stacked MLP in autograd's own operations: differentiable twice (gradient penalties)."""
     h = x
-    for (kind, slope), w, b in zip(activations, params[0:-2:2], params[1:-2:2]):
-        h = _plain_activation(torch.bmm(h, w.transpose(1, 2)) + b.unsqueeze(1), kind, slope)
+    for (activation, slope), w, b in zip(activations, params[0:-2:2], params[1:-2:2]):
+        h = activation.plain(torch.bmm(h, w.transpose(1, 2)) + b.unsqueeze(1), slope)
     return (h * params[-2]).sum(-1) + params[-1]
-
-
-def _plain_activation(a, kind, slope):
-    if kind == "leaky_relu":
-        return F.leaky_relu(a, slope)
-    if kind == "relu":
-        return F.relu(a)
-    if kind == "sigmoid":
-        return torch.sigmoid(a)
-    if kind == "tanh":
-        return torch.tanh(a)
-    return F.softplus(a)
 
 
 def _compile_or_eager(fn):
@@ -1143,11 +1148,16 @@ class _StackedLoop(AdversarialLoop):
 def solve_many(problems, *, progress=None, compile=False):
     """Solve compatible ``AdversarialProblem`` objects as one batched game.
 
+    Like ``AdversarialProblem.solve``, this trains each problem's own modules: when it
+    returns, every problem's generator and discriminator hold that member's trained
+    parameters (the last iterates; the averaged ones are in its fit), so that a second game
+    can continue from them.
+
     Parameters
     ----------
     problems : sequence of AdversarialProblem
-        Same options, divergence, dimension and architectures (``fit_many`` groups them);
-        their data sets may differ in size.
+        Same options, divergence, dimension and architectures (the caller groups them:
+        ``robustgan.fit_many`` does); their data sets may differ in size.
     progress : callable or None
         Called with the number of generator steps done since the last call.
     compile : bool, default=False
@@ -1160,15 +1170,26 @@ def solve_many(problems, *, progress=None, compile=False):
         own generator, and its own ``History``), or the ``FloatingPointError`` of a member whose
         game diverged.
 
+    Raises
+    ------
+    NotImplementedError
+        For modules that cannot be stacked (spectral normalisation): solve those one by one.
+
     Examples
     --------
-    >>> from robustgan.datasets import make_huber_contamination
-    >>> from robustgan import RobustGANMean
-    >>> Xs = [make_huber_contamination(500, 3, 0.1, random_state=r).X for r in range(2)]
-    >>> problems = [RobustGANMean(n_steps=20, random_state=r, device="cpu")
-    ...             ._adversarial_problem(X) for r, X in enumerate(Xs)]
+    >>> from robustgan.divergences import get_divergence
+    >>> from robustgan.engine import AdversarialProblem
+    >>> from robustgan.nets import LocationGenerator
+    >>> def problem(seed):
+    ...     real = torch.randn(200, 3, generator=torch.Generator().manual_seed(seed)) + 1.0
+    ...     return AdversarialProblem(real, LocationGenerator(torch.zeros(3)),
+    ...                               MLPDiscriminator(3, hidden_sizes=(8,)),
+    ...                               get_divergence("js"), {"n_steps": 20}, random_state=seed)
+    >>> problems = [problem(0), problem(1)]
     >>> [fit.averaged_parameters["location"].shape for fit in solve_many(problems)]
     [torch.Size([3]), torch.Size([3])]
+    >>> bool(problems[0].generator.location.abs().sum() > 0)  # trained in place
+    True
     """
     problems = list(problems)
     first = problems[0]
@@ -1189,10 +1210,8 @@ def solve_many(problems, *, progress=None, compile=False):
     latent = options.pop("latent_sampler", antithetic_normal)
     real = MemberIndexSampler([p.real for p in problems], batch_size, [s[0] for s in seeds])
     latent_dim = generator.latent_dim
-    if isinstance(latent, str):
-        if latent != "pool":
-            raise ValueError(f"latent_sampler must be a callable or 'pool', got {latent!r}")
-        latent = MemberNormalPool([max(n, _MIN_POOL) for n in real.sizes], latent_dim,
+    if uses_latent_pool(latent):
+        latent = MemberNormalPool([latent_pool_size(n) for n in real.sizes], latent_dim,
                                   [s[1] for s in seeds], real.device, real.dtype)
     else:
         latent = MemberLatentSampler(latent, [s[1] for s in seeds], real.device, real.dtype)
@@ -1202,6 +1221,9 @@ def solve_many(problems, *, progress=None, compile=False):
                             batch_size=batch_size, latent_sampler=latent,
                             members=len(problems), random_state=first.random_state,
                             progress=progress, loop_class=_StackedLoop)
+    for r, problem in enumerate(problems[:members]):
+        generator.load_member(r, problem.generator)
+        discriminator.load_member(r, problem.discriminator)
     results = []
     for r in range(members):
         if fit.failed_at[r] >= 0:
@@ -1228,232 +1250,3 @@ def _settle_allocator():
     """
     block = torch.empty(24 << 20, dtype=torch.uint8)
     del block
-
-
-def _freeze(value):
-    """A hashable stand-in for a parameter value, equal for equal values."""
-    if isinstance(value, (str, bytes, bool, Integral, float, type(None), torch.device)):
-        return value
-    if isinstance(value, (list, tuple)):
-        return tuple(_freeze(v) for v in value)
-    if isinstance(value, dict):
-        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
-    if isinstance(value, np.ndarray):
-        return (value.dtype.str, value.shape, value.tobytes())
-    if callable(value) and hasattr(value, "__qualname__"):
-        return (getattr(value, "__module__", None), value.__qualname__)
-    return (type(value).__qualname__, repr(value))
-
-
-def _group_key(estimator, problem):
-    """Fits that can share a batch: same estimator class and parameters (but the seed), same
-    game options (which hold the n-dependent step count), dimension, device and minibatch."""
-    params = {k: v for k, v in estimator.get_params(deep=False).items()
-              if k not in ("random_state", "verbose")}
-    real = problem.real
-    batch = min(int(problem.options.get("batch_size", 500)), real.shape[0])
-    return (type(estimator), _freeze(params), _freeze(problem.options), tuple(real.shape[1:]),
-            str(real.device), real.dtype, batch, repr(problem.generator),
-            repr(problem.discriminator))
-
-
-def _dataset_list(datasets):
-    if isinstance(datasets, np.ndarray) and datasets.ndim == 3:
-        return list(datasets)  # views, no copy
-    if isinstance(datasets, torch.Tensor) and datasets.ndim == 3:
-        return [d.numpy(force=True) for d in datasets]
-    if isinstance(datasets, (str, bytes)) or not hasattr(datasets, "__len__"):
-        raise ValueError(
-            "datasets must be a sequence of 2-D array-likes (n_samples, n_features) or a 3-D "
-            f"array (n_datasets, n_samples, n_features), got {type(datasets).__name__}"
-        )
-    return list(datasets)
-
-
-def _member_estimators(estimator, n, random_states):
-    if isinstance(estimator, (list, tuple)):
-        if len(estimator) != n:
-            raise ValueError(f"got {len(estimator)} estimators for {n} datasets")
-        estimators = [clone(e) for e in estimator]
-    else:
-        estimators = [clone(estimator) for _ in range(n)]
-        if random_states is None and "random_state" in estimator.get_params(deep=False):
-            # Member r's seed is the r-th draw of the template's random_state: fixed by it,
-            # whatever the number of data sets.
-            random_states = check_random_state(estimator.random_state).randint(2**31 - 1, size=n)
-    if random_states is not None:
-        random_states = list(random_states)
-        if len(random_states) != n:
-            raise ValueError(f"got {len(random_states)} random_states for {n} datasets")
-        for est, rs in zip(estimators, random_states):
-            est.set_params(random_state=int(rs) if isinstance(rs, Integral) else rs)
-    return estimators
-
-
-def _arenas(estimators, datasets, members):
-    """Per member, the rows of a float32 buffer its prepared data will be written into.
-
-    One buffer per (dimension, device) holds every member's data, so each data set is copied
-    once (into it) and the batched sampler indexes the buffer directly.
-    """
-    from .engine import resolve_device
-
-    shapes = {}
-    for r in members:
-        shape = np.shape(datasets[r])
-        if len(shape) != 2:
-            continue  # the validation in the member's own preparation names the problem
-        try:
-            device = resolve_device(estimators[r].get_params().get("device", "cpu"))
-        except ValueError:
-            continue
-        shapes.setdefault((shape[1], str(device)), []).append((r, shape[0]))
-    out = {}
-    for (p, device), rows in shapes.items():
-        buffer = torch.empty(sum(n for _, n in rows), p, dtype=torch.float32, device=device)
-        start = 0
-        for r, n in rows:
-            out[r] = buffer[start:start + n]
-            start += n
-    return out
-
-
-def fit_many(estimator, datasets, *, random_states=None, batch_size=None, errors="raise",
-             compile=False, progress=False):
-    """Fit one estimator configuration to many data sets, as batched games where it can.
-
-    Each member is a clone of ``estimator`` fitted to its own data set with its own seed, and
-    ends as an ordinary fitted estimator (``location_``, ``covariance_``, ``history_``, ...).
-    ``RobustGANMean`` and ``RobustGANScatter`` members whose games agree (same parameters but
-    the seed, same dimension and, through the "auto" step count, compatible n) are trained
-    together: one step of the training loop advances all of them, which on a CPU or a GPU is
-    many times the throughput of fitting them one by one (``benchmarks/bench_batched.py``).
-    Each member's result is statistically that of its own ``fit``: same preprocessing,
-    initialisation, step count and averaging, its own random streams; not bit for bit (see
-    ``robustgan.batched``). Other estimators are fitted one by one.
-
-    Data sets of different sizes are batched without padding (all rows live in one buffer and
-    each member samples its own range) as long as their step counts and minibatch sizes agree;
-    otherwise they go to separate batches.
-
-    Parameters
-    ----------
-    estimator : estimator or sequence of estimators
-        The configuration to clone for every data set, or one estimator per data set.
-    datasets : sequence of array-like of shape (n_samples, n_features), or 3-D array
-        The data sets; each is validated like ``fit``'s input.
-    random_states : sequence of int, RandomState or None, optional
-        One seed per data set. By default the r-th seed is the r-th draw of the estimator's
-        ``random_state``, so a seeded template gives seeded, distinct members.
-    batch_size : int or None, default=None
-        At most this many members per batched game (None: 64). 1 fits one by one.
-    errors : {"raise", "return"}, default="raise"
-        What to do when a member's fit fails (its training diverges): raise its error, or put
-        the exception in its place in the returned list and keep the others.
-    compile : bool, default=False
-        ``torch.compile`` the stacked discriminators (Inductor); eager where unavailable.
-        Compiling costs seconds per configuration and paid off little on small CPUs.
-    progress : bool, default=False
-        Show a progress bar per batched game (the members' own ``verbose`` is not used).
-
-    Returns
-    -------
-    list
-        The fitted clones, in the order of ``datasets`` (exceptions in place of the failed
-        ones when ``errors="return"``).
-
-    Raises
-    ------
-    ValueError
-        For bad input, naming the data set: a data set that ``fit`` would reject, mismatched
-        lengths of ``random_states`` or of a list of estimators.
-
-    Examples
-    --------
-    >>> from robustgan import RobustGANMean, fit_many, make_huber_contamination
-    >>> data = [make_huber_contamination(1000, 5, 0.2, random_state=r) for r in range(4)]
-    >>> fits = fit_many(RobustGANMean(random_state=0), [d.X for d in data])
-    >>> errors = [np.linalg.norm(f.location_ - d.location) for f, d in zip(fits, data)]
-    >>> bool(max(errors) < 0.4)
-    True
-    """
-    if errors not in ("raise", "return"):
-        raise ValueError(f"errors must be 'raise' or 'return', got {errors!r}")
-    batch_size = _DEFAULT_BATCH if batch_size is None else int(batch_size)
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    datasets = _dataset_list(datasets)
-    if not datasets:
-        raise ValueError("datasets is empty: nothing to fit")
-    estimators = _member_estimators(estimator, len(datasets), random_states)
-    results = list(estimators)
-
-    def failed(r, error):
-        if errors == "raise":
-            raise _named(error, r) from error
-        results[r] = error
-
-    batched = [r for r, est in enumerate(estimators)
-               if hasattr(est, "_adversarial_problem") and batch_size > 1]
-    for r in sorted(set(range(len(estimators))) - set(batched)):
-        try:
-            estimators[r].fit(datasets[r])
-        except ValueError as error:
-            raise ValueError(f"dataset {r}: {error}") from error
-        except Exception as error:  # noqa: BLE001 - reported per member, as asked
-            failed(r, error)
-
-    arenas = _arenas(estimators, datasets, batched)
-    problems, groups = {}, {}
-    for r in batched:
-        est = estimators[r]
-        try:
-            if hasattr(est, "_validate_params"):
-                est._validate_params()
-            problems[r] = est._adversarial_problem(datasets[r], out=arenas.get(r))
-        except (ValueError, TypeError) as error:
-            raise _named(error, r) from error
-        except Exception as error:  # noqa: BLE001 - e.g. a start that fails on degenerate data
-            failed(r, error)
-            continue
-        groups.setdefault(_group_key(est, problems[r]), []).append(r)
-    del arenas
-
-    for members in groups.values():
-        for start in range(0, len(members), batch_size):
-            chunk = members[start:start + batch_size]
-            batch = [problems[r] for r in chunk]
-            n_steps = batch[0].options.get("n_steps", 0)
-            # A group of one is still a batched game (of one member), so that a member's
-            # result never depends on how many others shared its configuration.
-            with tqdm(total=n_steps, desc=f"{len(chunk)} fits", unit="step",
-                      disable=not progress) as bar:
-                try:
-                    solved = solve_many(batch, progress=bar.update, compile=compile)
-                except NotImplementedError:  # networks that cannot be stacked: one by one
-                    solved = [_solve_alone(problem) for problem in batch]
-            for r, fit in zip(chunk, solved):
-                problems[r], problem = None, problems[r]
-                if isinstance(fit, Exception):
-                    failed(r, fit)
-                    continue
-                try:
-                    estimators[r]._adversarial_result(problem, fit)
-                except Exception as error:  # noqa: BLE001 - reported per member, as asked
-                    failed(r, error)
-    return results
-
-
-def _solve_alone(problem):
-    try:
-        return problem.solve()
-    except FloatingPointError as error:
-        return error
-
-
-def _named(error, r):
-    """``error`` again, its message prefixed by the data set it concerns."""
-    try:
-        return type(error)(f"dataset {r}: {error}")
-    except Exception:  # noqa: BLE001 - an exception class with another signature
-        return RuntimeError(f"dataset {r}: {type(error).__name__}: {error}")

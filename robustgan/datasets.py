@@ -13,6 +13,9 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils import Bunch
 
+from ._validation import check_generator
+
+
 __all__ = ["INLIER_FAMILIES", "OUTLIER_DESIGNS", "make_huber_contamination"]
 
 
@@ -21,23 +24,6 @@ __all__ = ["INLIER_FAMILIES", "OUTLIER_DESIGNS", "make_huber_contamination"]
 # ---------------------------------------------------------------------------------------------
 
 
-def _as_generator(random_state):
-    """A ``numpy.random.Generator`` from ``None``, an int, a Generator or a RandomState."""
-    if random_state is None or (
-        isinstance(random_state, Integral) and not isinstance(random_state, bool)
-    ):
-        return np.random.default_rng(random_state)
-    if isinstance(random_state, np.random.Generator):
-        # Used as is, so the caller's generator advances, as scikit-learn does with RandomState.
-        return random_state
-    if isinstance(random_state, np.random.RandomState):
-        # A RandomState cannot drive Generator methods; seeding a Generator from it keeps the
-        # output a deterministic function of the RandomState's state (and advances that state).
-        return np.random.default_rng(random_state.randint(2**32, size=4, dtype=np.uint64))
-    raise ValueError(
-        "random_state must be None, an int, a numpy.random.Generator or a "
-        f"numpy.random.RandomState, got {random_state!r}"
-    )
 
 
 def _standard_t(rng, n, p, df):
@@ -366,7 +352,7 @@ def make_huber_contamination(
         raise ValueError(f"outlier_scale must be > 0, got {outlier_scale!r}")
     location = _check_location(location, p)
     scatter, chol = _check_scatter(scatter, p)
-    rng = _as_generator(random_state)
+    rng = check_generator(random_state)
 
     # A Binomial(n, ε) count placed on a uniformly random subset of rows has the law of n
     # independent Bernoulli(ε) labels, so both variants share the placement below.

@@ -36,7 +36,10 @@ tv                        |u - 1| / 2             tanh(v/2) / 2         t   (|t|
 Below the table, two rows from proper scoring rules (Gao, Yao & Zhu 2020): ``brier``
 (the quadratic score) and ``boosting`` (the exponential score), members of the Beta
 family :class:`BetaScore`, whose every member is reachable as ``"beta(a,b)"``; the log
-score of that family is the ``jensen-shannon`` row (alias ``log-score``).
+score of that family is the ``jensen-shannon`` row (alias ``log-score``). Amari's
+α-divergences (Nowozin et al.'s Table 1, :class:`AlphaDivergence`) are reachable as
+``"alpha-<α>"``. Names resolve by the one rule of ``robustgan.registry``, which the losses of
+``robustgan.gan.losses`` share.
 
 Two rows differ on purpose from a literal reading of the paper:
 
@@ -100,14 +103,14 @@ References
 from __future__ import annotations
 
 import math
-import re
-from types import MappingProxyType
 from typing import Callable, Mapping
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+
+from .registry import Registry
 
 __all__ = [
     "Divergence",
@@ -123,7 +126,9 @@ __all__ = [
     "BetaScore",
     "BrierScore",
     "BoostingScore",
+    "AlphaDivergence",
     "DIVERGENCES",
+    "DIVERGENCE_REGISTRY",
     "available_divergences",
     "check_robust_divergence",
     "get_divergence",
@@ -868,19 +873,80 @@ class BoostingScore(BetaScore):
 
 
 # ---------------------------------------------------------------------------
-# Registry
+# Amari's α-divergences (Nowozin et al. 2016, Table 1)
 # ---------------------------------------------------------------------------
 
-_REGISTRY: dict[str, Divergence] = {}
-_BETA_NAME = re.compile(r"beta\(([-+0-9.e]+),([-+0-9.e]+)\)")
-_ALIASES: dict[str, str] = {}
+class AlphaDivergence(Divergence):
+    r"""Amari's α-divergence as an f-GAN row: f(u) = (u^α − 1 − α(u − 1)) / (α(α − 1)).
 
-DIVERGENCES: Mapping[str, Divergence] = MappingProxyType(_REGISTRY)
+    f'(u) = (u^{α−1} − 1)/(α − 1), so with the output activation
+    :math:`g(v) = \operatorname{expm1}((α − 1)v)/(α − 1)` the raw output at the optimum is
+    v* = log(p/q), for every α. The conjugate is
+    :math:`f^*(t) = ((1 + (α − 1)t)^{α/(α−1)} − 1)/α` on 1 + (α − 1)t > 0, so
+    :math:`f^*(g(v)) = \operatorname{expm1}(αv)/α`. Between N(μ₁, σ²) and N(μ₂, σ²),
+    D_α = (exp(α(α − 1)δ²/2) − 1)/(α(α − 1)), δ = (μ₁ − μ₂)/σ. α = 2 is half of Pearson χ²,
+    α = ½ twice the squared Hellinger distance, α → 1 KL and α → 0 reverse KL. Every member
+    is reachable as ``"alpha-<α>"`` (``get_divergence("alpha-2")``); its real score is bounded
+    above for α < 1 only, so the robust estimators accept exactly those.
+
+    Parameters
+    ----------
+    alpha : float, not 0 or 1
+
+    Examples
+    --------
+    >>> d = AlphaDivergence(2.0)
+    >>> p = torch.tensor([0.5, 0.5], dtype=torch.float64)
+    >>> q = torch.tensor([0.25, 0.75], dtype=torch.float64)
+    >>> round(float(d.divergence(p, q)), 6)   # ½ Σ (p − q)²/q
+    0.166667
+    """
+
+    def __init__(self, alpha):
+        alpha = float(alpha)
+        if alpha in (0.0, 1.0) or not math.isfinite(alpha):
+            raise ValueError("alpha must be finite and not 0 or 1 (use 'kl' or 'reverse-kl'), "
+                             f"got {alpha}")
+        self.alpha = alpha
+        self.name = f"alpha-{alpha:g}"
+        self.aliases = ()
+        bound = 1.0 / (1.0 - alpha)
+        self.conjugate_domain = (bound, math.inf) if alpha > 1 else (-math.inf, bound)
+
+    def __repr__(self):
+        return f"AlphaDivergence({self.alpha:g})"
+
+    def f(self, u):
+        a = self.alpha
+        return (u**a - 1.0 - a * (u - 1.0)) / (a * (a - 1.0))
+
+    def activation(self, v):
+        a = self.alpha
+        return torch.expm1((a - 1.0) * v) / (a - 1.0)
+
+    def _conjugate(self, t):
+        a = self.alpha
+        return ((1.0 + (a - 1.0) * t) ** (a / (a - 1.0)) - 1.0) / a
+
+    def fake_score(self, v):
+        return torch.expm1(self.alpha * v) / self.alpha
+
+    @staticmethod
+    def gaussian_closed_form(alpha, delta):
+        """D_α between two Gaussians with a common covariance, δ their Mahalanobis distance."""
+        return math.expm1(alpha * (alpha - 1.0) * delta**2 / 2.0) / (alpha * (alpha - 1.0))
+
+
+# ---------------------------------------------------------------------------
+# Registry (the resolution rule: robustgan.registry)
+# ---------------------------------------------------------------------------
+
+DIVERGENCE_REGISTRY = Registry("divergence", lambda entry: isinstance(entry, Divergence),
+                               "a Divergence instance")
+"""The divergences' ``robustgan.registry.Registry``: the table's rows and two families."""
+
+DIVERGENCES: Mapping[str, Divergence] = DIVERGENCE_REGISTRY.entries
 """Read-only view of the registered divergences, keyed by canonical name."""
-
-
-def _normalise(name: str) -> str:
-    return name.strip().lower().replace("_", "-").replace(" ", "-")
 
 
 def register_divergence(divergence: Divergence) -> Divergence:
@@ -901,15 +967,7 @@ def register_divergence(divergence: Divergence) -> Divergence:
     >>> "kl" in available_divergences()
     True
     """
-    if not isinstance(divergence, Divergence):
-        raise TypeError(f"expected a Divergence instance, got {type(divergence).__name__}")
-    keys = [_normalise(divergence.name)] + [_normalise(a) for a in divergence.aliases]
-    taken = [k for k in keys if k in _REGISTRY or k in _ALIASES]
-    if taken or not keys[0]:
-        raise ValueError(f"divergence keys already registered or empty: {taken or keys[:1]}")
-    _REGISTRY[keys[0]] = divergence
-    _ALIASES.update({alias: keys[0] for alias in keys[1:]})
-    return divergence
+    return DIVERGENCE_REGISTRY.register(divergence)
 
 
 for _entry in (KullbackLeibler(), ReverseKullbackLeibler(), PearsonChiSquared(),
@@ -917,6 +975,10 @@ for _entry in (KullbackLeibler(), ReverseKullbackLeibler(), PearsonChiSquared(),
                GAN(), TotalVariation(), BrierScore(), BoostingScore()):
     register_divergence(_entry)
 del _entry
+DIVERGENCE_REGISTRY.register_family(r"alpha-?\(?(-?[0-9.]+(?:e-?[0-9]+)?)\)?",
+                                    lambda alpha: AlphaDivergence(float(alpha)), "alpha-<α>")
+DIVERGENCE_REGISTRY.register_family(r"beta\(([-+0-9.e]+),([-+0-9.e]+)\)",
+                                    lambda a, b: BetaScore(float(a), float(b)), "beta(a,b)")
 
 
 def _owner(cls, name):
@@ -957,7 +1019,7 @@ def available_divergences() -> list[str]:
     >>> available_divergences()[:3]
     ['kl', 'reverse-kl', 'pearson']
     """
-    return list(_REGISTRY)
+    return DIVERGENCE_REGISTRY.names()
 
 
 def get_divergence(name_or_object: str | Divergence) -> Divergence:
@@ -966,8 +1028,10 @@ def get_divergence(name_or_object: str | Divergence) -> Divergence:
     Parameters
     ----------
     name_or_object : str or Divergence
-        A registered name or alias (case-insensitive; ``-``, ``_`` and spaces
-        are interchangeable), or a :class:`Divergence` instance.
+        A registered name or alias, or a member of a family, ``"beta(a,b)"``
+        (:class:`BetaScore`) or ``"alpha-<α>"`` (:class:`AlphaDivergence`), resolved by the
+        rule of ``robustgan.registry`` (case-insensitive; ``-``, ``_`` and spaces are
+        interchangeable); or a :class:`Divergence` instance.
 
     Returns
     -------
@@ -984,22 +1048,10 @@ def get_divergence(name_or_object: str | Divergence) -> Divergence:
     --------
     >>> get_divergence("Jensen_Shannon") is get_divergence("js")
     True
+    >>> get_divergence("alpha-2"), get_divergence("Beta(1, 0.5)")
+    (AlphaDivergence(2), BetaScore(alpha=1, beta=0.5))
     """
-    if isinstance(name_or_object, Divergence):
-        return name_or_object
-    if not isinstance(name_or_object, str):
-        raise TypeError("expected a divergence name or a Divergence instance, got "
-                        f"{type(name_or_object).__name__}")
-    key = _normalise(name_or_object)
-    key = _ALIASES.get(key, key)
-    beta = _BETA_NAME.fullmatch(key)
-    if beta is not None and key not in _REGISTRY:
-        return BetaScore(float(beta.group(1)), float(beta.group(2)))
-    if key not in _REGISTRY:
-        raise ValueError(f"unknown divergence {name_or_object!r}; valid names: "
-                         f"{', '.join(_REGISTRY)} (aliases: {', '.join(_ALIASES)}), or "
-                         "'beta(a,b)' for a member of the Beta family of scoring rules")
-    return _REGISTRY[key]
+    return DIVERGENCE_REGISTRY.get(name_or_object)
 
 
 def check_robust_divergence(divergence):
@@ -1037,7 +1089,7 @@ def check_robust_divergence(divergence):
         divergence = get_divergence(divergence)
     reason = getattr(divergence, "robust_refusal", "")
     if reason:
-        accepted = [name for name, d in _REGISTRY.items()
+        accepted = [name for name, d in DIVERGENCES.items()
                     if not d.robust_refusal and name != "jensen-shannon"]
         raise ValueError(
             f"divergence {divergence.name!r} is refused by the robust estimators: {reason}. Use "

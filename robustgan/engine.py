@@ -49,6 +49,7 @@ __all__ = [
     "WeightPenalty",
     "antithetic_normal",
     "clip_grad_norm_per_member_",
+    "latent_pool_size",
     "make_optimizer",
     "member_losses",
     "resolve_device",
@@ -57,6 +58,7 @@ __all__ = [
     "standard_normal",
     "torch_generator",
     "train_adversarial",
+    "uses_latent_pool",
 ]
 
 OPTIMIZERS = {
@@ -85,6 +87,7 @@ ROBUST_LEARNING_RATES = {
     "rmsprop": {"discriminator": 0.001, "location": 0.01, "scatter": 1e-4},
 }
 
+# Draws in a latent pool at the least (``latent_pool_size``).
 _MIN_POOL = 10_000
 
 LR_SCHEDULES = {
@@ -180,11 +183,50 @@ class NormalPool:
     def __init__(self, size, dim, generator, device, dtype=torch.float32):
         self.half = torch.randn((size + 1) // 2, dim, generator=generator, device=device, dtype=dtype)
 
+    @staticmethod
+    def check_dim(pool_dim, dim):
+        """Refuse a call for ``dim``-dimensional noise of a pool of ``pool_dim``-dimensional
+        noise (this pool's and ``robustgan.batched.MemberNormalPool``'s check)."""
+        if dim != pool_dim:
+            raise ValueError(f"this pool holds {pool_dim}-dimensional noise, not {dim}")
+
     def __call__(self, n, dim, generator, device):
-        if dim != self.half.shape[1]:
-            raise ValueError(f"this pool holds {self.half.shape[1]}-dimensional noise, not {dim}")
+        self.check_dim(self.half.shape[1], dim)
         rows = self.half[torch.randint(len(self.half), ((n + 1) // 2,), generator=generator, device=device)]
         return torch.cat([rows, -rows])[:n]
+
+
+def uses_latent_pool(latent_sampler):
+    """Whether a ``latent_sampler`` argument asks for a pool of latent noise (``"pool"``)
+    rather than being a sampler (a callable).
+
+    Raises
+    ------
+    ValueError
+        For any other string.
+
+    Examples
+    --------
+    >>> uses_latent_pool("pool"), uses_latent_pool(standard_normal)
+    (True, False)
+    """
+    if not isinstance(latent_sampler, str):
+        return False
+    if latent_sampler != "pool":
+        raise ValueError(f"latent_sampler must be a callable or 'pool', got {latent_sampler!r}")
+    return True
+
+
+def latent_pool_size(n_rows):
+    """Draws in the latent pool of a game on ``n_rows`` rows of data: ``n_rows``, and at least
+    10,000, so that a small data set's model distribution is not a coarse one.
+
+    Examples
+    --------
+    >>> latent_pool_size(500), latent_pool_size(50_000)
+    (10000, 50000)
+    """
+    return max(int(n_rows), _MIN_POOL)
 
 
 def robust_learning_rates(optimizer, divergence="js"):
@@ -296,8 +338,9 @@ class AdversarialProblem:
 
     ``solve()`` is ``train_adversarial(real, generator, discriminator, divergence, **options,
     random_state=random_state)``; ``robustgan.batched.solve_many`` plays many such problems as
-    one batched game. Splitting an estimator's ``fit`` into "build the problem", "solve it" and
-    "read the answer" is what lets both paths share every line but the solving.
+    one batched game. Either way the problem's generator and discriminator are trained in
+    place, and the answer is an ``AdversarialFit``. Stating a fit's game(s) as problems is what
+    lets a single fit and a batched one share every line but the solving.
 
     Attributes
     ----------
@@ -1298,11 +1341,12 @@ def train_adversarial(
     rng = torch_generator(random_state, device)
     sample_real = IndexSampler(real, batch_size) if isinstance(real, torch.Tensor) else real
     latent_dim = generator.latent_dim
-    if isinstance(latent_sampler, str):
-        if latent_sampler != "pool" or members is not None:
-            raise ValueError(f"latent_sampler must be a callable or 'pool' (single games), got "
-                             f"{latent_sampler!r}")
-        latent_sampler = NormalPool(max(sample_real.n, _MIN_POOL), latent_dim, rng, device, real.dtype)
+    if uses_latent_pool(latent_sampler):
+        if members is not None:
+            raise ValueError("latent_sampler='pool' is for single games: a batched game takes a "
+                             "robustgan.batched.MemberNormalPool")
+        latent_sampler = NormalPool(latent_pool_size(sample_real.n), latent_dim, rng, device,
+                                    real.dtype)
 
     if isinstance(generator_bound, str):
         if generator_bound != "auto":

@@ -315,6 +315,13 @@ def test_translating_the_data_translates_the_estimate(estimator, seed, p, shift)
     before = estimator.fit(data.X).location_.copy()
     after = estimator.fit(data.X + a).location_
     scale = 1.0 + np.abs(a).max()
+    if isinstance(estimator, TukeyMedian):
+        # The deepest region is a set, and the projection algorithm stops at some point of it
+        # found by a finite search: rounding (a shift of 16 in one coordinate) can change which
+        # one (seed 257, p = 4: 1.2e-3 apart, in data of unit spread), as can any other
+        # perturbation. Equivariance holds to the search's resolution.
+        np.testing.assert_allclose(after, before + a, atol=1e-2)
+        return
     np.testing.assert_allclose(after, before + a, atol=1e-7 * scale)
 
 

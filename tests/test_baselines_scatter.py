@@ -25,11 +25,12 @@ from robustgan.baselines import (
     TylerScatter,
 )
 from robustgan.baselines.location import geometric_median
+from robustgan.univariate import robust_scale
+from robustgan.baselines.scatter import robust_scales
 from robustgan.baselines.scatter import (
     kendall_tau_matrix,
     nearest_psd,
     rank_correlation_scatter,
-    robust_scales,
     sign_covariance_scatter,
     spatial_sign_covariance,
     spearman_rho_matrix,
@@ -156,7 +157,9 @@ def test_a_constant_feature_has_zero_rank_correlation_and_unit_scale():
     np.testing.assert_array_equal(kendall_tau_matrix(X)[1], [0.0, 1.0, 0.0])
     np.testing.assert_array_equal(spearman_rho_matrix(X)[1], [0.0, 1.0, 0.0])
     # MAD 0 (more than half the values equal): the standard deviation; constant: 1.
-    np.testing.assert_allclose(robust_scales(X), [mad(X[:, 0]), 1.0, np.std(X[:, 2])])
+    np.testing.assert_allclose(robust_scale(X), [mad(X[:, 0]), 1.0, np.std(X[:, 2])])
+    with pytest.warns(DeprecationWarning, match="robust_scale"):
+        np.testing.assert_array_equal(robust_scales(X), robust_scale(X))
 
 
 def test_nearest_psd_clips_the_negative_eigenvalues():

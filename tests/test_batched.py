@@ -1,15 +1,11 @@
 """robustgan.batched: many adversarial fits as one batched game."""
 
-import warnings
-
 import numpy as np
 import pytest
 import torch
-from scipy import stats
 
 from robustgan import (
     RobustGANMean,
-    RobustGANScatter,
     batched,
     fit_many,
     make_huber_contamination,
@@ -29,6 +25,7 @@ from robustgan.batched import (
 from robustgan.divergences import get_divergence
 from robustgan.engine import (
     AdversarialLoop,
+    AdversarialProblem,
     antithetic_normal,
     clip_grad_norm_per_member_,
     standard_normal,
@@ -194,14 +191,21 @@ def test_the_closed_form_game_is_the_autograd_game_to_rounding(datasets, monkeyp
     monkeypatch.setattr(batched, "has_closed_form_derivatives", lambda divergence: False)
     graph = fit_many(RobustGANMean(**FAST), X, random_states=range(3))
     for a, b in zip(closed, graph):
-        np.testing.assert_allclose(a.location_, b.location_, atol=1e-5)
+        np.testing.assert_allclose(a.game_location_, b.game_location_, atol=1e-5)
         np.testing.assert_allclose(a.history_.d_loss, b.history_.d_loss, atol=1e-5)
-    # The Hellinger game has no stated derivatives: the autograd path, same answer either way.
-    other = fit_many(RobustGANMean(divergence="hellinger", **FAST), X[:1], random_states=[0])
-    monkeypatch.undo()
-    other_again = fit_many(RobustGANMean(divergence="hellinger", **FAST), X[:1],
-                           random_states=[0])
-    np.testing.assert_array_equal(other[0].location_, other_again[0].location_)
+
+
+
+def test_a_game_without_stated_derivatives_takes_the_autograd_path(datasets, monkeypatch):
+    # Hellinger states no score derivatives: its batched game goes through the autograd
+    # Function, which the closed-form games (JS, above) never call.
+    calls = []
+    apply = batched._LocationModelMLP.apply
+    monkeypatch.setattr(batched._LocationModelMLP, "apply",
+                        lambda *args: calls.append(1) or apply(*args))
+    fits = fit_many(RobustGANMean(divergence="hellinger", **FAST), [datasets[0].X],
+                    random_states=[0])
+    assert calls and np.isfinite(fits[0].location_).all()
 
 
 def test_the_closed_form_steps_fall_back_to_autograd_in_member_chunks(datasets, monkeypatch):
@@ -210,7 +214,7 @@ def test_the_closed_form_steps_fall_back_to_autograd_in_member_chunks(datasets, 
     monkeypatch.setattr(batched, "_HIDDEN_CHUNK_ELEMENTS", 1)  # one member a chunk
     chunked = fit_many(RobustGANMean(**FAST), X, random_states=range(3))
     for a, b in zip(whole, chunked):
-        np.testing.assert_allclose(a.location_, b.location_, atol=1e-5)
+        np.testing.assert_allclose(a.game_location_, b.game_location_, atol=1e-5)
 
 
 def test_the_unfused_mlp_is_differentiable_twice_and_agrees():
@@ -389,225 +393,8 @@ def test_a_loss_vmap_cannot_map_falls_back_to_the_mean_with_a_warning():
 
 
 # ---------------------------------------------------------------------------------------------
-# fit_many
+# Penalties and solve_many
 # ---------------------------------------------------------------------------------------------
-
-
-def test_fit_many_returns_ordinary_fitted_estimators(datasets):
-    fits = fit_many(RobustGANMean(random_state=0, **FAST), [d.X for d in datasets[:3]])
-    for fit, data in zip(fits, datasets):
-        assert isinstance(fit, RobustGANMean)
-        assert fit.location_.shape == (4,) and fit.n_iter_ == 40 and fit.n_features_in_ == 4
-        assert fit.history_.d_loss.shape == (40,) and fit.history_.g_loss.shape == (40,)
-        assert np.linalg.norm(fit.location_ - data.location) < 1.0
-        assert fit.predict(data.X).shape == (600,)
-    assert len({f.random_state for f in fits}) == 3
-
-
-def test_a_member_s_result_does_not_depend_on_its_batch(datasets):
-    X = [d.X for d in datasets]
-    est = RobustGANMean(**FAST)
-    full = fit_many(est, X, random_states=range(6))
-    others = fit_many(est, X[:2] + [X[5], X[4]], random_states=[0, 1, 50, 51])
-    alone = fit_many(est, X[1:2], random_states=[1])
-    reordered = fit_many(est, [X[2], X[1], X[0]], random_states=[2, 1, 0])
-    for r in range(2):
-        np.testing.assert_array_equal(full[r].location_, others[r].location_)
-    np.testing.assert_array_equal(full[1].location_, alone[0].location_)
-    np.testing.assert_array_equal(full[0].location_, reordered[2].location_)
-    np.testing.assert_array_equal(full[1].history_.d_loss, alone[0].history_.d_loss)
-
-
-def test_same_seed_same_answer_different_seed_different_answer(datasets):
-    X = [d.X for d in datasets[:2]]
-    a = fit_many(RobustGANMean(random_state=3, **FAST), X)
-    b = fit_many(RobustGANMean(random_state=3, **FAST), X)
-    c = fit_many(RobustGANMean(random_state=4, **FAST), X)
-    np.testing.assert_array_equal(a[0].location_, b[0].location_)
-    assert not np.array_equal(a[0].location_, c[0].location_)
-    # The r-th member's seed is the r-th draw of the template's: fixed whatever the count.
-    d = fit_many(RobustGANMean(random_state=3, **FAST), X[:1])
-    np.testing.assert_array_equal(a[0].location_, d[0].location_)
-
-
-def test_data_sets_of_different_sizes_share_a_batch_without_padding():
-    sizes = [500, 700, 900]
-    data = [make_huber_contamination(n, 3, 0.1, random_state=n) for n in sizes]
-    groups = []
-    original = batched.solve_many
-
-    def spy(problems, **kwargs):
-        groups.append([p.real.shape[0] for p in problems])
-        return original(problems, **kwargs)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(batched, "solve_many", spy)
-        fits = fit_many(RobustGANMean(random_state=0, **FAST), [d.X for d in data])
-    assert groups == [sizes]
-    alone = fit_many(RobustGANMean(**FAST), [data[1].X], random_states=[fits[1].random_state])
-    np.testing.assert_array_equal(fits[1].location_, alone[0].location_)
-
-
-@pytest.fixture
-def game_sizes(monkeypatch):
-    """The number of members of every batched game that ``fit_many`` plays, in order."""
-    sizes = []
-    original = batched.solve_many
-
-    def spy(problems, **kwargs):
-        sizes.append(len(problems))
-        return original(problems, **kwargs)
-
-    monkeypatch.setattr(batched, "solve_many", spy)
-    return sizes
-
-
-def test_incompatible_members_go_to_separate_batches(datasets, game_sizes):
-    X = [d.X for d in datasets[:4]] + [make_huber_contamination(600, 3, 0.1, random_state=0).X]
-    estimators = [RobustGANMean(random_state=r, **FAST) for r in range(3)]
-    estimators.append(RobustGANMean(random_state=3, n_steps=20, device="cpu"))
-    estimators.append(RobustGANMean(random_state=4, **FAST))
-    fits = fit_many(estimators, X)
-    assert sorted(game_sizes) == [1, 1, 3]
-    assert fits[3].n_iter_ == 20 and fits[4].location_.shape == (3,)
-
-
-def test_batch_size_caps_the_members_per_game_and_one_means_one_by_one(datasets, game_sizes):
-    X = [d.X for d in datasets[:3]]
-    fit_many(RobustGANMean(random_state=0, **FAST), X, batch_size=2)
-    assert game_sizes == [2, 1]
-    singles = fit_many(RobustGANMean(random_state=0, **FAST), X, batch_size=1)
-    assert game_sizes == [2, 1]  # no batched game: each member's own fit
-    solo = RobustGANMean(random_state=singles[0].random_state, **FAST).fit(X[0])
-    np.testing.assert_array_equal(singles[0].location_, solo.location_)
-
-
-def test_batched_and_single_fits_agree_in_distribution():
-    data = [make_huber_contamination(800, 5, 0.2, random_state=100 + r) for r in range(16)]
-    X = [d.X for d in data]
-    est = RobustGANMean(n_steps=150, device="cpu")
-    together = fit_many(est, X, random_states=range(16))
-    alone = [RobustGANMean(n_steps=150, device="cpu", random_state=r).fit(x)
-             for r, x in enumerate(X)]
-    err_together = [np.linalg.norm(f.location_ - d.location) for f, d in zip(together, data)]
-    err_alone = [np.linalg.norm(f.location_ - d.location) for f, d in zip(alone, data)]
-    assert stats.ks_2samp(err_together, err_alone).pvalue > 0.01
-    assert abs(np.median(err_together) / np.median(err_alone) - 1.0) < 0.3
-    # Paired: each member lands near its own single fit (same data, start, algorithm).
-    gaps = [np.linalg.norm(a.location_ - b.location_) for a, b in zip(together, alone)]
-    assert np.median(gaps) < np.median(err_alone)
-
-
-def test_scatter_and_elliptical_members(datasets):
-    X = [d.X for d in datasets[:3]]
-    fits = fit_many(RobustGANScatter(random_state=0, n_steps=30, device="cpu"), X)
-    for fit, data in zip(fits, datasets):
-        assert fit.covariance_.shape == (4, 4) and fit.support_.shape == (600,)
-        assert np.linalg.norm(fit.covariance_ - data.scatter, 2) < 1.0
-    elliptical = fit_many(RobustGANScatter("elliptical", random_state=0, n_steps=10,
-                                           device="cpu"), X[:2])
-    assert all(np.isfinite(f.covariance_).all() for f in elliptical)
-
-
-def test_unstackable_networks_are_fitted_one_by_one_exactly(datasets):
-    est = RobustGANMean(spectral_norm=True, random_state=0, n_steps=10, device="cpu")
-    fits = fit_many(est, [d.X for d in datasets[:2]])
-    solo = RobustGANMean(spectral_norm=True, random_state=fits[1].random_state, n_steps=10,
-                         device="cpu").fit(datasets[1].X)
-    np.testing.assert_array_equal(fits[1].location_, solo.location_)
-
-
-def test_estimators_without_a_game_are_fitted_by_their_own_fit(datasets):
-    from robustgan import CoordinatewiseMedian
-
-    fits = fit_many(CoordinatewiseMedian(), [d.X for d in datasets[:2]])
-    np.testing.assert_array_equal(fits[1].location_, np.median(datasets[1].X, axis=0))
-
-
-def test_a_three_dimensional_array_is_a_stack_of_data_sets(datasets):
-    stack = np.stack([d.X for d in datasets[:2]])
-    fits = fit_many(RobustGANMean(random_state=0, **FAST), stack)
-    assert len(fits) == 2 and fits[0].n_features_in_ == 4
-
-
-@pytest.mark.parametrize("bad, message", [
-    (lambda X: [X[0], np.full_like(X[1], np.nan)], "dataset 1: .*NaN"),
-    (lambda X: [X[0], X[1][:, 0]], "dataset 1: .*2D"),
-    (lambda X: [X[0], X[1][:1]], "dataset 1: .*minimum of 2"),
-    (lambda X: [], "empty"),
-    (lambda X: "abc", "sequence of 2-D"),
-])
-def test_bad_input_is_named(datasets, bad, message):
-    X = [d.X for d in datasets[:2]]
-    with pytest.raises(ValueError, match=message):
-        fit_many(RobustGANMean(**FAST), bad(X))
-
-
-def test_bad_arguments_are_named(datasets):
-    X = [d.X for d in datasets[:2]]
-    with pytest.raises(ValueError, match="2 random_states for 3 datasets"):
-        fit_many(RobustGANMean(**FAST), X + X[:1], random_states=[0, 1])
-    with pytest.raises(ValueError, match="1 estimators for 2 datasets"):
-        fit_many([RobustGANMean(**FAST)], X)
-    with pytest.raises(ValueError, match="errors must be"):
-        fit_many(RobustGANMean(**FAST), X, errors="ignore")
-    with pytest.raises(ValueError, match="batch_size must be >= 1"):
-        fit_many(RobustGANMean(**FAST), X, batch_size=0)
-    with pytest.raises(ValueError, match="dataset 0: .*n_steps"):
-        fit_many(RobustGANMean(n_steps=-1), X)
-
-
-def test_a_diverging_member_is_an_error_in_its_place(datasets, monkeypatch):
-    X = [d.X for d in datasets[:3]]
-    original = batched.solve_many
-
-    def poisoned(problems, **kwargs):
-        problems[1].real.mul_(1e38)  # member 1's game overflows
-        return original(problems, **kwargs)
-
-    monkeypatch.setattr(batched, "solve_many", poisoned)
-    fits = fit_many(RobustGANMean(random_state=0, **FAST), X, errors="return")
-    assert isinstance(fits[1], FloatingPointError) and "diverged" in str(fits[1])
-    assert np.isfinite(fits[0].location_).all() and np.isfinite(fits[2].location_).all()
-    with pytest.raises(FloatingPointError, match="dataset 1: adversarial training diverged"):
-        fit_many(RobustGANMean(random_state=0, **FAST), X)
-
-
-def test_each_data_set_is_copied_once_into_one_buffer(datasets, monkeypatch):
-    copied = []
-    original = batched._row_storage
-
-    def watched(tensors):
-        storage, offsets = original(tensors)
-        copied.append(any(t.untyped_storage().data_ptr() != storage.untyped_storage().data_ptr()
-                          for t in tensors))
-        return storage, offsets
-
-    monkeypatch.setattr(batched, "_row_storage", watched)
-    fit_many(RobustGANMean(random_state=0, **FAST), [d.X for d in datasets[:3]])
-    assert copied == [False]
-
-
-def test_compile_falls_back_to_eager_where_it_fails(datasets, monkeypatch):
-    def broken(fn, **kwargs):
-        def call(*args):
-            raise RuntimeError("no compiler here")
-        return call
-
-    monkeypatch.setattr(torch, "compile", broken)
-    X = [d.X for d in datasets[:2]]
-    with pytest.warns(UserWarning, match="torch.compile failed"):
-        compiled = fit_many(RobustGANMean(random_state=0, **FAST), X, compile=True)
-    assert all(np.isfinite(f.location_).all() for f in compiled)
-
-
-def test_the_single_fit_is_the_problem_solved_alone(datasets):
-    X = datasets[0].X
-    est = RobustGANMean(random_state=5, **FAST)
-    problem = est._adversarial_problem(X)
-    by_parts = est._adversarial_result(problem, problem.solve())
-    whole = RobustGANMean(random_state=5, **FAST).fit(X)
-    np.testing.assert_array_equal(by_parts.location_, whole.location_)
 
 
 def test_member_penalty_is_the_sum_of_the_members_penalties():
@@ -622,19 +409,47 @@ def test_member_penalty_is_the_sum_of_the_members_penalties():
     assert torch.allclose(total, alone, atol=1e-5)
 
 
+def _location_problem(X, seed, n_steps=40):
+    """A location game as an estimator states it: data, N(η, I) from 0, a seeded network."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        discriminator = MLPDiscriminator(X.shape[1], hidden_sizes=(8,), activation="leaky_relu")
+    return AdversarialProblem(torch.as_tensor(X, dtype=torch.float32),
+                              LocationGenerator(torch.zeros(X.shape[1])), discriminator,
+                              get_divergence("js"),
+                              {"n_steps": n_steps, "batch_size": 200, "latent_sampler": "pool"},
+                              seed)
+
+
 def test_solve_many_gives_each_problem_its_own_history(datasets):
-    problems = [RobustGANMean(random_state=r, **FAST)._adversarial_problem(d.X)
-                for r, d in enumerate(datasets[:2])]
+    problems = [_location_problem(d.X, r) for r, d in enumerate(datasets[:2])]
     fits = solve_many(problems)
     assert [f.history.d_loss.shape for f in fits] == [(40,), (40,)]
     assert not np.array_equal(fits[0].history.d_loss, fits[1].history.d_loss)
     assert set(fits[0].averaged_parameters) == {"location"}
 
 
-def test_warnings_are_not_raised_by_a_plain_batched_fit(datasets):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        fit_many(RobustGANMean(random_state=0, **FAST), [d.X for d in datasets[:2]])
+def test_solve_many_trains_each_problem_s_modules_in_place(datasets, monkeypatch):
+    # As AdversarialProblem.solve does, so that a second game can continue from them.
+    stacks = []
+    original = batched.stack_modules
+
+    def spy(modules, *args, **kwargs):
+        stacks.append(original(modules, *args, **kwargs))
+        return stacks[-1]
+
+    monkeypatch.setattr(batched, "stack_modules", spy)
+    problems = [_location_problem(d.X, r) for r, d in enumerate(datasets[:2])]
+    modules = [(p.generator, p.discriminator) for p in problems]
+    initial = [{k: v.clone() for k, v in p.discriminator.state_dict().items()} for p in problems]
+    solve_many(problems)
+    generators, discriminators = stacks
+    for r, problem in enumerate(problems):
+        assert (problem.generator, problem.discriminator) == modules[r]  # the same objects
+        trained = discriminators.member_state_dict(r)
+        for name, value in problem.discriminator.state_dict().items():
+            assert torch.equal(value, trained[name]) and not torch.equal(value, initial[r][name])
+        assert torch.equal(problem.generator.location, generators.member_state_dict(r)["location"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -715,7 +530,7 @@ def test_gan_ensemble_trains_every_member_and_samples_per_member():
                                   loss="wgan-gp", lr_d=2e-3, lr_g=2e-3, device="cpu",
                                   random_state=0, ema_decay=0.9)
     trainer.fit(_ring(), n_steps=60)
-    assert trainer.n_members == 3 and trainer.step_ == 60
+    assert trainer.n_members_ == 3 and trainer.step_ == 60
     assert trainer.history_.d_loss.shape == (60, 3) and np.isfinite(trainer.history_.d_loss).all()
     assert trainer.history_.d_penalty.shape == (60, 3)
     samples = trainer.sample(50)
@@ -753,11 +568,11 @@ def test_gan_ensemble_bad_input_is_named():
     gens = [MLPGenerator(3, 2, hidden_sizes=(8,)) for _ in range(2)]
     discs = [MLPDiscriminator(2, hidden_sizes=(8,)) for _ in range(2)]
     with pytest.raises(ValueError, match="same length"):
-        GANTrainer(gens, discs[:1], device="cpu")
+        GANTrainer(gens, discs[:1], device="cpu").initialize()
     with pytest.raises(ValueError, match="same length"):
-        GANTrainer(gens, discs[0], device="cpu")
+        GANTrainer(gens, discs[0], device="cpu").initialize()
     with pytest.raises(ValueError, match="spectral normalisation"):
-        GANTrainer(gens, discs, loss="sn-gan", device="cpu")
+        GANTrainer(gens, discs, loss="sn-gan", device="cpu").initialize()
     with pytest.raises(ValueError, match="n_members"):
         GANTrainer.ensemble(lambda: gens[0], lambda: discs[0], 0)
     trainer = GANTrainer(gens, discs, device="cpu")

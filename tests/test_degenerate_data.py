@@ -116,7 +116,7 @@ def test_a_constant_column_is_named_and_the_scatter_is_singular_across_it(estima
     with pytest.warns(DegenerateDataWarning, match=r"column\(s\) 2 are constant \(x2 = 0\)"):
         est = estimator.fit(_plane_with_a_zero_column())
     if not isinstance(estimator, (RobustGANScatter, TylerScatter)):
-        return  # their robust scales are 1 for a constant column, by design (robust_scales)
+        return  # their robust scales are 1 for a constant column, by design (robustgan.univariate.robust_scale)
     values, vectors = np.linalg.eigh(est.covariance_)
     np.testing.assert_allclose(np.abs(vectors[:, 0]), [0.0, 0.0, 1.0], atol=1e-5)
     assert values[0] < 1e-6 * values[-1]

@@ -29,6 +29,15 @@ def far():
     return make_huber_contamination(N, P, EPSILON, outliers="gaussian_shift", random_state=SEED)
 
 
+def _game(cls, **params):
+    # On these far designs RobustGANMean's default returns its robust start (the game's
+    # estimate is chosen only where the start holds a cluster), which no divergence or
+    # optimizer changes: the game each of them plays is judged on its own.
+    if cls is RobustGANMean:
+        params.setdefault("scale", "diagonal")
+    return cls(**params)
+
+
 def _errors(estimator, data):
     errors = [np.linalg.norm(estimator.location_ - data.location)]
     if hasattr(estimator, "covariance_"):
@@ -38,7 +47,7 @@ def _errors(estimator, data):
 
 @pytest.fixture(scope="module")
 def js_errors(far):
-    return {cls: _errors(cls(random_state=SEED).fit(far.X), far) for cls in ESTIMATORS}
+    return {cls: _errors(_game(cls, random_state=SEED).fit(far.X), far) for cls in ESTIMATORS}
 
 
 def test_the_refused_divergences_are_those_whose_score_follows_far_outliers():
@@ -51,21 +60,22 @@ def test_the_refused_divergences_are_those_whose_score_follows_far_outliers():
 @pytest.mark.parametrize("divergence", ACCEPTED)
 def test_each_accepted_divergence_is_within_3x_of_js_with_its_defaults(far, js_errors, cls,
                                                                         divergence):
-    errors = _errors(cls(divergence=divergence, random_state=SEED).fit(far.X), far)
+    errors = _errors(_game(cls, divergence=divergence, random_state=SEED).fit(far.X), far)
     assert np.all(errors <= RATIO * js_errors[cls]), (errors, js_errors[cls])
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
 @pytest.mark.parametrize("optimizer", ["adam", "rmsprop"])
 def test_each_optimizer_is_within_3x_of_js_with_its_defaults(far, js_errors, cls, optimizer):
-    errors = _errors(cls(optimizer=optimizer, random_state=SEED).fit(far.X), far)
+    errors = _errors(_game(cls, optimizer=optimizer, random_state=SEED).fit(far.X), far)
     assert np.all(errors <= RATIO * js_errors[cls]), (errors, js_errors[cls])
 
 
 @pytest.fixture(scope="module")
 def far_p50():
     data = make_huber_contamination(N, 50, EPSILON, outliers="gaussian_shift", random_state=SEED)
-    js = np.linalg.norm(RobustGANMean(random_state=SEED).fit(data.X).location_ - data.location)
+    js = np.linalg.norm(_game(RobustGANMean, random_state=SEED).fit(data.X).location_
+                        - data.location)
     return data, js
 
 
@@ -75,11 +85,11 @@ def test_the_per_divergence_and_per_optimizer_rates_are_what_makes_them_work(far
     # At p = 50 the JS-GAN's SGD rates fail these (Brier 5x, Neyman overflows, RMSprop 200x
     # the JS-GAN's error); their own "auto" rates do not.
     data, js = far_p50
-    error = np.linalg.norm(RobustGANMean(random_state=SEED, **spec).fit(data.X).location_
+    error = np.linalg.norm(_game(RobustGANMean, random_state=SEED, **spec).fit(data.X).location_
                            - data.location)
     assert error <= RATIO * js, (error, js)
     try:
-        old = RobustGANMean(random_state=SEED, lr_d=0.2, lr_g=0.1, **spec).fit(data.X)
+        old = _game(RobustGANMean, random_state=SEED, lr_d=0.2, lr_g=0.1, **spec).fit(data.X)
     except FloatingPointError:
         return
     assert np.linalg.norm(old.location_ - data.location) > RATIO * js
@@ -101,7 +111,7 @@ def test_a_refused_divergence_stays_available_to_the_gan_trainer(divergence):
 
     X = np.random.default_rng(0).standard_normal((500, 2)) + 1.0
     torch.manual_seed(0)
-    trainer = GANTrainer(MLPGenerator(latent_dim=4, out_dim=2), MLPDiscriminator(in_dim=2),
+    trainer = GANTrainer(MLPGenerator(latent_dim=4, out_dim=2), MLPDiscriminator(in_features=2),
                          loss=divergence, lr_d=1e-3, lr_g=1e-3, device="cpu", random_state=0)
     history = trainer.fit(X, n_steps=20).history_
     assert np.all(np.isfinite(history.d_loss)) and np.all(np.isfinite(history.g_loss))

@@ -539,6 +539,12 @@ def test_the_robust_estimators_refuse_exactly_the_rows_with_an_unbounded_real_sc
     assert not BetaScore(3.0, 0.5).robust_refusal  # every Beta member is bounded above
 
 
+def test_the_robust_estimators_accept_the_alpha_divergences_with_a_bounded_real_score():
+    assert check_robust_divergence("alpha-0.5").real_score_bound == 2.0  # 1 / (1 − α)
+    with pytest.raises(ValueError, match="'alpha-2' is refused .* unbounded above"):
+        check_robust_divergence("alpha-2")
+
+
 def test_check_robust_divergence_names_the_row_the_reason_and_the_alternatives():
     assert check_robust_divergence("js") is get_divergence("js")
     with pytest.raises(ValueError, match=r"'pearson' is refused.*unbounded above.*'js'.*'tv'.*"

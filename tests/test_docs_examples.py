@@ -27,6 +27,12 @@ PUBLIC_MODULES = [
     "robustgan.gan.losses",
     "robustgan.gan.metrics",
     "robustgan.simulate",
+    "robustgan.univariate",
+    "robustgan.multivariate",
+    "robustgan.outliers",
+    "robustgan.registry",
+    "robustgan.io_utils",
+    "robustgan.sources",
 ]
 REAL_DATA = re.compile(r"\b(load_wine|load_digits|stackloss|load_breast_cancer|load_diabetes)\b")
 

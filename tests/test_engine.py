@@ -3,16 +3,21 @@ import pytest
 import torch
 
 import robustgan._threads as threads
+from robustgan.batched import MemberNormalPool
 from robustgan.engine import (
     RUNAWAY_FACTOR,
     History,
+    NormalPool,
     TrainingDivergedError,
     antithetic_normal,
+    latent_pool_size,
     make_optimizer,
     resolve_device,
     runaway_bound,
+    standard_normal,
     torch_generator,
     train_adversarial,
+    uses_latent_pool,
 )
 from robustgan.nets import LocationGenerator, MLPDiscriminator
 
@@ -254,6 +259,25 @@ def test_antithetic_noise_has_exactly_zero_mean():
     assert torch.equal(z[:500], -z[500:])
     assert torch.allclose(z.mean(0), torch.zeros(4), atol=1e-6)  # zero but for float32 rounding
     assert abs(z.std().item() - 1.0) < 0.05  # 4000 draws: s.e. of the s.d. ≈ 0.011
+
+
+def test_a_latent_sampler_is_a_callable_or_a_pool_of_at_least_ten_thousand_draws():
+    assert uses_latent_pool("pool") and not uses_latent_pool(standard_normal)
+    with pytest.raises(ValueError, match="latent_sampler must be a callable or 'pool', got 'x'"):
+        uses_latent_pool("x")
+    assert (latent_pool_size(500), latent_pool_size(20_000)) == (10_000, 20_000)
+    real, gen, disc = _problem(n=100)
+    with pytest.raises(ValueError, match="'pool' is for single games"):
+        train_adversarial(real, gen, disc, "js", n_steps=1, latent_sampler="pool", members=1)
+
+
+@pytest.mark.parametrize("pool", [
+    NormalPool(10, 3, torch_generator(0, "cpu"), "cpu"),
+    MemberNormalPool([10, 20], 3, seeds=[0, 1], device="cpu"),
+])
+def test_a_pool_refuses_noise_of_another_dimension(pool):
+    with pytest.raises(ValueError, match="this pool holds 3-dimensional noise, not 2"):
+        pool(4, 2, None, "cpu")
 
 
 def test_resolve_device():

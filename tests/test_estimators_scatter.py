@@ -217,8 +217,35 @@ def test_scaler_in_a_pipeline_with_pandas_output(far):
 
 
 def test_scaler_accepts_min_cov_det(far):
+    mcd = MinCovDet(random_state=0).fit(far.X[:1000])
     scaler = RobustGANScaler(MinCovDet(random_state=0)).fit(far.X[:1000])
-    assert scaler.whitening_.shape == (5, 5)
+    np.testing.assert_array_equal(scaler.location_, mcd.location_)
+    # Γ̂^{-1/2}: symmetric, and its square inverts MinCovDet's covariance.
+    np.testing.assert_allclose(scaler.whitening_, scaler.whitening_.T, atol=1e-12)
+    np.testing.assert_allclose(scaler.whitening_ @ scaler.whitening_ @ mcd.covariance_,
+                               np.eye(5), atol=1e-8)
+
+
+def test_scaler_has_the_attributes_and_switches_of_scikit_learns_scalers(far):
+    X = far.X[:1000]
+    fitted = RobustGANScaler(MinCovDet(random_state=0)).fit(X)
+    np.testing.assert_array_equal(fitted.center_, fitted.location_)
+    np.testing.assert_allclose(fitted.scale_, np.sqrt(np.diag(fitted.covariance_)))
+    variants = {
+        (True, True, False): (X - fitted.center_) / fitted.scale_,
+        (False, True, True): X @ fitted.whitening_,
+        (True, False, True): X - fitted.center_,
+        (False, False, True): X,
+    }
+    for (centre, scale, whiten), expected in variants.items():
+        scaler = RobustGANScaler(MinCovDet(random_state=0), with_centering=centre,
+                                 with_scaling=scale, whiten=whiten).fit(X)
+        Z = scaler.transform(X)
+        np.testing.assert_allclose(Z, expected, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(scaler.inverse_transform(Z), X, rtol=1e-10, atol=1e-10)
+        assert not np.shares_memory(Z, X)
+    names = fitted.get_feature_names_out(["a", "b", "c", "d", "e"])
+    assert list(names) == ["a", "b", "c", "d", "e"]
 
 
 @pytest.mark.parametrize("inliers, df", [("gaussian", None), ("t", 5.0)])

@@ -1,11 +1,13 @@
 """Opening a GANTrainer checkpoint runs none of its author's code unless trust_pickle=True."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
 import torch
 
+from robustgan.divergences import AlphaDivergence
 from robustgan.gan import GANTrainer, MLPDiscriminator, MLPGenerator
 
 
@@ -118,4 +120,24 @@ def test_trust_pickle_opts_in_to_pickled_modules(tmp_path):
     for restored in (GANTrainer.load(tmp_path / "run.pt", trust_pickle=True),
                      GANTrainer.load(tmp_path / "run.pt", generator=make())):
         assert restored.step_ == 2
-        assert torch.equal(restored.generator[0].weight, trainer.generator[0].weight)
+        assert torch.equal(restored.generator_[0].weight, trainer.generator_[0].weight)
+
+
+def test_checkpoints_written_before_0_2_still_load_without_warnings(tmp_path):
+    path = tmp_path / "run.pt"
+    trainer = _saved(path, loss=AlphaDivergence(0.5))
+
+    def as_before(state):  # robustgan.gan.nets' discriminator argument and AlphaDivergence's home
+        state["architecture"]["discriminator"]["spec"].update(
+            {"class": "robustgan.gan.nets.MLPDiscriminator"})
+        kwargs = state["architecture"]["discriminator"]["spec"]["kwargs"]
+        kwargs["in_dim"] = kwargs.pop("in_features")
+        assert state["config"]["loss"]["class"] == "robustgan.divergences.AlphaDivergence"
+        state["config"]["loss"]["class"] = "robustgan.gan.losses.AlphaDivergence"
+
+    _tamper(path, as_before)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        restored = GANTrainer.load(path)
+    assert restored.loss_.alpha == 0.5 and restored.step_ == 3
+    assert torch.equal(restored.discriminator_.net[0].weight, trainer.discriminator_.net[0].weight)

@@ -22,11 +22,26 @@ def test_tanh_output_bounds_the_samples():
         MLPGenerator(4, 2, output_activation="swish")
 
 
-def test_gan_discriminator_takes_in_dim_and_gan_defaults():
-    disc = MLPDiscriminator(in_dim=2)
+def test_gan_discriminator_takes_in_features_and_gan_defaults():
+    disc = MLPDiscriminator(in_features=2)
     assert isinstance(disc, nets.MLPDiscriminator)
     assert disc(torch.zeros(7, 2)).shape == (7,)
     linear = [m for m in disc.modules() if isinstance(m, torch.nn.Linear)]
     assert [(m.in_features, m.out_features) for m in linear] == [(2, 128), (128, 128), (128, 1)]
     assert isinstance(disc.net[1], torch.nn.LeakyReLU)
     assert hasattr(MLPDiscriminator(2, spectral_norm=True).net[0], "parametrizations")
+
+
+def test_in_dim_is_a_deprecated_alias_of_in_features():
+    torch.manual_seed(0)
+    new = MLPDiscriminator(in_features=3, hidden_sizes=(4,))
+    torch.manual_seed(0)
+    with pytest.warns(DeprecationWarning, match="in_dim=.* deprecated .* use in_features="):
+        old = MLPDiscriminator(in_dim=3, hidden_sizes=(4,))
+    assert repr(old) == repr(new)
+    for a, b in zip(old.state_dict().values(), new.state_dict().values()):
+        assert torch.equal(a, b)
+    with pytest.raises(TypeError, match="not both"), pytest.warns(DeprecationWarning):
+        MLPDiscriminator(3, in_dim=3)
+    with pytest.raises(TypeError, match="missing required argument: 'in_features'"):
+        MLPDiscriminator()

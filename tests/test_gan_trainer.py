@@ -1,5 +1,6 @@
 """What holds for GANTrainer (robustgan.gan.trainer): training, determinism, checkpoints."""
 
+import copy
 import os
 import subprocess
 import sys
@@ -8,6 +9,7 @@ import textwrap
 import numpy as np
 import pytest
 import torch
+from torch.nn.utils import parametrize
 from torch.utils.data import DataLoader, TensorDataset
 
 from robustgan.gan import (
@@ -18,7 +20,7 @@ from robustgan.gan import (
     MLPDiscriminator,
     MLPGenerator,
 )
-from robustgan.gan.losses import R1Penalty
+from robustgan.gan.losses import R1Penalty, get_loss
 from robustgan.gan.metrics import mode_statistics, ring_centers, sample_mixture
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -31,7 +33,7 @@ def _data(n=512, seed=0):
 def _trainer(loss="non-saturating", seed=0, **kwargs):
     torch.manual_seed(seed)
     gen = MLPGenerator(latent_dim=4, out_dim=2, hidden_sizes=(16,))
-    disc = MLPDiscriminator(in_dim=2, hidden_sizes=(16,))
+    disc = MLPDiscriminator(in_features=2, hidden_sizes=(16,))
     kwargs = {"lr_d": 1e-3, "lr_g": 1e-3, "batch_size": 64, "check_every": 10, "device": "cpu",
               **kwargs}
     return GANTrainer(gen, disc, loss=loss, random_state=seed, **kwargs)
@@ -46,7 +48,7 @@ def _same_history(a, b):
 def test_issue_example_runs_and_learns_the_location():
     X = _data(2000)
     torch.manual_seed(0)
-    trainer = GANTrainer(MLPGenerator(latent_dim=8, out_dim=2), MLPDiscriminator(in_dim=2),
+    trainer = GANTrainer(MLPGenerator(latent_dim=8, out_dim=2), MLPDiscriminator(in_features=2),
                          loss="wgan-gp", n_critic=5, lr_d=2e-4, lr_g=2e-4, betas=(0.5, 0.9),
                          device="cpu", random_state=0)
     target = torch.tensor([2.0, -1.0])
@@ -101,15 +103,16 @@ def test_same_seed_same_run_and_different_seed_different_run():
 
 def test_n_critic_discriminator_steps_per_generator_step():
     calls = []
-    trainer = _trainer(n_critic=4)
-    trainer.discriminator.register_forward_hook(lambda *args: calls.append(1))
+    trainer = _trainer(n_critic=4).initialize()
+    trainer.discriminator_.register_forward_hook(lambda *args: calls.append(1))
     trainer.fit(_data(), n_steps=3)
     assert len(calls) == 3 * (4 + 1)  # one joint pass per critic step, one per generator step
-    assert _trainer("wgan-gp")._loop.n_critic == 5 and _trainer("hinge")._loop.n_critic == 1
+    assert _trainer("wgan-gp").initialize()._loop.n_critic == 5
+    assert _trainer("hinge").initialize()._loop.n_critic == 1
 
 
 def test_ttur_gives_each_player_its_learning_rate_and_optimizer():
-    trainer = _trainer(lr_d=4e-4, lr_g=1e-4, g_optimizer="rmsprop", betas=(0.0, 0.9))
+    trainer = _trainer(lr_d=4e-4, lr_g=1e-4, g_optimizer="rmsprop", betas=(0.0, 0.9)).initialize()
     d_opt, g_opt = trainer._loop.d_opt, trainer._loop.g_opt
     assert d_opt.param_groups[0]["lr"] == 4e-4 and d_opt.param_groups[0]["betas"] == (0.0, 0.9)
     assert isinstance(g_opt, torch.optim.RMSprop) and g_opt.param_groups[0]["lr"] == 1e-4
@@ -117,37 +120,89 @@ def test_ttur_gives_each_player_its_learning_rate_and_optimizer():
 
 def test_generator_ema_follows_the_generator():
     trainer = _trainer(ema_decay=0.0).fit(_data(), n_steps=5)
-    for p, q in zip(trainer.generator.parameters(), trainer.ema_generator.parameters()):
+    for p, q in zip(trainer.generator_.parameters(), trainer.ema_generator.parameters()):
         assert torch.equal(p, q)
     trainer = _trainer(ema_decay=0.9).fit(_data(), n_steps=5)
     assert not torch.equal(trainer.sample(4, random_state=0), trainer.sample(4, ema=False, random_state=0))
 
 
 def test_gradient_clipping_bounds_the_discriminator_step():
-    trainer = _trainer(d_optimizer="sgd", lr_d=1.0, max_grad_norm=1e-3, n_critic=1)
-    before = [p.detach().clone() for p in trainer.discriminator.parameters()]
+    trainer = _trainer(d_optimizer="sgd", lr_d=1.0, max_grad_norm=1e-3, n_critic=1).initialize()
+    before = [p.detach().clone() for p in trainer.discriminator_.parameters()]
     trainer.fit(_data(), n_steps=1)
-    moved = torch.sqrt(sum(((p - q) ** 2).sum() for p, q in zip(trainer.discriminator.parameters(), before)))
+    moved = torch.sqrt(sum(((p - q) ** 2).sum()
+                           for p, q in zip(trainer.discriminator_.parameters(), before)))
     assert moved.item() <= 1e-3 * (1 + 1e-5)
 
 
 def test_wgan_clips_and_sn_gan_normalises_the_discriminator():
     trainer = _trainer("wgan").fit(_data(), n_steps=3)
-    assert all(p.abs().max() <= 0.01 for p in trainer.discriminator.parameters())
+    assert all(p.abs().max() <= 0.01 for p in trainer.discriminator_.parameters())
     trainer = _trainer("sn-gan").fit(_data(), n_steps=30)
-    for layer in (m for m in trainer.discriminator.modules() if isinstance(m, torch.nn.Linear)):
+    for layer in (m for m in trainer.discriminator_.modules() if isinstance(m, torch.nn.Linear)):
         assert hasattr(layer, "parametrizations")
         assert torch.linalg.matrix_norm(layer.weight, ord=2).item() == pytest.approx(1.0, abs=0.05)
 
 
-def test_any_module_pair_works():
+def test_any_module_pair_trains_as_the_librarys_networks_with_the_same_weights():
     torch.manual_seed(0)
-    gen = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2))
-    disc = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
-    trainer = GANTrainer(gen, disc, loss="sn-gan", latent_dim=3, penalty="r1", device="cpu",
-                         random_state=0).fit(_data(), n_steps=5)
-    assert trainer.sample(7).shape == (7, 2)
-    assert len(trainer.history_.d_penalty) == 5
+    gen = MLPGenerator(3, 2, hidden_sizes=(16,))
+    disc = MLPDiscriminator(2, hidden_sizes=(16,), activation="relu")
+    plain_gen = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2))
+    plain_disc = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(),
+                                     torch.nn.Linear(16, 1))  # (b, 1) outputs
+    plain_gen.load_state_dict(gen.net.state_dict())
+    plain_disc.load_state_dict(disc.net.state_dict())
+    runs = []
+    for g, d in ((gen, disc), (plain_gen, plain_disc)):
+        torch.manual_seed(1)  # spectral normalisation's power-iteration start
+        runs.append(GANTrainer(g, d, loss="sn-gan", latent_dim=3, penalty="r1", device="cpu",
+                               random_state=0).fit(_data(), n_steps=5))
+    ours, theirs = runs
+    assert _same_history(ours.history_, theirs.history_)
+    assert (theirs.history_.d_penalty > 0).all()
+    assert torch.equal(ours.sample(7, random_state=0), theirs.sample(7, random_state=0))
+
+
+# --- building: the arguments as given, initialize() builds on copies of them ------------------
+
+def test_the_modules_passed_in_are_never_changed():
+    torch.manual_seed(0)
+    gen, disc = MLPGenerator(4, 2, hidden_sizes=(16,)), MLPDiscriminator(2, hidden_sizes=(16,))
+    before = [copy.deepcopy(m.state_dict()) for m in (gen, disc)]
+    trainer = GANTrainer(gen, disc, loss="sn-gan", device="cpu", random_state=0)
+    assert trainer.generator is gen and trainer.discriminator is disc
+    assert trainer.loss == "sn-gan" and not trainer.initialized_
+    trainer.fit(_data(), n_steps=5)
+    assert not any(parametrize.is_parametrized(m) for m in disc.modules())
+    assert all(parametrize.is_parametrized(m) for m in trainer.discriminator_.modules()
+               if isinstance(m, torch.nn.Linear))
+    for module, state in zip((gen, disc), before):
+        assert module.state_dict().keys() == state.keys()
+        assert all(torch.equal(module.state_dict()[k], v) for k, v in state.items())
+    moved = trainer.generator_.state_dict()
+    assert not all(torch.equal(moved[k], v) for k, v in before[0].items())  # the copy trained
+
+
+def test_initialize_validates_and_builds_and_again_starts_over():
+    trainer = _trainer(n_critic=0)  # stored, not checked
+    with pytest.raises(ValueError, match="n_critic must be >= 1"):
+        trainer.initialize()
+    X = _data()
+    trainer = _trainer()
+    first = trainer.fit(X, n_steps=10).history_  # fit initialises
+    assert trainer.initialized_ and trainer.loss_ is get_loss("non-saturating")
+    assert trainer.latent_dim_ == 4 and trainer.device_ == torch.device("cpu")
+    assert trainer.initialize().step_ == 0
+    assert _same_history(trainer.fit(X, n_steps=10).history_, first)
+
+
+def test_n_members_and_penalties_are_deprecated_aliases():
+    trainer = _trainer("wgan-gp")
+    with pytest.warns(DeprecationWarning, match="n_members is deprecated .* use n_members_"):
+        assert trainer.n_members is None
+    with pytest.warns(DeprecationWarning, match="use penalties_"):
+        assert trainer.penalties == trainer.penalties_ == [get_loss("wgan-gp").penalty]
 
 
 # --- callbacks -------------------------------------------------------------------------------
@@ -165,14 +220,14 @@ def test_progress_bar_and_device_choice(capsys):
     assert "GANTrainer" in capsys.readouterr().err
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="CUDA is not available"):
-            _trainer(device="cuda")
+            _trainer(device="cuda").initialize()
 
 
 # --- bad input -------------------------------------------------------------------------------
 
 def test_bad_input_is_named():
-    with pytest.raises(ValueError, match="unknown loss 'wgan-gpp'; valid losses: .*wgan-gp"):
-        _trainer("wgan-gpp")
+    with pytest.raises(ValueError, match="unknown loss 'wgan-gpp'; valid names: .*wgan-gp"):
+        _trainer("wgan-gpp").initialize()
     X = _data()
     X[3, 1] = np.nan
     with pytest.raises(ValueError, match="NaN or infinity"):
@@ -182,11 +237,15 @@ def test_bad_input_is_named():
     with pytest.raises(ValueError, match="at least 2 dimensions"):
         _trainer().fit(np.zeros(10), n_steps=1)
     with pytest.raises(ValueError, match="no latent_dim"):
-        GANTrainer(torch.nn.Linear(2, 2), torch.nn.Linear(2, 1), device="cpu")
+        GANTrainer(torch.nn.Linear(2, 2), torch.nn.Linear(2, 1), device="cpu").initialize()
     with pytest.raises(ValueError, match="one value per row"):
-        GANTrainer(MLPGenerator(2, 2), torch.nn.Linear(2, 3), device="cpu")
+        GANTrainer(MLPGenerator(2, 2), torch.nn.Linear(2, 3), device="cpu").fit(X, n_steps=1)
     with pytest.raises(ValueError, match="do not compose"):
-        GANTrainer(MLPGenerator(2, 3), MLPDiscriminator(2), device="cpu")
+        GANTrainer(MLPGenerator(2, 3), MLPDiscriminator(2), device="cpu").sample(1)
+    with pytest.raises(TypeError, match="torch.nn.Module"):
+        GANTrainer(MLPGenerator(2, 2), "a discriminator").initialize()
+    with pytest.raises(ValueError, match="n_critic must be >= 1"):
+        _trainer(n_critic=0).initialize()
 
 
 def test_divergence_during_training_is_reported():
@@ -215,7 +274,8 @@ def test_resumed_run_continues_the_uninterrupted_one_exactly(tmp_path, loss, ext
     assert resumed.step_ == 20
     resumed.fit(X, n_steps=40)
     assert _same_history(resumed.history_, full.history_)
-    for a, b in zip(resumed.generator.state_dict().values(), full.generator.state_dict().values()):
+    for a, b in zip(resumed.generator_.state_dict().values(),
+                    full.generator_.state_dict().values()):
         assert torch.equal(a, b)
     assert torch.equal(resumed.sample(5, random_state=0), full.sample(5, random_state=0))
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]  # atomic writes
@@ -278,7 +338,7 @@ def test_load_needs_the_modules_when_they_could_not_be_pickled(tmp_path):
         GANTrainer.load(tmp_path / "run.pt")
     restored = GANTrainer.load(tmp_path / "run.pt", generator=Local())
     assert restored.step_ == 3
-    assert torch.equal(restored.generator.net.weight, trainer.generator.net.weight)
+    assert torch.equal(restored.generator_.net.weight, trainer.generator_.net.weight)
 
 
 def _small_r1(discriminator, x_real, x_fake, generator):
@@ -297,7 +357,7 @@ def test_robustgans_own_losses_and_penalties_are_saved_as_data(tmp_path):
         "robustgan.gan.losses.R1Penalty"
     resumed = GANTrainer.load(tmp_path / "run.pt").fit(X, n_steps=20)
     full = _trainer(NonSaturating("kl"), **kwargs).fit(X, n_steps=20)
-    assert resumed.loss.name == "non-saturating-kl"
+    assert resumed.loss_.name == "non-saturating-kl"
     assert _same_history(resumed.history_, full.history_)
 
 

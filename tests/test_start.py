@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from robustgan import make_huber_contamination
-from robustgan.estimators.start import (
+from robustgan.multivariate import (
     data_directions,
     outlyingness,
     outlyingness_start,

@@ -45,7 +45,7 @@ from scipy.optimize import linprog
 from scipy.spatial import ConvexHull, HalfspaceIntersection, QhullError
 from threadpoolctl import threadpool_limits
 
-from ..datasets import _as_generator
+from .._validation import check_generator
 
 __all__ = ["halfspace_depth", "random_directions", "tukey_median"]
 
@@ -772,6 +772,6 @@ def tukey_median(X, *, algorithm="auto", n_directions=1000, n_refinements=20, ra
     if algorithm == "exact":
         z, depth = _tukey_median_2d(Z)
         return centre + spread * z, depth / n, None, 0
-    rng = _as_generator(random_state)
+    rng = check_generator(random_state)
     z, depth, directions, n_iter = _tukey_median_projection(Z, n_directions, n_refinements, rng)
     return centre + spread * z, depth / n, directions, n_iter

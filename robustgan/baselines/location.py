@@ -6,7 +6,7 @@ arrays: ``numpy.median``, ``scipy.stats.trim_mean``, :func:`geometric_median`,
 :func:`dimension_halving_mean`. The location-only ones score points by the Euclidean distance
 to ``location_`` (identity scatter, ``_IdentityScatter``); ``IterativeFilter`` and the scatter
 estimators of :mod:`robustgan.baselines.scatter` by the Mahalanobis distance under their
-``covariance_`` (``_ScatterDistances``).
+``covariance_`` (``ScatterDistances``).
 """
 
 import math
@@ -20,7 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._validation import check_fitted_data, check_training_data
-from ..estimators._base import CONTAMINATION_CONSTRAINT, RobustLocationMixin
+from ..outliers import CONTAMINATION_CONSTRAINT, RobustLocationMixin
 from .depth import halfspace_depth, tukey_median
 
 __all__ = [
@@ -107,7 +107,7 @@ class CoordinatewiseMedian(_IdentityScatter, RobustLocationMixin, BaseEstimator)
         return self
 
 
-class _ScatterDistances:
+class ScatterDistances:
     """Squared Mahalanobis distances under ``covariance_`` (through ``precision_``), for the
     estimators that carry a scatter matrix."""
 
@@ -599,7 +599,7 @@ def filtered_mean(X, contamination_level, *, threshold_factor=3.0, tail_factor=2
         n_iter += 1
 
 
-class IterativeFilter(_ScatterDistances, RobustLocationMixin, BaseEstimator):
+class IterativeFilter(ScatterDistances, RobustLocationMixin, BaseEstimator):
     """Robust mean by iterative filtering (Diakonikolas, Kamath, Kane, Li, Moitra, Stewart),
     for inliers N(μ, Σ) with known Σ (the identity by default).
 

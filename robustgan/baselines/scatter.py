@@ -4,27 +4,34 @@ sign covariance matrix.
 Each estimator is a thin class over module-level functions that take arrays and return arrays
 (:func:`kendall_tau_matrix`, :func:`spearman_rho_matrix`, :func:`rank_correlation_scatter`,
 :func:`tyler_shape`, :func:`spatial_sign_covariance`, :func:`sign_covariance_scatter`, with
-the shared steps :func:`robust_scales` and :func:`nearest_psd`). All carry ``location_``,
+the shared step :func:`nearest_psd`). All carry ``location_``,
 ``covariance_`` and ``precision_``, and score points by the Mahalanobis distance under
 ``covariance_`` through ``RobustLocationMixin``.
 """
 
 import math
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from scipy import linalg, stats
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from statsmodels.robust.scale import mad
 
-from .._validation import affine_span, check_training_data
-from ..datasets import _as_generator
-from ..estimators._base import CONTAMINATION_CONSTRAINT, RobustLocationMixin
-from .location import _ScatterDistances, geometric_median
+from .._validation import affine_span, check_generator, check_training_data
+from ..multivariate import (
+    EIGEN_FLOOR,
+    correlation_from_products,
+    spatial_sign_covariance,
+    spearman_rho_matrix,
+)
+from ..outliers import CONTAMINATION_CONSTRAINT, RobustLocationMixin
+from ..univariate import robust_scale
+from .location import ScatterDistances, geometric_median
 
 __all__ = [
     "KendallTauScatter",
+    "OGK",
     "SpatialSignCovariance",
     "SpearmanScatter",
     "TylerScatter",
@@ -38,9 +45,6 @@ __all__ = [
     "tyler_shape",
 ]
 
-# Eigenvalues of a scatter estimate are clipped at this fraction of the largest one, so that
-# its precision exists.
-_EIGENVALUE_FLOOR = 1e-8
 _SCALE_CONSTRAINT = [StrOptions({"mad"}), callable]
 
 
@@ -50,33 +54,10 @@ _SCALE_CONSTRAINT = [StrOptions({"mad"}), callable]
 
 
 def robust_scales(Y, scale="mad"):
-    """Robust scale of each column of Y, consistent for the standard deviation at the Gaussian.
-
-    Parameters
-    ----------
-    Y : ndarray of shape (n, k)
-    scale : "mad" or callable, default="mad"
-        "mad": the median absolute deviation from the median divided by Φ⁻¹(3/4) ≈ 0.6745
-        (``statsmodels.robust.scale.mad``). A callable takes Y and returns the k scales, e.g.
-        ``functools.partial(statsmodels.robust.scale.qn_scale, axis=0)`` for Rousseeuw and
-        Croux's Qn (more efficient, but O(n log n) per column in Python and it crashed on
-        n = 50,000 rows in statsmodels 0.15, hence not the default).
-
-    Returns
-    -------
-    ndarray of shape (k,)
-        A column whose robust scale is 0 (more than half its values equal) gets its standard
-        deviation instead, and a constant column 1, so that a scatter built on them stays
-        invertible.
-
-    Examples
-    --------
-    >>> robust_scales(np.array([[0.0, 1.0], [1.0, 1.0], [2.0, 1.0], [3.0, 1.0]])).round(3)
-    array([1.483, 1.   ])
-    """
-    s = np.asarray(mad(Y, axis=0) if scale == "mad" else scale(Y), dtype=np.float64)
-    s = np.where(s > 0, s, np.std(Y, axis=0))
-    return np.where(s > 0, s, 1.0)
+    """Deprecated alias of ``robustgan.univariate.robust_scale``; removed in robustgan 0.3."""
+    warnings.warn("robust_scales is deprecated; use robustgan.univariate.robust_scale",
+                  DeprecationWarning, stacklevel=2)
+    return robust_scale(Y, scale)
 
 
 def nearest_psd(S, floor=0.0):
@@ -93,19 +74,9 @@ def nearest_psd(S, floor=0.0):
     return (vectors * np.maximum(values, floor)) @ vectors.T
 
 
-def _correlation_from_products(C):
-    """C / √(diag C diag Cᵀ), with 0 off the diagonal where a diagonal entry is 0 and 1 on it."""
-    d = np.sqrt(np.diag(C))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        R = C / np.outer(d, d)
-    R[~np.isfinite(R)] = 0.0
-    np.fill_diagonal(R, 1.0)
-    return R
-
-
 def _scatter_from_spectrum(vectors, values):
-    """V diag(λ) Vᵀ with λ clipped at ``_EIGENVALUE_FLOOR`` of the largest, and its inverse."""
-    values = np.maximum(values, _EIGENVALUE_FLOOR * max(values.max(), np.finfo(float).tiny))
+    """V diag(λ) Vᵀ with λ clipped at ``EIGEN_FLOOR`` of the largest, and its inverse."""
+    values = np.maximum(values, EIGEN_FLOOR * max(values.max(), np.finfo(float).tiny))
     covariance = (vectors * values) @ vectors.T
     precision = (vectors / values) @ vectors.T
     return (covariance + covariance.T) / 2.0, (precision + precision.T) / 2.0
@@ -166,7 +137,7 @@ def kendall_tau_matrix(X, *, max_pairs=1_000_000, random_state=None):
     if n * (n - 1) // 2 <= max_pairs:
         first, second = np.triu_indices(n, 1)
     else:
-        rng = _as_generator(random_state)
+        rng = check_generator(random_state)
         first = rng.integers(n, size=max_pairs)
         second = (first + rng.integers(1, n, size=max_pairs)) % n
     C = np.zeros((p, p))
@@ -176,23 +147,7 @@ def kendall_tau_matrix(X, *, max_pairs=1_000_000, random_state=None):
         S = np.sign(X[first[start : start + block]] - X[second[start : start + block]])
         S = S.astype(np.float32)
         C += S.T @ S
-    return _correlation_from_products(C)
-
-
-def spearman_rho_matrix(X):
-    """Spearman's ρ between every pair of columns of X: the Pearson correlation of the ranks
-    (average ranks for ties), as ``scipy.stats.spearmanr``.
-
-    Examples
-    --------
-    >>> X = np.array([[1.0, 2.0], [2.0, 1.0], [3.0, 4.0], [4.0, 3.0]])
-    >>> spearman_rho_matrix(X)
-    array([[1. , 0.6],
-           [0.6, 1. ]])
-    """
-    ranks = stats.rankdata(X, axis=0)
-    ranks -= ranks.mean(axis=0)
-    return _correlation_from_products(ranks.T @ ranks)
+    return correlation_from_products(C)
 
 
 def rank_correlation_scatter(R, scales):
@@ -206,19 +161,19 @@ def rank_correlation_scatter(R, scales):
     array([[4., 1.],
            [1., 1.]])
     """
-    P = nearest_psd(R, floor=_EIGENVALUE_FLOOR)
+    P = nearest_psd(R, floor=EIGEN_FLOOR)
     d = np.sqrt(np.diag(P))
     P = P / np.outer(d, d)
     return P * np.outer(scales, scales)
 
 
-class _RankScatter(_ScatterDistances, RobustLocationMixin, BaseEstimator):
+class _RankScatter(ScatterDistances, RobustLocationMixin, BaseEstimator):
     """What the Kendall and Spearman estimators share: a correlation matrix mapped to Pearson's,
     scaled by robust scales, around the coordinatewise median."""
 
     def _fit_correlation(self, X, pearson):
         location = np.median(X, axis=0)
-        scatter = rank_correlation_scatter(pearson, robust_scales(X, self.scale))
+        scatter = rank_correlation_scatter(pearson, robust_scale(X, self.scale))
         _store_scatter(self, X, location, scatter)
         return self
 
@@ -239,7 +194,7 @@ class KendallTauScatter(_RankScatter):
     max_pairs : int, default=1_000_000
         Pairs of rows behind τ; all pairs when n(n − 1)/2 is not larger.
     scale : "mad" or callable, default="mad"
-        Robust scale of each feature: see :func:`robust_scales`.
+        Robust scale of each feature: see :func:`robustgan.univariate.robust_scale`.
     random_state : int, RandomState instance or None, default=None
         Draws the pairs of rows when they are sampled.
     contamination : "auto" or float in [0, 0.5), default=0.1
@@ -329,7 +284,7 @@ class SpearmanScatter(_RankScatter):
     Parameters
     ----------
     scale : "mad" or callable, default="mad"
-        Robust scale of each feature: see :func:`robust_scales`.
+        Robust scale of each feature: see :func:`robustgan.univariate.robust_scale`.
     contamination : "auto" or float in [0, 0.5), default=0.1
         Rule for ``predict``: see ``RobustLocationMixin``. The default labels the tenth of
         the training rows farthest from the fit, as ``EllipticEnvelope``'s; ``"auto"`` (the
@@ -463,7 +418,7 @@ def tyler_shape(X, location, *, tol=1e-6, max_iter=500):
     return V, n_iter
 
 
-class TylerScatter(_ScatterDistances, RobustLocationMixin, BaseEstimator):
+class TylerScatter(ScatterDistances, RobustLocationMixin, BaseEstimator):
     """Tyler's M-estimator of scatter, around a robust location.
 
     ``shape_`` is Tyler's shape (:func:`tyler_shape`), normalised to trace p: the most robust
@@ -587,24 +542,6 @@ class TylerScatter(_ScatterDistances, RobustLocationMixin, BaseEstimator):
 # ---------------------------------------------------------------------------------------------
 
 
-def spatial_sign_covariance(X, location):
-    """The spatial sign covariance matrix (1/n) Σᵢ uᵢuᵢᵀ, uᵢ = (Xᵢ − location)/‖Xᵢ − location‖
-    (uᵢ = 0 for rows at the location). Its eigenvectors are those of the scatter of an
-    elliptical law, not its eigenvalues.
-
-    Examples
-    --------
-    >>> X = np.array([[3.0, 0.0], [-1.0, 0.0], [0.0, 2.0], [0.0, -5.0]])
-    >>> spatial_sign_covariance(X, np.zeros(2))
-    array([[0.5, 0. ],
-           [0. , 0.5]])
-    """
-    Z = X - location
-    norms = np.linalg.norm(Z, axis=1)
-    U = Z / np.where(norms > 0, norms, 1.0)[:, None]
-    return U.T @ U / X.shape[0]
-
-
 def sign_covariance_scatter(X, location, scale="mad"):
     """A scatter from the spatial sign covariance: its eigenvectors V, and as eigenvalues the
     squared robust scales of the data projected on them, λⱼ = s(vⱼᵀ(Xᵢ − location))².
@@ -618,11 +555,11 @@ def sign_covariance_scatter(X, location, scale="mad"):
            [-0.,  1.]])
     """
     _, vectors = np.linalg.eigh(spatial_sign_covariance(X, location))
-    values = robust_scales((X - location) @ vectors, scale) ** 2
+    values = robust_scale((X - location) @ vectors, scale) ** 2
     return (vectors * values) @ vectors.T
 
 
-class SpatialSignCovariance(_ScatterDistances, RobustLocationMixin, BaseEstimator):
+class SpatialSignCovariance(ScatterDistances, RobustLocationMixin, BaseEstimator):
     """Robust scatter from the spatial sign covariance matrix (SSCM) around the spatial median.
 
     The SSCM (1/n) Σ uᵢuᵢᵀ of the unit vectors uᵢ = (Xᵢ − μ̂)/‖Xᵢ − μ̂‖, μ̂ the spatial median,
@@ -635,7 +572,7 @@ class SpatialSignCovariance(_ScatterDistances, RobustLocationMixin, BaseEstimato
     Parameters
     ----------
     scale : "mad" or callable, default="mad"
-        Robust scale of the projections: see :func:`robust_scales`.
+        Robust scale of the projections: see :func:`robustgan.univariate.robust_scale`.
     tol : float, default=1e-7
         Tolerance of the spatial median (:func:`geometric_median`).
     max_iter : int, default=500
@@ -710,4 +647,47 @@ class SpatialSignCovariance(_ScatterDistances, RobustLocationMixin, BaseEstimato
         location, self.n_iter_ = geometric_median(X, tol=self.tol, max_iter=self.max_iter)
         self.sign_covariance_ = spatial_sign_covariance(X, location)
         _store_scatter(self, X, location, sign_covariance_scatter(X, location, self.scale))
+        return self
+
+
+# ---------------------------------------------------------------------------------------------
+# OGK (statsmodels)
+# ---------------------------------------------------------------------------------------------
+
+
+class OGK(BaseEstimator):
+    """statsmodels' orthogonalised Gnanadesikan–Kettenring estimator with the scikit-learn face
+    the runner needs (``location_``, ``covariance_``).
+
+    Parameters
+    ----------
+    maxiter : int, default=2
+        Orthogonalisation passes (Maronna & Zamar 2002 find two enough).
+    reweight : float or None, default=0.9
+        χ² quantile of the hard-rejection reweighting step; None skips it.
+
+    References
+    ----------
+    Maronna, R. A. and Zamar, R. H. (2002). Robust estimates of location and dispersion for
+    high-dimensional datasets. Technometrics 44(4), 307–317.
+
+    Examples
+    --------
+    >>> X = np.random.default_rng(0).standard_normal((500, 3))
+    >>> OGK().fit(X).covariance_.shape
+    (3, 3)
+    """
+
+    def __init__(self, maxiter=2, reweight=0.9):
+        self.maxiter = maxiter
+        self.reweight = reweight
+
+    def fit(self, X, y=None):
+        """Compute the OGK location and scatter of X; returns self."""
+        from statsmodels.robust.covariance import cov_ogk
+
+        result = cov_ogk(np.asarray(X, dtype=np.float64), maxiter=self.maxiter,
+                         reweight=self.reweight)
+        self.location_ = np.asarray(result.mean, dtype=np.float64)
+        self.covariance_ = np.asarray(result.cov, dtype=np.float64)
         return self

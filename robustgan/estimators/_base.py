@@ -1,162 +1,57 @@
-"""What every robust location/scatter estimator shares: outlier labelling and a robust score,
-and, for the adversarial ones, the body of ``fit`` (``fit_adversarial``).
+"""The fitting protocol of the adversarial estimators, and the ``fit`` it gives them.
 
-An estimator provides ``location_`` and the method ``_squared_distances(X)`` (its Mahalanobis
-distances, squared) and ``_log_det_scatter()``; this mixin turns them into scikit-learn's outlier
-detector face, the way ``EllipticEnvelope`` adds only a decision rule to ``MinCovDet``.
+An adversarial estimator states the game(s) its fit plays; the engine plays them; the
+estimator reads the answers. The statement is one generator method::
+
+    def _adversarial_games(self, X, out=None):
+        # 1. validate X, preprocess it, set the attributes known before training
+        fit = yield AdversarialProblem(...)   # 2. a game; its solution comes back
+        # ... more games if the fit has stages, each built from the answers so far ...
+        # 3. store the fitted attributes (return nothing)
+
+Each ``yield`` hands a ``robustgan.engine.AdversarialProblem`` to the driver, which solves it
+and sends back its ``AdversarialFit`` (the averaged generator parameters, the ``History``);
+solving also trains the problem's generator and discriminator in place, so a later game can
+continue from them. When the generator returns, the estimator is fitted (``next_game`` then
+answers None). TV-GAN is the two-stage case (``RobustGANMean(divergence="tv")``): it yields
+the JS-GAN game, then the TV game started at the JS-GAN estimate with the JS-trained
+discriminator.
+
+What the drivers rely on:
+
+- The estimator's parameters are checked (``_parameter_constraints``) before the generator
+  starts; it checks the values that need X.
+- Every draw comes from the estimator's own ``random_state``, never from global state, and a
+  problem depends only on the estimator, X and the answers sent to it, so that the order in
+  which many estimators' games are played changes nothing.
+- ``out``, when given, is a float32 tensor of X's shape on the estimator's device, into which
+  the game's training tensor may be written (``game_setup.as_training_tensor``): a batched fit
+  places every member's data in one buffer.
+- A failure is an exception: raised from the generator (bad input: ``ValueError`` or
+  ``TypeError``), or the ``FloatingPointError`` of a diverged game, which a driver raises or
+  records and does not send.
+
+The drivers:
+
+- ``fit_adversarial(estimator, X)``: ``fit``. Each problem is solved alone
+  (``AdversarialProblem.solve``).
+- ``robustgan.fit_many(estimator, datasets)``: many estimators' generators in lockstep; each
+  round's problems are grouped by configuration and each group is solved as one batched game
+  (``robustgan.batched.solve_many``), so TV-GAN's two stages are both batched.
+
+Both hand answers back through ``next_game``. ``is_adversarial(estimator)`` says whether an
+estimator follows the protocol (the simulation runner batches the tasks of those that do).
 """
 
-import math
-from numbers import Real
-
-import numpy as np
-from scipy import stats
-from sklearn.base import OutlierMixin
-from sklearn.utils._param_validation import Interval, Options, StrOptions
-
-from .._validation import check_fitted_data
-
-__all__ = ["RobustLocationMixin", "fit_adversarial", "progress_bar"]
-
-# The χ²_p quantile that MCD's reweighting step uses (Rousseeuw & Van Driessen, 1999).
-_AUTO_INLIER_QUANTILE = 0.975
-
-CONTAMINATION_CONSTRAINT = [
-    StrOptions({"auto"}),
-    Interval(Real, 0.0, 0.5, closed="neither"),
-    Options(Real, {0.0}),
-]
-# ``EllipticEnvelope``'s range, (0, 0.5], for the estimators that stand in for it.
-ENVELOPE_CONTAMINATION_CONSTRAINT = [
-    StrOptions({"auto"}),
-    Interval(Real, 0.0, 0.5, closed="right"),
-    Options(Real, {0.0}),
-]
+__all__ = ["ProgressBar", "fit_adversarial", "is_adversarial", "next_game"]
 
 
-class RobustLocationMixin(OutlierMixin):
-    """Outlier labelling and scoring from a robust fit, shared by every robustgan estimator.
-
-    Points are scored by their squared Mahalanobis distance d²(x) to the fitted location under
-    the fitted scatter. With ``contamination="auto"`` a point is an outlier when d²(x) exceeds
-    the 0.975 quantile of χ²_p, the law of d² for Gaussian inliers; with a number c, the
-    threshold is the c-quantile of the training scores, so a fraction c of the training rows is
-    labelled an outlier, as in ``sklearn.covariance.EllipticEnvelope``.
-    """
-
-    def mahalanobis(self, X):
-        """Squared Mahalanobis distances of the rows of X to ``location_``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        return self._squared_distances(check_fitted_data(self, X))
-
-    def score_samples(self, X):
-        """Minus the squared Mahalanobis distance: the higher, the more typical.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        return -self.mahalanobis(X)
-
-    def decision_function(self, X):
-        """``score_samples(X) - offset_``: negative for outliers, positive for inliers.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        return self.score_samples(X) - self.offset_
-
-    def predict(self, X):
-        """+1 for inliers, −1 for outliers (scikit-learn's convention).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,), int
-        """
-        return np.where(self.decision_function(X) >= 0, 1, -1)
-
-    def score(self, X, y=None):
-        """The trimmed Gaussian log-likelihood of X: ``trimmed_score``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : None
-            Ignored; present for the scikit-learn API.
-
-        Returns
-        -------
-        float
-        """
-        return self.trimmed_score(X)
-
-    def trimmed_score(self, X, y=None):
-        """Trimmed Gaussian log-likelihood of X under the fit: a robust score for model selection.
-
-        The mean log-density of N(``location_``, scatter) over the half of the rows with the
-        highest density (the trimming of least trimmed squares and MCD, which tolerates any
-        contamination below 1/2; ``contamination`` is a labelling rule, not an estimate of ε,
-        so it does not set the trimming). A plain log-likelihood would reward following the
-        outliers; the trimmed one does not, so ``GridSearchCV`` can choose between robust fits
-        by it.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : None
-            Ignored; present for the scikit-learn API.
-
-        Returns
-        -------
-        float
-        """
-        X = check_fitted_data(self, X)
-        log_density = -0.5 * (
-            self._squared_distances(X) + self._log_det_scatter() + X.shape[1] * math.log(2 * math.pi)
-        )
-        keep = max(1, math.ceil(0.5 * len(log_density)))
-        return float(np.mean(np.sort(log_density)[-keep:]))
-
-    def _set_offset(self, X):
-        """Fix ``offset_`` from the training data, per the ``contamination`` rule above."""
-        if self.contamination == "auto":
-            self.offset_ = -self._inlier_cutoff(X.shape[1])
-        else:
-            self.offset_ = np.percentile(-self._squared_distances(X), 100.0 * self.contamination)
-
-    def _inlier_cutoff(self, n_features):
-        """The squared distance below which a row is typical of the fitted model: the 0.975
-        quantile of χ²_p, the law of d² for Gaussian inliers (MCD's reweighting rule)."""
-        return float(stats.chi2.ppf(_AUTO_INLIER_QUANTILE, df=n_features))
-
-
-class progress_bar:
+class ProgressBar:
     """Context manager: a tqdm bar when ``verbose``, else nothing; yields the bar's ``update``.
 
     Examples
     --------
-    >>> with progress_bar(False, 10) as update:
+    >>> with ProgressBar(False, 10) as update:
     ...     update is None
     True
     """
@@ -178,16 +73,46 @@ class progress_bar:
         return False
 
 
-def fit_adversarial(estimator, X):
-    """``fit`` of an adversarial estimator: build its game, solve it alone, read the answer.
+def is_adversarial(estimator):
+    """Whether ``estimator`` states its fit as games (the protocol above), so that
+    ``robustgan.fit_many`` can batch it.
 
-    The estimator provides ``_adversarial_problem(X)`` (validation, preprocessing and the
-    game, an ``AdversarialProblem``) and ``_adversarial_result(problem, fit)`` (the fitted
-    attributes); ``robustgan.batched.fit_many`` calls the same two with a batched solve between.
-    Returns the estimator.
+    Examples
+    --------
+    >>> from robustgan import RobustGANMean, TrimmedMean
+    >>> is_adversarial(RobustGANMean()), is_adversarial(TrimmedMean())
+    (True, False)
     """
-    problem = estimator._adversarial_problem(X)
-    with progress_bar(estimator.verbose, problem.options["n_steps"],
-                      desc=type(estimator).__name__) as progress:
-        fit = problem.solve(progress)
-    return estimator._adversarial_result(problem, fit)
+    return callable(getattr(estimator, "_adversarial_games", None))
+
+
+def fit_adversarial(estimator, X):
+    """``fit`` of an adversarial estimator: its games solved one at a time, alone.
+
+    Parameters
+    ----------
+    estimator : estimator following the protocol above, parameters checked
+    X : array-like of shape (n_samples, n_features)
+
+    Returns
+    -------
+    estimator
+        Fitted.
+    """
+    games = estimator._adversarial_games(X)
+    problem = next(games, None)
+    while problem is not None:
+        with ProgressBar(getattr(estimator, "verbose", False), problem.options.get("n_steps"),
+                         desc=type(estimator).__name__) as progress:
+            fit = problem.solve(progress)
+        problem = next_game(games, fit)
+    return estimator
+
+
+def next_game(games, fit):
+    """Send the solved game's ``fit`` to an estimator's ``_adversarial_games``: its next
+    problem, or None when the estimator is fitted."""
+    try:
+        return games.send(fit)
+    except StopIteration:
+        return None

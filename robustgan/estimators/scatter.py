@@ -6,7 +6,6 @@ divergence or proper scoring rule (``robustgan.divergences``). A few trimmed con
 steps give the starting point and the coordinates the game is played in.
 """
 
-import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -22,26 +21,29 @@ from sklearn.utils.validation import check_is_fitted
 from .._validation import check_fitted_data, check_training_data
 from ..divergences import Divergence, check_robust_divergence, get_divergence
 from ..engine import AdversarialProblem, make_optimizer, resolve_device, robust_learning_rates
-from ..nets import ACTIVATIONS, EllipticalGenerator, GaussianGenerator, seed_first_layer
-from ._base import (
-    _AUTO_INLIER_QUANTILE,
-    ENVELOPE_CONTAMINATION_CONSTRAINT,
-    RobustLocationMixin,
-    fit_adversarial,
+from ..multivariate import (
+    EIGEN_FLOOR,
+    elliptical_cutoff,
+    regularised_scatter,
+    reweighted_estimate,
+    squared_mahalanobis,
+    trimmed_scatter,
+    truncation_consistency,
 )
-from .mean import (
+from ..nets import ACTIVATIONS, EllipticalGenerator, GaussianGenerator, seed_first_layer
+from ..outliers import ENVELOPE_CONTAMINATION_CONSTRAINT, RobustLocationMixin
+from ._base import fit_adversarial
+from .game_setup import (
     as_training_tensor,
     auto_n_steps,
     canonical_row_order,
     check_hidden_sizes,
-    robust_scale,
+    rows_in_memory,
     second_moment_directions,
     seeded_discriminator,
 )
-from ..univariate import reweighted_location_scale
-from .start import data_directions, outlyingness_start, projection_ks_distance
 
-__all__ = ["RobustGANScaler", "RobustGANScatter", "reweighted_estimate", "trimmed_scatter"]
+__all__ = ["RobustGANScaler", "RobustGANScatter"]
 
 # Generator steps per pass over the data. From the projection-checked start, more steps move
 # the estimate away from it on large n: at p=100, n=50,000, ε=0.2, Q=N(5·1, I) (5 seeds)
@@ -59,274 +61,6 @@ _SMALL_DATA_STEPS = (50, 1500)
 # ended at 0.33 (5 seeds), 1,500 at 0.043 (paper_repro/published.md).
 _AUTO_EPOCHS_ELLIPTICAL = 15
 _AUTO_STEPS_ELLIPTICAL = (600, 3000)
-# Relative floor on the eigenvalues of the starting scatter, so that data on a subspace (or a
-# constant feature) still give a whitening transform; the game then runs in the full space.
-_EIGEN_FLOOR = 1e-9
-
-
-def trimmed_scatter(X, support_fraction=0.5, n_iter=4, *, n_directions=250, random_state=None):
-    """Location and scatter of the ``support_fraction`` most central rows, by concentration steps.
-
-    From each of four starts (the coordinatewise median with the diagonal of squared MADs, with
-    the Spearman correlation rescaled by the MADs, with the spatial sign covariance, as in
-    DetMCD (Hubert, Rousseeuw & Verdonck 2012), and the least Stahel–Donoho-outlying rows over
-    directions through the data's rows), each step keeps the h = ⌈support_fraction·n⌉ rows of
-    smallest Mahalanobis distance and recomputes their mean and covariance: the C-step of
-    Rousseeuw & Van Driessen's MCD. Each result is rescaled so that the median squared
-    distance matches the median of χ²_p, which makes it consistent at the Gaussian and
-    shape-consistent at any elliptical law.
-
-    The candidate kept is the one whose Gaussian matches the data's one-dimensional projections
-    best (smallest largest Kolmogorov distance over the start's directions and the candidate's
-    extreme eigenvectors, ``projection_ks_distance``), not MCD's smallest determinant: a tight
-    cluster of outliers lowers the determinant of every subset that holds it, and wins it.
-    On more than max(10,000, 50·p) rows the candidates come from a random subsample of that
-    size and the winner takes two more concentration steps on every row (FastMCD's nested
-    subsets). Two reweighting steps follow (``reweighted_estimate``; MCD takes one). The data
-    are standardised per feature first (``robustgan.univariate.reweighted_location_scale``),
-    so the result is equivariant under positive rescaling of the features and shifts.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features)
-    support_fraction : float in (0, 1], default=0.5
-    n_iter : int, default=4
-        Concentration steps per start.
-    n_directions : int, default=250
-        Directions of the outlyingness start and of the projection check.
-    random_state : int, RandomState instance or None, default=None
-        Draws the rows the directions pass through.
-
-    Returns
-    -------
-    location : ndarray of shape (n_features,)
-    scatter : ndarray of shape (n_features, n_features)
-    support : ndarray of shape (n_samples,), bool
-        The rows of the winning start's last subset.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> X = np.vstack([rng.standard_normal((900, 2)), 50 + rng.standard_normal((100, 2))])
-    >>> location, scatter, support = trimmed_scatter(X, random_state=0)
-    >>> bool(np.abs(location).max() < 0.2), bool(np.abs(scatter - np.eye(2)).max() < 0.25)
-    (True, True)
-    """
-    # Standardised per feature first, so that the starts that are not equivariant themselves
-    # (the spatial sign covariance, the floor on eigenvalues) do not depend on the units:
-    # trimmed_scatter(a·X·D + b) is (a·μ·D + b, a²·DΣD) to rounding for a > 0, D > 0 diagonal.
-    center, scale = reweighted_location_scale(X)
-    scale = np.where(scale > 0, scale, 1.0)
-    location, scatter, support = _trimmed_scatter((X - center) / scale, support_fraction,
-                                                  n_iter, n_directions, random_state)
-    return center + scale * location, scatter * np.outer(scale, scale), support
-
-
-def _trimmed_scatter(X, support_fraction, n_iter, n_directions, random_state):
-    n, p = X.shape
-    rng = np.random.default_rng(check_random_state(random_state).randint(2**31 - 1))
-    # The candidates come from a subsample (FastMCD's nested subsets): a start and its
-    # concentration steps need far fewer rows than the last steps, which use every row.
-    m = min(n, max(_START_ROWS, _START_ROWS_PER_FEATURE * p))
-    sample = X if m == n else X[np.sort(rng.choice(n, size=m, replace=False))]
-    starts = _deterministic_starts(sample)
-    h_sample = min(m, max(p + 1, math.ceil(support_fraction * m)))
-    if p > 1:
-        location, scatter = outlyingness_start(sample, h_sample, n_directions, rng)
-        starts.append((location, _regularised(scatter)))
-    candidates = [_concentrate(sample, location, scatter, h_sample, n_iter)
-                  for location, scatter in starts]
-    location, scatter, support = candidates[_best_fitting(sample, candidates, n_directions, rng)]
-    if m < n:
-        h = min(n, max(p + 1, math.ceil(support_fraction * n)))
-        location, scatter, support = _concentrate(X, location, scatter, h, _FULL_DATA_STEPS)
-    location, scatter, _ = reweighted_estimate(X, location, scatter)
-    return location, scatter, support
-
-
-# Quantile levels of the training distances that fix the tail of the elliptical rule: low
-# enough to hold inliers only under any contamination below 1/2 at larger distances. On clean
-# t₃, t₅, t₁₀ and Gaussian samples (n = 5,000, p = 5, 3 each) the rule then flagged 1.8–3.1%;
-# with levels (0.1, 0.4) 1.0–4.2%.
-_TAIL_LEVELS = (0.2, 0.5)
-_TAIL_DF = np.concatenate([np.geomspace(0.5, 500.0, 120), [np.inf]])
-
-
-def elliptical_cutoff(squared_distances, n_features, level=_AUTO_INLIER_QUANTILE):
-    """The ``level`` quantile of the inliers' squared distances under an elliptical model.
-
-    The inliers are modelled as a multivariate t (the Gaussian is ν = ∞), whose squared
-    distance is k·p·F(p, ν): ν is the one whose quantile ratio q(0.5)/q(0.2) matches the
-    data's, k follows from the median. Only the closest half of the rows enters, so
-    outliers at larger distances do not (they make the fitted tail heavier and the rule more
-    lenient, never stricter). The learned radial law of ``generator="elliptical"`` is not used
-    for this: its network rarely learns the extreme tail in the steps a fit has (a 0.975
-    quantile of 5.2 where χ²₅'s is 12.8 on Gaussian data flagged 40% of the rows).
-
-    Parameters
-    ----------
-    squared_distances : ndarray of shape (n_samples,)
-    n_features : int
-    level : float, default=0.975
-
-    Returns
-    -------
-    float
-
-    Examples
-    --------
-    >>> d2 = np.random.default_rng(0).chisquare(5, size=20_000)
-    >>> round(float(elliptical_cutoff(d2, 5) / stats.chi2.ppf(0.975, 5)), 1)
-    1.0
-    """
-    low, high = np.quantile(squared_distances, _TAIL_LEVELS)
-    if not low > 0:
-        return float(stats.chi2.ppf(level, n_features))
-    p = n_features
-
-    def quantile(q, df):
-        return stats.chi2.ppf(q, p) if np.isinf(df) else p * stats.f.ppf(q, p, df)
-
-    ratios = np.array([quantile(_TAIL_LEVELS[1], df) / quantile(_TAIL_LEVELS[0], df)
-                       for df in _TAIL_DF])
-    df = _TAIL_DF[np.argmin(np.abs(np.log(ratios) - np.log(high / low)))]
-    return float(high / quantile(_TAIL_LEVELS[1], df) * quantile(level, df))
-
-
-# Reweighting steps after a robust estimate. MCD takes one; a second removes what the first
-# let in through a cut widened by the outliers (±5 shifts at ε = 0.2, p = 1: the game's
-# variance 1.6 lets 8% of the outliers inside one cut, none inside the next).
-_REWEIGHTING_STEPS = 2
-
-
-def _truncation_consistency(cutoff, p):
-    """The factor that makes the covariance of Gaussian rows with d² ≤ ``cutoff`` (the χ²_p
-    0.975 quantile) consistent: P(χ²_p ≤ c) / P(χ²_{p+2} ≤ c) (Croux & Haesbroeck, 1999)."""
-    return _AUTO_INLIER_QUANTILE / stats.chi2.cdf(cutoff, p + 2)
-
-
-def reweighted_estimate(X, location, scatter, n_steps=_REWEIGHTING_STEPS):
-    """MCD's reweighting step from (location, scatter), ``n_steps`` times.
-
-    Each step keeps the rows inside the 0.975 ellipsoid (squared Mahalanobis distance at most
-    χ²_p's 0.975 quantile) and takes their mean and covariance, the latter times the factor
-    that makes a covariance truncated there consistent at the Gaussian (Croux & Haesbroeck,
-    1999). A step that would keep p rows or fewer is not taken.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features)
-    location : ndarray of shape (n_features,)
-    scatter : ndarray of shape (n_features, n_features)
-    n_steps : int, default=2
-
-    Returns
-    -------
-    location : ndarray of shape (n_features,)
-    scatter : ndarray of shape (n_features, n_features)
-    support : ndarray of shape (n_samples,), bool, or None
-        The rows the last step averaged (MinCovDet's ``support_``); None if no step was taken.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> X = np.vstack([rng.standard_normal((900, 1)), 5 + rng.standard_normal((100, 1))])
-    >>> location, scatter, support = reweighted_estimate(X, np.zeros(1), 1.6 * np.eye(1))
-    >>> bool(abs(location[0]) < 0.1), bool(abs(scatter[0, 0] - 1) < 0.15)
-    (True, True)
-    """
-    p = X.shape[1]
-    cutoff = stats.chi2.ppf(_AUTO_INLIER_QUANTILE, p)
-    consistency = _truncation_consistency(cutoff, p)
-    support = None
-    for _ in range(n_steps):
-        inside = _squared_mahalanobis(X, location, scatter) <= cutoff
-        if inside.sum() <= p:
-            break
-        location = X[inside].mean(axis=0)
-        scatter = _regularised(np.atleast_2d(np.cov(X[inside], rowvar=False)) * consistency)
-        support = inside
-    return location, scatter, support
-
-
-def _concentrate(X, location, scatter, h, n_iter):
-    """``n_iter`` C-steps from (location, scatter), then the χ²_p median consistency factor."""
-    for _ in range(max(1, n_iter)):
-        d2 = _squared_mahalanobis(X, location, scatter)
-        support = np.zeros(len(X), dtype=bool)
-        support[np.argpartition(d2, h - 1)[:h]] = True
-        location = X[support].mean(axis=0)
-        scatter = _regularised(np.atleast_2d(np.cov(X[support], rowvar=False)))
-    median_d2 = np.median(_squared_mahalanobis(X, location, scatter))
-    if median_d2 > 0:
-        scatter = scatter * median_d2 / stats.chi2.median(X.shape[1])
-    return location, scatter, support
-
-
-# Rows the starts and their concentration steps use (at least this many per feature), and
-# the concentration steps on all rows that follow from the chosen candidate.
-_START_ROWS = 10_000
-_START_ROWS_PER_FEATURE = 50
-_FULL_DATA_STEPS = 2
-# Rows and directions through rows the projection check uses: its Kolmogorov distances are
-# resolved to about 1/√2000 ≈ 0.02, well below the gap between a clean candidate (≈ ε) and one
-# holding a cluster (≈ ε + 0.1 and more in bench_scatter.py's cases), at a fraction of a second.
-_CHECK_ROWS = 2_000
-_CHECK_DIRECTIONS = 100
-_CHECK_EIGENVECTORS = 10
-
-
-def _best_fitting(X, candidates, n_directions, rng):
-    """Index of the candidate with the smallest projection Kolmogorov distance to the data."""
-    if len(candidates) == 1:
-        return 0
-    if len(X) > _CHECK_ROWS:
-        X = X[rng.choice(len(X), size=_CHECK_ROWS, replace=False)]
-    shared = data_directions(X, np.median(X, axis=0), min(n_directions, _CHECK_DIRECTIONS), rng)
-    distances = []
-    for location, scatter, _ in candidates:
-        _, vectors = np.linalg.eigh(scatter)
-        k = min(_CHECK_EIGENVECTORS, vectors.shape[1])
-        directions = np.hstack([shared, vectors[:, :k], vectors[:, -k:]])
-        distances.append(projection_ks_distance(X, location, scatter, directions))
-    return int(np.argmin(distances))
-
-
-def _deterministic_starts(X):
-    """(location, scatter) starts for the concentration steps; each is robust in its own way."""
-    # Imported here: the baselines import this package's outlier mixin, so a module-level
-    # import would be circular whichever package loads first.
-    from ..baselines.scatter import spatial_sign_covariance, spearman_rho_matrix
-
-    median = np.median(X, axis=0)
-    scale = robust_scale(X)
-    starts = [(median, np.diag(scale**2))]
-    if X.shape[1] > 1:
-        rho = spearman_rho_matrix(X)
-        # Spearman's ρ to the Gaussian correlation: 2 sin(πρ/6).
-        starts.append((median, _regularised(2 * np.sin(np.pi * rho / 6) * np.outer(scale, scale))))
-        starts.append((median, _regularised(spatial_sign_covariance(X, median))))
-    return starts
-
-
-def _regularised(scatter):
-    """``scatter`` with its eigenvalues floored at a tiny fraction of the largest (≥ a tiny absolute)."""
-    values, vectors = np.linalg.eigh(scatter)
-    floor = max(_EIGEN_FLOOR * max(values.max(), 0.0), 1e-300)
-    if values.min() >= floor:
-        return scatter
-    values = np.maximum(values, floor)
-    if values.max() <= 1e-300:
-        values = np.ones_like(values)
-    return (vectors * values) @ vectors.T
-
-
-def _squared_mahalanobis(X, location, scatter):
-    factor = np.linalg.cholesky(scatter)
-    white = linalg.solve_triangular(factor, (X - location).T, lower=True)
-    return np.einsum("ij,ij->j", white, white)
-
-
 class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
     """Robust location and scatter by an adversarial (GAN) estimator, a drop-in for ``MinCovDet``
     and ``EllipticEnvelope``.
@@ -563,7 +297,11 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training data, possibly contaminated; at least 2 rows.
+            Training data, possibly contaminated; at least 2 rows. A ``numpy.memmap``, an
+            h5py/zarr-like or a Dask array is not read whole: the fit uses a seeded random
+            subsample of ``robustgan.estimators.game_setup.OUT_OF_CORE_ROWS`` (50,000) rows,
+            read chunk by chunk (``robustgan.sources``); the same seed gives the same fit
+            whatever the storage.
         y : None
             Ignored.
 
@@ -575,13 +313,14 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         --------
         robustgan.fit_many : many fits (replicates, seeds, data sets) as one batched game.
         """
-        return fit_adversarial(self, X)
+        return fit_adversarial(self, rows_in_memory(X, self.random_state))
 
-    def _adversarial_problem(self, X, out=None):
-        """Validate, start (trimmed concentration steps), whiten and build the game.
+    def _adversarial_games(self, X, out=None):
+        """The fitting protocol (``robustgan.estimators._base``): validate, start (trimmed
+        concentration steps), whiten, yield the game, map its answer back and store the fit.
 
         Sets the fitted attributes known before the game (``raw_location_``,
-        ``raw_covariance_``, ``raw_support_``, ``n_features_in_``). ``out``: see
+        ``raw_covariance_``, ``raw_support_``, ``n_features_in_``) first. ``out``: see
         ``as_training_tensor``.
         """
         # Refused divergences are refused before the start's concentration steps.
@@ -597,7 +336,7 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         closed_form = n == p + 1
         if closed_form:
             self.raw_location_ = np.zeros(p) if self.assume_centered else X.mean(axis=0)
-            self.raw_covariance_ = _regularised(
+            self.raw_covariance_ = regularised_scatter(
                 empirical_covariance(X, assume_centered=self.assume_centered)
             )
             self.raw_support_ = np.ones(n, dtype=bool)
@@ -618,6 +357,7 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
 
         device = resolve_device(self.device)
         real = as_training_tensor(Z, device, out)
+        del Z  # the game trains on ``real``; this frame waits through it (fit_many: all)
         generator = self._init_generator(real)
         discriminator = self._init_discriminator(real, hidden_sizes, activation, int(init_seed))
         options = {
@@ -631,21 +371,23 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
             "max_grad_norm": self.max_grad_norm,
             "latent_sampler": "pool",
         }
-        context = {"X": X, "start_factor": start_factor, "scale_seed": int(scale_seed),
-                   "closed_form": closed_form}
-        return AdversarialProblem(real, generator, discriminator, divergence, options,
-                                  int(train_seed), generator_optimizer=self._generator_optimizer,
-                                  context=context)
+        fit = yield AdversarialProblem(real, generator, discriminator, divergence, options,
+                                       int(train_seed),
+                                       generator_optimizer=self._generator_optimizer)
+        estimate = None
+        if not closed_form:
+            estimate = self._game_estimate(generator, fit, start_factor, int(scale_seed))
+        self._adversarial_result(X, fit, estimate)
 
-    def _adversarial_result(self, problem, fit):
-        """Map the solved game back to the data's coordinates and store the fit; returns self."""
-        X = problem.context["X"]
+    def _adversarial_result(self, X, fit, estimate):
+        """Store the fit: ``estimate`` is the game's (location, covariance) in the data's
+        coordinates, None where the game was not played (the closed form on p + 1 rows)."""
         self._radial_quantile = None
         support = None
-        if problem.context["closed_form"]:
+        if estimate is None:
             location, covariance = self.raw_location_, self.raw_covariance_
         else:
-            location, covariance = self._game_estimate(problem, fit)
+            location, covariance = estimate
             if self.generator == "gaussian" and not self.assume_centered:
                 # The game's optimum carries a bias of order ε (JS is bounded, so some model
                 # mass on far outliers pays); from it, MCD's reweighting drops the rows outside
@@ -656,7 +398,7 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         self.history_ = fit.history
         self.n_iter_ = fit.n_iter
         self.dist_ = self._squared_distances(X)
-        if self.generator == "elliptical" and not problem.context["closed_form"]:
+        if self.generator == "elliptical" and estimate is not None:
             self._radial_quantile = elliptical_cutoff(self.dist_, X.shape[1])
         self._set_offset(X)
         # MinCovDet's support_: the rows inside the model's 0.975 ellipsoid (its reweighting
@@ -664,31 +406,29 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         if support is None:
             support = self.dist_ < self._inlier_cutoff(X.shape[1])
         self.support_ = support
-        return self
 
-    def _game_estimate(self, problem, fit):
+    def _game_estimate(self, generator, fit, start_factor, scale_seed):
         """(location, covariance) of the solved game, in the data's coordinates."""
-        start_factor = problem.context["start_factor"]
-        generator, device = problem.generator, problem.real.device
+        device = generator.location.device
         averaged = fit.averaged_parameters
         white_location = averaged["location"].double().cpu().numpy()
         white_factor = np.tril(averaged["factor"].double().cpu().numpy())
         if self.generator == "elliptical":
             generator.load_state_dict(averaged, strict=False)
-            draws = torch.Generator(device).manual_seed(problem.context["scale_seed"])
+            draws = torch.Generator(device).manual_seed(scale_seed)
             radial = float(generator.radial_scale(generator=draws))
             white_factor = white_factor * radial
         factor = start_factor @ white_factor
-        return self.raw_location_ + start_factor @ white_location, _regularised(factor @ factor.T)
+        return self.raw_location_ + start_factor @ white_location, regularised_scatter(factor @ factor.T)
 
     @staticmethod
     def _centred_start(X, support):
         """``assume_centered``'s start, as MinCovDet's: location 0 and the second moment of the
         support's rows about 0, scaled so that the median squared distance is χ²_p's median."""
         rows = X[support]
-        second = _regularised(rows.T @ rows / len(rows))
+        second = regularised_scatter(rows.T @ rows / len(rows))
         location = np.zeros(X.shape[1])
-        median_d2 = np.median(_squared_mahalanobis(X, location, second))
+        median_d2 = np.median(squared_mahalanobis(X, location, second))
         if median_d2 > 0:
             second = second * median_d2 / stats.chi2.median(X.shape[1])
         return location, second
@@ -770,7 +510,7 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         return sizes, activation
 
     def _squared_distances(self, X):
-        return _squared_mahalanobis(X, self.location_, self.covariance_)
+        return squared_mahalanobis(X, self.location_, self.covariance_)
 
     def _inlier_cutoff(self, n_features):
         """χ²_p's 0.975 quantile for the Gaussian model; ``elliptical_cutoff``'s for the
@@ -837,7 +577,7 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
             If the median squared distance is 0 (at least half the rows at the raw location).
         """
         data = check_fitted_data(self, data)
-        median_d2 = np.median(_squared_mahalanobis(data, self.raw_location_, self.raw_covariance_))
+        median_d2 = np.median(squared_mahalanobis(data, self.raw_location_, self.raw_covariance_))
         if not median_d2 > 0:
             raise ValueError(
                 "at least half the rows of data sit at the raw location, so the raw covariance "
@@ -883,12 +623,12 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         covariance = empirical_covariance(rows, assume_centered=self.assume_centered)
         if self._radial_quantile is None:
             cutoff = self._inlier_cutoff(p)
-            covariance = covariance * _truncation_consistency(cutoff, p)
+            covariance = covariance * truncation_consistency(cutoff, p)
         else:
-            covariance = _regularised(covariance)
-            median_d2 = np.median(_squared_mahalanobis(data, location, covariance))
+            covariance = regularised_scatter(covariance)
+            median_d2 = np.median(squared_mahalanobis(data, location, covariance))
             covariance = covariance * median_d2 / stats.chi2.median(p)
-        covariance = _regularised(covariance)
+        covariance = regularised_scatter(covariance)
         self.location_ = location
         self._set_covariance(covariance)
         self.support_ = support
@@ -902,12 +642,21 @@ class RobustGANScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     ``transform(X) = (X − location_) Γ̂^{-1/2}`` with the symmetric inverse square root, so each
     output column stays tied to its input column (ZCA whitening) and the outliers do not set the
-    scale, as they would for ``StandardScaler``.
+    scale, as they would for ``StandardScaler``. With ``whiten=False`` each feature is only
+    divided by its robust standard deviation ``scale_``, as ``RobustScaler`` does with its
+    interquartile range.
 
     Parameters
     ----------
     estimator : estimator with ``location_`` and ``covariance_``, default=None
         Fitted on X (a clone); ``None`` means ``RobustGANScatter()``. ``MinCovDet`` works too.
+    with_centering : bool, default=True
+        Subtract ``location_`` (``RobustScaler``'s parameter).
+    with_scaling : bool, default=True
+        Whiten, or scale (``RobustScaler``'s parameter).
+    whiten : bool, default=True
+        With scaling: multiply by Γ̂^{-1/2} (decorrelates the features), or divide each feature
+        by ``scale_`` = √diag(Γ̂) (keeps their correlations).
     random_state : int, RandomState instance or None, default=None
         Passed to the default estimator (ignored when ``estimator`` is given).
 
@@ -915,11 +664,23 @@ class RobustGANScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     ----------
     estimator_ : the fitted estimator
     location_ : ndarray of shape (n_features,)
+    center_ : ndarray of shape (n_features,)
+        ``location_``, under ``RobustScaler``'s name.
     covariance_ : ndarray of shape (n_features, n_features)
+    scale_ : ndarray of shape (n_features,)
+        Robust standard deviations √diag(Γ̂) (``StandardScaler``'s and ``RobustScaler``'s
+        name; a constant feature gets 1, as there).
     whitening_ : ndarray of shape (n_features, n_features)
         Γ̂^{-1/2}.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    Notes
+    -----
+    Against scikit-learn's scalers: ``inverse_transform``, ``get_feature_names_out`` and
+    ``set_output`` behave as theirs. There is no ``partial_fit`` (the robust scatter is not a
+    running sum; ``StandardScaler``'s is) and no ``copy`` (``transform`` always returns a new
+    array); ``mean_`` and ``var_`` are not provided because ``location_`` is not a mean.
 
     Examples
     --------
@@ -933,11 +694,18 @@ class RobustGANScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     _parameter_constraints = {
         "estimator": [HasMethods(["fit"]), None],
+        "with_centering": ["boolean"],
+        "with_scaling": ["boolean"],
+        "whiten": ["boolean"],
         "random_state": ["random_state"],
     }
 
-    def __init__(self, estimator=None, *, random_state=None):
+    def __init__(self, estimator=None, *, with_centering=True, with_scaling=True, whiten=True,
+                 random_state=None):
         self.estimator = estimator
+        self.with_centering = with_centering
+        self.with_scaling = with_scaling
+        self.whiten = whiten
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -961,15 +729,18 @@ class RobustGANScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             estimator = clone(self.estimator)
         self.estimator_ = estimator.fit(X)
         self.location_ = np.asarray(self.estimator_.location_, dtype=np.float64)
+        self.center_ = self.location_
         self.covariance_ = np.asarray(self.estimator_.covariance_, dtype=np.float64)
         values, vectors = np.linalg.eigh(self.covariance_)
-        values = np.maximum(values, _EIGEN_FLOOR * max(values.max(), 1e-300))
+        values = np.maximum(values, EIGEN_FLOOR * max(values.max(), 1e-300))
         self.whitening_ = (vectors / np.sqrt(values)) @ vectors.T
         self._colouring = (vectors * np.sqrt(values)) @ vectors.T
+        scale = np.sqrt(np.maximum(np.diag(self.covariance_), 0.0))
+        self.scale_ = np.where(scale > 0, scale, 1.0)
         return self
 
     def transform(self, X):
-        """Centre and whiten X.
+        """Centre and whiten (or scale) X.
 
         Parameters
         ----------
@@ -980,10 +751,14 @@ class RobustGANScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         ndarray of shape (n_samples, n_features)
         """
         X = check_fitted_data(self, X)
-        return (X - self.location_) @ self.whitening_
+        if self.with_centering:
+            X = X - self.location_
+        if not self.with_scaling:
+            return np.array(X, dtype=np.float64)
+        return X @ self.whitening_ if self.whiten else X / self.scale_
 
     def inverse_transform(self, X):
-        """Map whitened data back to the original coordinates.
+        """Map transformed data back to the original coordinates.
 
         Parameters
         ----------
@@ -995,4 +770,6 @@ class RobustGANScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = check_fitted_data(self, X)
-        return X @ self._colouring + self.location_
+        if self.with_scaling:
+            X = X @ self._colouring if self.whiten else X * self.scale_
+        return X + self.location_ if self.with_centering else np.array(X, dtype=np.float64)

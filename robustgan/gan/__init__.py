@@ -11,7 +11,7 @@ Examples
 >>> import numpy as np
 >>> from robustgan.gan import GANTrainer, MLPDiscriminator, MLPGenerator
 >>> X = np.random.default_rng(0).normal(size=(200, 2))
->>> trainer = GANTrainer(MLPGenerator(latent_dim=8, out_dim=2), MLPDiscriminator(in_dim=2),
+>>> trainer = GANTrainer(MLPGenerator(latent_dim=8, out_dim=2), MLPDiscriminator(in_features=2),
 ...                      loss="wgan-gp", n_critic=5, device="cpu", random_state=0)
 >>> trainer.fit(X, n_steps=5).sample(10).shape
 torch.Size([10, 2])

@@ -4,8 +4,9 @@ Every entry of the registry has the interface of ``robustgan.divergences.Diverge
 training engine calls: ``discriminator_loss(v_real, v_fake)`` and ``generator_loss(v_fake)`` on
 the discriminator's raw outputs v. An entry may also carry what its recipe adds to the
 discriminator: a penalty (WGAN-GP, WGAN-LP), weight clipping (WGAN) or spectral normalisation
-(SN-GAN), and its usual number of critic steps. Every divergence of ``robustgan.divergences``
-is reachable through ``get_loss`` by its name too.
+(SN-GAN), and its usual number of critic steps. Names resolve by the one rule of
+``robustgan.registry``: this module's losses first, then every divergence of
+``robustgan.divergences`` (the f-GAN rows, ``"alpha-<α>"``, ``"beta(a,b)"``).
 
 =================  ===============================================  =============================
 name               discriminator minimises                          generator minimises
@@ -43,19 +44,17 @@ References
 
 from __future__ import annotations
 
-import math
-import re
-from types import MappingProxyType
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import parametrize
 
-from ..divergences import Divergence, available_divergences, get_divergence
+from ..divergences import DIVERGENCE_REGISTRY, AlphaDivergence, get_divergence
+from ..registry import Registry
 
 __all__ = [
     "LOSSES",
+    "LOSS_REGISTRY",
     "AdversarialLoss",
     "AlphaDivergence",
     "GradientPenalty",
@@ -449,78 +448,20 @@ class LeastSquares(AdversarialLoss):
         return 0.5 * (v_fake - self.c).square().mean()
 
 
-class AlphaDivergence(Divergence):
-    r"""Amari's α-divergence as an f-GAN row: f(u) = (u^α − 1 − α(u − 1)) / (α(α − 1)).
-
-    f'(u) = (u^{α−1} − 1)/(α − 1), so with the output activation
-    :math:`g(v) = \operatorname{expm1}((α − 1)v)/(α − 1)` the raw output at the optimum is
-    v* = log(p/q), for every α. The conjugate is
-    :math:`f^*(t) = ((1 + (α − 1)t)^{α/(α−1)} − 1)/α` on 1 + (α − 1)t > 0, so
-    :math:`f^*(g(v)) = \operatorname{expm1}(αv)/α`. Between N(μ₁, σ²) and N(μ₂, σ²),
-    D_α = (exp(α(α − 1)δ²/2) − 1)/(α(α − 1)), δ = (μ₁ − μ₂)/σ. α = 2 is half of Pearson χ²,
-    α = ½ twice the squared Hellinger distance, α → 1 KL and α → 0 reverse KL.
-
-    Parameters
-    ----------
-    alpha : float, not 0 or 1
-
-    Examples
-    --------
-    >>> d = AlphaDivergence(2.0)
-    >>> p = torch.tensor([0.5, 0.5], dtype=torch.float64)
-    >>> q = torch.tensor([0.25, 0.75], dtype=torch.float64)
-    >>> round(float(d.divergence(p, q)), 6)   # ½ Σ (p − q)²/q
-    0.166667
-    """
-
-    def __init__(self, alpha):
-        alpha = float(alpha)
-        if alpha in (0.0, 1.0) or not math.isfinite(alpha):
-            raise ValueError(f"alpha must be finite and not 0 or 1 (use 'kl' or 'reverse-kl'), got {alpha}")
-        self.alpha = alpha
-        self.name = f"alpha-{alpha:g}"
-        self.aliases = ()
-        bound = 1.0 / (1.0 - alpha)
-        self.conjugate_domain = (bound, math.inf) if alpha > 1 else (-math.inf, bound)
-
-    def __repr__(self):
-        return f"AlphaDivergence({self.alpha:g})"
-
-    def f(self, u):
-        a = self.alpha
-        return (u**a - 1.0 - a * (u - 1.0)) / (a * (a - 1.0))
-
-    def activation(self, v):
-        a = self.alpha
-        return torch.expm1((a - 1.0) * v) / (a - 1.0)
-
-    def _conjugate(self, t):
-        a = self.alpha
-        return ((1.0 + (a - 1.0) * t) ** (a / (a - 1.0)) - 1.0) / a
-
-    def fake_score(self, v):
-        return torch.expm1(self.alpha * v) / self.alpha
-
-    @staticmethod
-    def gaussian_closed_form(alpha, delta):
-        """D_α between two Gaussians with a common covariance, δ their Mahalanobis distance."""
-        return math.expm1(alpha * (alpha - 1.0) * delta**2 / 2.0) / (alpha * (alpha - 1.0))
-
-
 # ---------------------------------------------------------------------------------------------
 # Registry
 # ---------------------------------------------------------------------------------------------
 
-_REGISTRY: dict = {}
-_ALIASES: dict = {}
-LOSSES = MappingProxyType(_REGISTRY)
+LOSS_REGISTRY = Registry(
+    "loss",
+    lambda entry: hasattr(entry, "discriminator_loss") and hasattr(entry, "generator_loss"),
+    "an object with discriminator_loss(v_real, v_fake) and generator_loss(v_fake)",
+    fallback=DIVERGENCE_REGISTRY,
+)
+"""The losses' ``robustgan.registry.Registry``; names it lacks resolve as divergences."""
+
+LOSSES = LOSS_REGISTRY.entries
 """Read-only view of the registered (non-f-divergence) losses, keyed by canonical name."""
-
-_ALPHA = re.compile(r"^alpha-?\(?(-?[0-9.]+(?:e-?[0-9]+)?)\)?$")
-
-
-def _normalise(name):
-    return name.strip().lower().replace("_", "-").replace(" ", "-")
 
 
 def register_loss(loss):
@@ -531,15 +472,7 @@ def register_loss(loss):
     >>> "hinge" in available_losses()
     True
     """
-    if not hasattr(loss, "discriminator_loss") or not hasattr(loss, "generator_loss"):
-        raise TypeError("a loss needs discriminator_loss(v_real, v_fake) and generator_loss(v_fake)")
-    keys = [_normalise(loss.name)] + [_normalise(a) for a in getattr(loss, "aliases", ())]
-    taken = [k for k in keys if k in _REGISTRY or k in _ALIASES]
-    if taken or not keys[0]:
-        raise ValueError(f"loss keys already registered or empty: {taken or keys[:1]}")
-    _REGISTRY[keys[0]] = loss
-    _ALIASES.update({alias: keys[0] for alias in keys[1:]})
-    return loss
+    return LOSS_REGISTRY.register(loss)
 
 
 for _entry in (
@@ -558,30 +491,31 @@ del _entry
 
 
 def available_losses():
-    """Every name ``get_loss`` accepts: this module's losses, then the f-divergences.
-
-    ``"alpha-<α>"`` stands for any real α other than 0 and 1.
+    """Every name ``get_loss`` accepts: this module's losses, then the f-divergences and their
+    families (``"alpha-<α>"`` for any real α other than 0 and 1, ``"beta(a,b)"``).
 
     Examples
     --------
     >>> names = available_losses()
-    >>> "wgan-gp" in names and "kl" in names
+    >>> "wgan-gp" in names and "kl" in names and "alpha-<α>" in names
     True
     """
-    return list(_REGISTRY) + ["alpha-<α>"] + available_divergences()
+    return LOSS_REGISTRY.all_names()
 
 
 def get_loss(name_or_object):
     """Look a loss up by name, or pass an object with the two loss methods through.
 
-    Names are those of ``available_losses()``, case-insensitive, with ``-``, ``_`` and spaces
-    interchangeable; an f-divergence name resolves through
-    ``robustgan.divergences.get_divergence``.
+    Names are those of ``available_losses()``, resolved by the rule of ``robustgan.registry``
+    (case-insensitive, with ``-``, ``_`` and spaces interchangeable): this module's losses
+    first, then every name of ``robustgan.divergences.get_divergence``.
 
     Raises
     ------
     ValueError
         For an unknown name; the message lists the valid ones.
+    TypeError
+        For anything that is neither a string nor a loss object.
 
     Examples
     --------
@@ -592,22 +526,4 @@ def get_loss(name_or_object):
     >>> get_loss("alpha-0.5")
     AlphaDivergence(0.5)
     """
-    if not isinstance(name_or_object, str):
-        if hasattr(name_or_object, "discriminator_loss") and hasattr(name_or_object, "generator_loss"):
-            return name_or_object
-        raise TypeError("expected a loss name or an object with discriminator_loss and "
-                        f"generator_loss, got {type(name_or_object).__name__}")
-    key = _normalise(name_or_object)
-    key = _ALIASES.get(key, key)
-    if key in _REGISTRY:
-        return _REGISTRY[key]
-    match = _ALPHA.match(key)
-    if match:
-        return AlphaDivergence(float(match.group(1)))
-    try:
-        return get_divergence(name_or_object)
-    except ValueError:
-        raise ValueError(
-            f"unknown loss {name_or_object!r}; valid losses: {', '.join(available_losses())} "
-            f"(aliases: {', '.join(_ALIASES)})"
-        ) from None
+    return LOSS_REGISTRY.get(name_or_object)

@@ -13,12 +13,13 @@ loader, so opening a file someone sent runs none of their code; unpickling a use
 or callables needs ``trust_pickle=True``.
 """
 
+import copy
 import inspect
 import os
 import pickle
 import re
 import sys
-import tempfile
+import warnings
 
 import numpy as np
 import torch
@@ -36,6 +37,7 @@ from ..engine import (
     resolve_device,
     standard_normal,
 )
+from ..io_utils import atomic_open
 from . import nets as gan_nets
 from .losses import WeightClipping, apply_spectral_norm, get_loss, get_penalty
 
@@ -47,7 +49,7 @@ _FORMATS = (1, 2)
 
 
 def atomic_save(obj, path):
-    """``torch.save(obj, path)`` through a temporary file and ``os.replace``.
+    """``torch.save(obj, path)`` through ``robustgan.io_utils.atomic_open``.
 
     A run killed mid-write leaves the previous checkpoint intact, never a truncated one.
 
@@ -59,19 +61,8 @@ def atomic_save(obj, path):
     >>> torch.load(path)
     {'a': 1}
     """
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(obj, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_open(path, "wb") as handle:
+        torch.save(obj, handle)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -94,7 +85,10 @@ def _safe_global(name):
     """The function or class ``name`` ("module.Name") of a module of ``_SAFE_MODULES``."""
     module, _, attr = str(name).rpartition(".")
     found = getattr(sys.modules.get(module), attr, None) if module in _SAFE_MODULES else None
-    if not (inspect.isfunction(found) or inspect.isclass(found)) or found.__module__ != module:
+    # Defined in a safe module, not only named there: a re-export (AlphaDivergence, which
+    # checkpoints before 0.2 name as robustgan.gan.losses') is as safe as its definition.
+    if not (inspect.isfunction(found) or inspect.isclass(found)) or \
+            found.__module__ not in _SAFE_MODULES:
         raise pickle.UnpicklingError(f"the checkpoint names {name!r}, which is not a function "
                                      f"or class of {', '.join(_SAFE_MODULES)}")
     return found
@@ -224,9 +218,9 @@ def _mlp_generator_kwargs(module):
                                   else _activation_name(last))}
 
 
-def _mlp_discriminator_kwargs(module, in_name):
+def _mlp_discriminator_kwargs(module):
     linears = [layer for layer in module.net if isinstance(layer, torch.nn.Linear)]
-    return {in_name: linears[0].in_features,
+    return {"in_features": linears[0].in_features,
             "hidden_sizes": [layer.out_features for layer in linears[:-1]],
             "activation": [_activation_name(layer) for layer in module.net
                            if not isinstance(layer, torch.nn.Linear)],
@@ -236,10 +230,8 @@ def _mlp_discriminator_kwargs(module, in_name):
 # The library's networks that a checkpoint records as constructor arguments.
 _ARCHITECTURES = {
     "robustgan.nets.MLPGenerator": (nets.MLPGenerator, _mlp_generator_kwargs),
-    "robustgan.nets.MLPDiscriminator": (
-        nets.MLPDiscriminator, lambda m: _mlp_discriminator_kwargs(m, "in_features")),
-    "robustgan.gan.nets.MLPDiscriminator": (
-        gan_nets.MLPDiscriminator, lambda m: _mlp_discriminator_kwargs(m, "in_dim")),
+    "robustgan.nets.MLPDiscriminator": (nets.MLPDiscriminator, _mlp_discriminator_kwargs),
+    "robustgan.gan.nets.MLPDiscriminator": (gan_nets.MLPDiscriminator, _mlp_discriminator_kwargs),
 }
 
 
@@ -258,8 +250,11 @@ def _build(spec):
     if spec.get("class") not in _ARCHITECTURES or spec.get("dtype") not in _DTYPES:
         raise pickle.UnpicklingError(f"the checkpoint names an unknown architecture {spec!r}")
     cls = _ARCHITECTURES[spec["class"]][0]
+    kwargs = dict(spec["kwargs"])
+    if "in_dim" in kwargs:  # robustgan.gan.nets.MLPDiscriminator's argument before 0.2
+        kwargs["in_features"] = kwargs.pop("in_dim")
     with torch.random.fork_rng(devices=[]):
-        return cls(**spec["kwargs"]).to(getattr(torch, spec["dtype"]))
+        return cls(**kwargs).to(getattr(torch, spec["dtype"]))
 
 
 def _module_spec(module):
@@ -342,6 +337,9 @@ def _member_lists(generator, discriminator):
     """The members' modules of an ensemble, or (None, None) for a single pair."""
     listed = [isinstance(m, (list, tuple)) for m in (generator, discriminator)]
     if not any(listed):
+        if not isinstance(generator, torch.nn.Module) or \
+                not isinstance(discriminator, torch.nn.Module):
+            raise TypeError("generator and discriminator must be torch.nn.Module instances")
         return None, None
     if not all(listed) or len(generator) != len(discriminator) or not generator:
         raise ValueError(
@@ -364,8 +362,54 @@ def _optimizer_factory(spec, betas):
     return spec
 
 
+def _latent_dim(latent_dim, generator):
+    """``latent_dim``, or the generator's own ``latent_dim`` when it is None."""
+    if latent_dim is None:
+        latent_dim = getattr(generator, "latent_dim", None)
+        if latent_dim is None:
+            raise ValueError("the generator has no latent_dim attribute: pass latent_dim=")
+    return int(latent_dim)
+
+
+def _recipe(loss, n_critic, clip_value, spectral_norm):
+    """(n_critic, clip_value, spectral_norm) with each ``"auto"`` replaced by ``loss``'s recipe."""
+    if n_critic == "auto":
+        n_critic = getattr(loss, "n_critic", 1)
+    if int(n_critic) < 1:
+        raise ValueError(f"n_critic must be >= 1, got {n_critic}")
+    if clip_value == "auto":
+        clip_value = getattr(loss, "clip_value", None)
+    if spectral_norm == "auto":
+        spectral_norm = getattr(loss, "spectral_norm", False)
+    return int(n_critic), clip_value, bool(spectral_norm)
+
+
+def _penalties(loss, penalty, penalty_weight):
+    """The loss's own penalty, then the ones asked for, without the Nones."""
+    extra = penalty if isinstance(penalty, (list, tuple)) else [penalty]
+    penalties = [getattr(loss, "penalty", None)]
+    penalties += [get_penalty(p, penalty_weight) for p in extra if p is not None]
+    return [p for p in penalties if p is not None]
+
+
+# The constructor's arguments after the two modules, in the order of a checkpoint's
+# configuration (``callbacks`` are not saved).
+_PARAMETERS = (
+    "loss", "latent_dim", "n_critic", "batch_size", "d_optimizer", "g_optimizer", "lr_d", "lr_g",
+    "betas", "lr_schedule", "penalty", "penalty_weight", "clip_value", "spectral_norm",
+    "ema_decay", "max_grad_norm", "g_max_grad_norm", "latent_sampler", "check_every", "device",
+    "random_state", "progress",
+)
+
+
 class GANTrainer:
     """Train a generator against a discriminator with a standard adversarial loss.
+
+    Built like skorch's ``NeuralNet``: the constructor stores its arguments as given,
+    ``initialize`` validates them and builds what trains (copies of the modules on the device,
+    the loss, optimisers, random streams), and ``fit``, ``sample`` and ``save`` call it when it
+    has not been called. The modules passed in are never changed: the trainer trains deep
+    copies of them, ``generator_`` and ``discriminator_``.
 
     Parameters
     ----------
@@ -404,8 +448,8 @@ class GANTrainer:
         Clip every discriminator parameter to [−c, c] after its steps; ``"auto"``: the
         loss's recipe (0.01 for ``"wgan"``).
     spectral_norm : bool or "auto", default="auto"
-        Spectrally normalise every Linear/Conv layer of the discriminator; ``"auto"``: the
-        loss's recipe (True for ``"sn-gan"``).
+        Spectrally normalise every Linear/Conv layer of (the trainer's copy of) the
+        discriminator; ``"auto"``: the loss's recipe (True for ``"sn-gan"``).
     ema_decay : float or None, default=None
         Keep an exponential moving average of the generator (β = ``ema_decay``, e.g. 0.999);
         ``sample`` uses it.
@@ -426,17 +470,36 @@ class GANTrainer:
 
     Attributes
     ----------
-    generator, discriminator : torch.nn.Module
-        The modules, on ``device`` (the discriminator spectrally normalised if asked); for an
-        ensemble, ``robustgan.batched.MemberStack`` modules holding every member.
+    generator_, discriminator_ : torch.nn.Module
+        The modules trained: deep copies of ``generator`` and ``discriminator`` on
+        ``device_`` (the discriminator spectrally normalised if asked); for an ensemble,
+        ``robustgan.batched.MemberStack`` modules holding every member.
     ema_generator : torch.nn.Module or None
-    loss : loss object
+    loss_ : loss object
+        ``loss`` resolved by ``robustgan.gan.losses.get_loss``.
+    latent_dim_ : int
+    device_ : torch.device
+    penalties_ : list of callables
+        The loss's own penalty and ``penalty``'s.
+    n_members_ : int or None
+        R for an ensemble, None for a single pair.
     history_ : robustgan.engine.History
         Losses per generator step (for an ensemble, arrays of shape (steps, R)).
     step_ : int
         Generator steps run.
-    n_members : int or None
-        R for an ensemble, None for a single pair.
+    initialized_ : bool
+        Whether ``initialize`` has run.
+
+    Notes
+    -----
+    Changed in 0.2: the constructor no longer validates or builds, so a bad argument is
+    reported by ``initialize`` (or the first ``fit``, ``sample`` or ``save``); the modules
+    passed in are copied, never spectrally normalised, moved or trained in place; and
+    ``generator``, ``discriminator`` and ``loss`` hold the arguments as given, the built
+    objects being ``generator_``, ``discriminator_`` and ``loss_``. ``n_members`` and
+    ``penalties`` are deprecated aliases of ``n_members_`` and ``penalties_`` (removed in 0.3).
+    Spectral normalisation draws its power-iteration vectors from torch's global random state
+    when ``initialize`` runs.
 
     Examples
     --------
@@ -482,110 +545,145 @@ class GANTrainer:
         random_state=None,
         progress=False,
     ):
-        generators, discriminators = _member_lists(generator, discriminator)
-        self.n_members = None if generators is None else len(generators)
-        if generators is not None:
-            generator, discriminator = generators[0], discriminators[0]
-        if not isinstance(generator, torch.nn.Module) or not isinstance(discriminator, torch.nn.Module):
-            raise TypeError("generator and discriminator must be torch.nn.Module instances")
-        self._config = {
-            "loss": loss, "latent_dim": latent_dim, "n_critic": n_critic,
-            "batch_size": batch_size, "d_optimizer": d_optimizer, "g_optimizer": g_optimizer,
-            "lr_d": lr_d, "lr_g": lr_g, "betas": betas, "lr_schedule": lr_schedule,
-            "penalty": penalty, "penalty_weight": penalty_weight, "clip_value": clip_value,
-            "spectral_norm": spectral_norm, "ema_decay": ema_decay,
-            "max_grad_norm": max_grad_norm, "g_max_grad_norm": g_max_grad_norm,
-            "latent_sampler": latent_sampler, "check_every": check_every, "device": device,
-            "random_state": random_state, "progress": progress,
-        }
-        self.loss = get_loss(loss)
-        if latent_dim is None:
-            latent_dim = getattr(generator, "latent_dim", None)
-            if latent_dim is None:
-                raise ValueError("the generator has no latent_dim attribute: pass latent_dim=")
-        self.latent_dim = int(latent_dim)
-        if int(batch_size) < 1 or int(check_every) < 1:
-            raise ValueError(f"batch_size and check_every must be >= 1, got {batch_size}, {check_every}")
-        self.batch_size = int(batch_size)
-        self.check_every = int(check_every)
-        self.callbacks = list(callbacks)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.loss = loss
+        self.latent_dim = latent_dim
+        self.n_critic = n_critic
+        self.batch_size = batch_size
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+        self.lr_d = lr_d
+        self.lr_g = lr_g
+        self.betas = betas
+        self.lr_schedule = lr_schedule
+        self.penalty = penalty
+        self.penalty_weight = penalty_weight
+        self.clip_value = clip_value
+        self.spectral_norm = spectral_norm
+        self.ema_decay = ema_decay
+        self.max_grad_norm = max_grad_norm
+        self.g_max_grad_norm = g_max_grad_norm
+        self.latent_sampler = latent_sampler
+        self.check_every = check_every
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
         self.progress = progress
-        self.device = resolve_device(device)
-        # Architectures as given, before spectral normalisation: load() rebuilds from them.
-        self._architecture = {
-            "generator": _architecture(generator if generators is None else generators),
-            "discriminator": _architecture(discriminator if generators is None
-                                           else discriminators),
-        }
+        self.initialized_ = False
 
-        if spectral_norm == "auto":
-            spectral_norm = getattr(self.loss, "spectral_norm", False)
+    # -- building -----------------------------------------------------------------------------
+    def initialize(self):
+        """Validate the arguments and build the trainer: a fresh run at step 0.
+
+        Deep-copies the modules passed in, applies the loss's recipe (spectral normalisation
+        of the copied discriminator, clipping, penalties, critic steps), moves the copies to
+        the device (stacking the members of an ensemble), checks that they compose, seeds the
+        random streams and builds the optimisers. ``fit``, ``sample``, ``save`` and
+        ``load_state_dict`` call it when it has not run; calling it again starts over from
+        the arguments.
+
+        Returns
+        -------
+        self : GANTrainer
+
+        Raises
+        ------
+        TypeError
+            When a module is not a ``torch.nn.Module``.
+        ValueError
+            For a bad argument, or modules that do not compose.
+        """
+        generators, _ = _member_lists(self.generator, self.discriminator)
+        self.n_members_ = None if generators is None else len(generators)
+        first = self.generator if generators is None else generators[0]
+        self.loss_ = get_loss(self.loss)
+        self.latent_dim_ = _latent_dim(self.latent_dim, first)
+        if int(self.batch_size) < 1 or int(self.check_every) < 1:
+            raise ValueError(f"batch_size and check_every must be >= 1, got {self.batch_size}, "
+                             f"{self.check_every}")
+        self.device_ = resolve_device(self.device)
+        # Architectures as given, before spectral normalisation: load() rebuilds from them.
+        self._architecture = {"generator": _architecture(self.generator),
+                              "discriminator": _architecture(self.discriminator)}
+        n_critic, clip_value, spectral_norm = _recipe(self.loss_, self.n_critic,
+                                                      self.clip_value, self.spectral_norm)
         if spectral_norm and generators is not None:
             raise ValueError(
                 "spectral normalisation is not available for ensembles (its power iteration "
                 "cannot be batched): train the members one at a time, or use another loss"
             )
-        if spectral_norm:
-            apply_spectral_norm(discriminator)
-        if clip_value == "auto":
-            clip_value = getattr(self.loss, "clip_value", None)
-        if n_critic == "auto":
-            n_critic = getattr(self.loss, "n_critic", 1)
-        if int(n_critic) < 1:
-            raise ValueError(f"n_critic must be >= 1, got {n_critic}")
-        penalties = [getattr(self.loss, "penalty", None)]
-        extra = penalty if isinstance(penalty, (list, tuple)) else [penalty]
-        penalties += [get_penalty(p, penalty_weight) for p in extra if p is not None]
-        self.penalties = [p for p in penalties if p is not None]
-
-        if generators is None:
-            self.generator = generator.to(self.device)
-            self.discriminator = discriminator.to(self.device)
-        else:
-            self.generator = stack_modules([g.to(self.device) for g in generators])
-            # Penalties on input gradients need a twice-differentiable discriminator.
-            self.discriminator = stack_modules([d.to(self.device) for d in discriminators],
-                                               fused=not self.penalties)
-            self.penalties = [MemberPenalty(p, self.n_members) for p in self.penalties]
+        self.penalties_ = _penalties(self.loss_, self.penalty, self.penalty_weight)
+        self._build_modules(spectral_norm)
         self._check_modules()
-
-        seeds = check_random_state(random_state).randint(np.iinfo(np.int32).max, size=2)
-        self._rng = torch.Generator(device=self.device).manual_seed(int(seeds[0]))
-        self._sample_rng = torch.Generator(device=self.device).manual_seed(int(seeds[1]))
-        self._member_seeds = None
-        if generators is not None:
-            # Per member: its minibatch stream, its training noise and its sampling noise.
-            streams = np.random.SeedSequence(int(seeds[0])).generate_state(3 * self.n_members)
-            self._member_seeds = (streams >> 1).reshape(3, self.n_members).tolist()
-            latent_sampler = MemberLatentSampler(latent_sampler, self._member_seeds[1],
-                                                 self.device, self._dtype())
-            self._sample_latent = MemberLatentSampler(self._config["latent_sampler"],
-                                                      self._member_seeds[2], self.device,
-                                                      self._dtype())
-        self._ema = None if ema_decay is None else ExponentialAverage(self.generator, ema_decay)
+        self._seed_streams()
+        self._ema = (None if self.ema_decay is None
+                     else ExponentialAverage(self.generator_, self.ema_decay))
         self._loop = AdversarialLoop(
-            self.generator,
-            self.discriminator,
-            self.loss,
-            latent_dim=self.latent_dim,
+            self.generator_,
+            self.discriminator_,
+            self.loss_,
+            latent_dim=self.latent_dim_,
             generator_rng=self._rng,
-            latent_sampler=latent_sampler,
-            n_critic=int(n_critic),
-            d_optimizer=_optimizer_factory(d_optimizer, betas),
-            g_optimizer=_optimizer_factory(g_optimizer, betas),
-            lr_d=lr_d,
-            lr_g=lr_g,
-            lr_schedule=lr_schedule,
-            d_penalties=self.penalties,
+            latent_sampler=self._train_latent,
+            n_critic=n_critic,
+            d_optimizer=_optimizer_factory(self.d_optimizer, self.betas),
+            g_optimizer=_optimizer_factory(self.g_optimizer, self.betas),
+            lr_d=self.lr_d,
+            lr_g=self.lr_g,
+            lr_schedule=self.lr_schedule,
+            d_penalties=self.penalties_,
             d_constraints=[WeightClipping(clip_value)] if clip_value is not None else [],
             g_hooks=[self._ema] if self._ema is not None else [],
-            max_grad_norm=max_grad_norm,
-            g_max_grad_norm=g_max_grad_norm,
-            joint_forward=not _has_batch_norm(self.discriminator),
-            members=self.n_members,
+            max_grad_norm=self.max_grad_norm,
+            g_max_grad_norm=self.g_max_grad_norm,
+            joint_forward=not _has_batch_norm(self.discriminator_),
+            members=self.n_members_,
         )
         self._sampler_state = None
         self._active_sampler = None
+        self.initialized_ = True
+        return self
+
+    def _build_modules(self, spectral_norm):
+        """``generator_`` and ``discriminator_``: the arguments copied, normalised if asked,
+        on the device; an ensemble's members stacked (and its penalties made per member)."""
+        # One copy of both keeps a submodule they share shared.
+        generator, discriminator = copy.deepcopy((self.generator, self.discriminator))
+        if self.n_members_ is None:
+            if spectral_norm:
+                apply_spectral_norm(discriminator)
+            self.generator_ = generator.to(self.device_)
+            self.discriminator_ = discriminator.to(self.device_)
+            return
+        self.generator_ = stack_modules([g.to(self.device_) for g in generator])
+        # Penalties on input gradients need a twice-differentiable discriminator.
+        self.discriminator_ = stack_modules([d.to(self.device_) for d in discriminator],
+                                            fused=not self.penalties_)
+        self.penalties_ = [MemberPenalty(p, self.n_members_) for p in self.penalties_]
+
+    def _seed_streams(self):
+        """The random streams of training and of ``sample``, from ``random_state``."""
+        seeds = check_random_state(self.random_state).randint(np.iinfo(np.int32).max, size=2)
+        self._rng = torch.Generator(device=self.device_).manual_seed(int(seeds[0]))
+        self._sample_rng = torch.Generator(device=self.device_).manual_seed(int(seeds[1]))
+        self._member_seeds = None
+        self._train_latent = self.latent_sampler
+        self._sample_latent = None
+        if self.n_members_ is not None:
+            # Per member: its minibatch stream, its training noise and its sampling noise.
+            streams = np.random.SeedSequence(int(seeds[0])).generate_state(3 * self.n_members_)
+            self._member_seeds = (streams >> 1).reshape(3, self.n_members_).tolist()
+            self._train_latent = MemberLatentSampler(self.latent_sampler,
+                                                     self._member_seeds[1], self.device_,
+                                                     self._dtype())
+            self._sample_latent = MemberLatentSampler(self.latent_sampler,
+                                                      self._member_seeds[2], self.device_,
+                                                      self._dtype())
+
+    def _initialized(self):
+        """``self``, initialised first if it has not been."""
+        return self if self.initialized_ else self.initialize()
 
     @classmethod
     def ensemble(cls, make_generator, make_discriminator, n_members, *, random_state=None,
@@ -648,43 +746,56 @@ class GANTrainer:
 
         Only for ensembles.
         """
-        if self.n_members is None:
+        if self._initialized().n_members_ is None:
             raise ValueError("member() is for ensembles; this trainer has a single generator")
-        stack = self.ema_generator if (ema and self._ema is not None) else self.generator
+        stack = self.ema_generator if (ema and self._ema is not None) else self.generator_
         return stack.member(int(r))
 
     # -- properties ---------------------------------------------------------------------------
     @property
     def step_(self):
-        return self._loop.step
+        return self._initialized()._loop.step
 
     @property
     def history_(self):
-        return self._loop.history()
+        return self._initialized()._loop.history()
 
     @property
     def ema_generator(self):
-        return None if self._ema is None else self._ema.average
+        return None if self._initialized()._ema is None else self._ema.average
+
+    @property
+    def n_members(self):
+        """Deprecated alias of ``n_members_`` (since 0.2; removed in 0.3)."""
+        _deprecated_attribute("n_members")
+        return self._initialized().n_members_
+
+    @property
+    def penalties(self):
+        """Deprecated alias of ``penalties_`` (since 0.2; removed in 0.3)."""
+        _deprecated_attribute("penalties")
+        return self._initialized().penalties_
 
     # -- validation ---------------------------------------------------------------------------
     def _dtype(self):
-        params = list(self.generator.parameters())
+        params = list(self.generator_.parameters())
         return params[0].dtype if params else torch.get_default_dtype()
 
     @torch.no_grad()
     def _probe(self):
         """One forward pass of each module in eval mode (no state changes): output shapes."""
-        modes = [m.training for m in (self.generator, self.discriminator)]
-        self.generator.eval()
-        self.discriminator.eval()
-        members = () if self.n_members is None else (self.n_members,)
+        modes = [m.training for m in (self.generator_, self.discriminator_)]
+        self.generator_.eval()
+        self.discriminator_.eval()
+        members = () if self.n_members_ is None else (self.n_members_,)
         try:
-            z = torch.zeros(members + (2, self.latent_dim), device=self.device, dtype=self._dtype())
-            x = self.generator(z)
-            v = self.discriminator(x)
+            z = torch.zeros(members + (2, self.latent_dim_), device=self.device_,
+                            dtype=self._dtype())
+            x = self.generator_(z)
+            v = self.discriminator_(x)
         finally:
-            self.generator.train(modes[0])
-            self.discriminator.train(modes[1])
+            self.generator_.train(modes[0])
+            self.discriminator_.train(modes[1])
         return x, v
 
     def _check_modules(self):
@@ -692,10 +803,10 @@ class GANTrainer:
             x, v = self._probe()
         except Exception as error:
             raise ValueError(
-                f"the generator (latent_dim={self.latent_dim}) and the discriminator do not "
+                f"the generator (latent_dim={self.latent_dim_}) and the discriminator do not "
                 f"compose: {error}"
             ) from error
-        members = () if self.n_members is None else (self.n_members,)
+        members = () if self.n_members_ is None else (self.n_members_,)
         if tuple(v.shape) not in {members + (2,), members + (2, 1)}:
             raise ValueError(
                 "the discriminator must return one value per row, shape (b,) or (b, 1); got "
@@ -719,17 +830,17 @@ class GANTrainer:
                     f"X's rows have shape {tuple(data.shape[1:])} but the generator makes rows of "
                     f"shape {self._sample_shape}"
                 )
-            data = data.to(device=self.device, dtype=self._dtype())
+            data = data.to(device=self.device_, dtype=self._dtype())
             if not bool(torch.isfinite(data).all()):
                 raise ValueError("X contains NaN or infinity")
-            if self.n_members is not None:
+            if self.n_members_ is not None:
                 # Every member samples the one copy of the data with its own stream.
-                return MemberIndexSampler([data] * self.n_members, self.batch_size,
+                return MemberIndexSampler([data] * self.n_members_, int(self.batch_size),
                                           self._member_seeds[0])
-            return IndexSampler(data, self.batch_size)
-        if self.n_members is not None:
+            return IndexSampler(data, int(self.batch_size))
+        if self.n_members_ is not None:
             raise ValueError("an ensemble trains on an array or tensor X, not on a DataLoader")
-        return LoaderSampler(X, self.device, self._dtype())
+        return LoaderSampler(X, self.device_, self._dtype())
 
     # -- training -----------------------------------------------------------------------------
     def fit(self, X, n_steps=5_000):
@@ -757,7 +868,7 @@ class GANTrainer:
         FloatingPointError
             When training diverges (a loss or a generator parameter is no longer finite).
         """
-        sampler = self._make_sampler(X)
+        sampler = self._initialized()._make_sampler(X)
         if self._sampler_state is not None:
             sampler.load_state_dict(self._sampler_state)
         self._active_sampler = sampler  # save() during fit (a Checkpoint callback) reads it
@@ -765,7 +876,7 @@ class GANTrainer:
         try:
             with tqdm(total=int(n_steps), initial=self.step_, disable=not self.progress,
                       desc=type(self).__name__, file=sys.stderr) as bar:
-                self._loop.run(sampler, n_steps, check_every=self.check_every,
+                self._loop.run(sampler, n_steps, check_every=int(self.check_every),
                                callbacks=callbacks, progress=bar.update)
         finally:
             self._sampler_state = sampler.state_dict()
@@ -788,20 +899,21 @@ class GANTrainer:
         -------
         torch.Tensor of shape (n, ...), or (R, n, ...) for an ensemble
         """
-        rng = self._sample_rng
+        rng = self._initialized()._sample_rng
         if random_state is not None:
             seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-            rng = torch.Generator(device=self.device).manual_seed(seed)
-        generator = self.ema_generator if (ema and self._ema is not None) else self.generator
-        if self.n_members is None:
-            z = self._loop.latent_sampler(int(n), self.latent_dim, rng, self.device)
+            rng = torch.Generator(device=self.device_).manual_seed(seed)
+        generator = self.ema_generator if (ema and self._ema is not None) else self.generator_
+        if self.n_members_ is None:
+            z = self._loop.latent_sampler(int(n), self.latent_dim_, rng, self.device_)
         else:
             sampler = self._sample_latent
             if random_state is not None:
-                seeds = (np.random.SeedSequence(seed).generate_state(self.n_members) >> 1).tolist()
-                sampler = MemberLatentSampler(self._config["latent_sampler"], seeds, self.device,
+                seeds = (np.random.SeedSequence(seed).generate_state(self.n_members_)
+                         >> 1).tolist()
+                sampler = MemberLatentSampler(self.latent_sampler, seeds, self.device_,
                                               self._dtype())
-            z = sampler(int(n), self.latent_dim, None, self.device)
+            z = sampler(int(n), self.latent_dim_, None, self.device_)
         return generator(z.to(self._dtype()))
 
     # -- checkpoints --------------------------------------------------------------------------
@@ -819,15 +931,16 @@ class GANTrainer:
         ValueError
             When a configured callable can be neither named nor pickled (a lambda).
         """
-        sampler = self._active_sampler
+        sampler = self._initialized()._active_sampler
+        config = {name: getattr(self, name) for name in _PARAMETERS if name != "device"}
         return {
             "format": _FORMAT,
-            "config": _config_to_data({k: v for k, v in self._config.items() if k != "device"}),
+            "config": _config_to_data(config),
             "architecture": self._architecture,
             "loop": self._loop.state_dict(),
             "sample_rng": self._sample_rng.get_state(),
             "sampler": sampler.state_dict() if sampler is not None else self._sampler_state,
-            "sample_latent": (self._sample_latent.state_dict() if self.n_members is not None
+            "sample_latent": (self._sample_latent.state_dict() if self.n_members_ is not None
                               else None),
         }
 
@@ -835,7 +948,7 @@ class GANTrainer:
         """Restore a ``state_dict`` into a trainer built with the same configuration."""
         if state.get("format") not in _FORMATS:
             raise ValueError(f"not a GANTrainer checkpoint (formats {_FORMATS})")
-        self._loop.load_state_dict(state["loop"])
+        self._initialized()._loop.load_state_dict(state["loop"])
         self._sample_rng.set_state(state["sample_rng"])
         self._sampler_state = state["sampler"]
         if state.get("sample_latent") is not None:
@@ -934,8 +1047,14 @@ class GANTrainer:
         return trainer.load_state_dict(state)
 
     def __repr__(self):
+        step = self._loop.step if self.initialized_ else 0
         return (f"{type(self).__name__}(loss={getattr(self.loss, 'name', self.loss)!r}, "
-                f"step_={self.step_})")
+                f"step_={step})")
+
+
+def _deprecated_attribute(name):
+    warnings.warn(f"GANTrainer.{name} is deprecated since robustgan 0.2 and will be removed in "
+                  f"0.3: use {name}_", DeprecationWarning, stacklevel=3)
 
 
 # ---------------------------------------------------------------------------------------------

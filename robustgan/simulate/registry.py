@@ -14,8 +14,6 @@ user's own estimator reaches worker processes and Dask workers without registrat
 import importlib
 import inspect
 
-import numpy as np
-from sklearn.base import BaseEstimator
 from sklearn.covariance import EmpiricalCovariance, MinCovDet
 
 from ..baselines import (
@@ -30,48 +28,11 @@ from ..baselines import (
     TukeyMedian,
     TylerScatter,
 )
-from ..estimators import RobustGANMean
+from ..baselines.scatter import OGK
+from ..estimators import RobustGANMean, RobustGANScatter
 
 __all__ = ["ESTIMATORS", "GIVEN_SCATTER", "OGK", "available_estimators", "make_estimator"]
 
-
-class OGK(BaseEstimator):
-    """statsmodels' orthogonalised Gnanadesikan–Kettenring estimator with the scikit-learn face
-    the runner needs (``location_``, ``covariance_``).
-
-    Parameters
-    ----------
-    maxiter : int, default=2
-        Orthogonalisation passes (Maronna & Zamar 2002 find two enough).
-    reweight : float or None, default=0.9
-        χ² quantile of the hard-rejection reweighting step; None skips it.
-
-    References
-    ----------
-    Maronna, R. A. and Zamar, R. H. (2002). Robust estimates of location and dispersion for
-    high-dimensional datasets. Technometrics 44(4), 307–317.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = np.random.default_rng(0).standard_normal((500, 3))
-    >>> OGK().fit(X).covariance_.shape
-    (3, 3)
-    """
-
-    def __init__(self, maxiter=2, reweight=0.9):
-        self.maxiter = maxiter
-        self.reweight = reweight
-
-    def fit(self, X, y=None):
-        """Compute the OGK location and scatter of X; returns self."""
-        from statsmodels.robust.covariance import cov_ogk
-
-        result = cov_ogk(np.asarray(X, dtype=np.float64), maxiter=self.maxiter,
-                         reweight=self.reweight)
-        self.location_ = np.asarray(result.mean, dtype=np.float64)
-        self.covariance_ = np.asarray(result.cov, dtype=np.float64)
-        return self
 
 
 def _gan(divergence):
@@ -116,14 +77,8 @@ ESTIMATORS = {
     "spearman": _plain(SpearmanScatter),
     "tyler": _plain(TylerScatter),
     "spatial-sign": _plain(SpatialSignCovariance),
+    "js-gan-scatter": _plain(RobustGANScatter, seeded=True),
 }
-
-try:  # RobustGANScatter lands with the scatter estimators; the table grows when it exists.
-    from ..estimators import RobustGANScatter
-except ImportError:  # pragma: no cover - depends on the estimators package's progress
-    pass
-else:  # pragma: no cover
-    ESTIMATORS["js-gan-scatter"] = _plain(RobustGANScatter, seeded=True)
 
 
 # Estimators whose ``covariance_`` is the scatter they were given (the filter assumes Σ known),

@@ -21,6 +21,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ..datasets import make_huber_contamination
+from ..estimators import fit_many, is_adversarial
 from .grid import data_keywords, load_grid
 from .registry import GIVEN_SCATTER, make_estimator
 from .store import COLUMNS, MemoryStore, ResultStore
@@ -114,8 +115,6 @@ def execute_batch(tasks):
     -------
     list of dict with the keys ``COLUMNS``
     """
-    from ..batched import fit_many
-
     rows, data, estimators = [], [], []
     try:
         for task in tasks:
@@ -164,7 +163,7 @@ def _batchable(estimator_spec):
         estimator = make_estimator(name, random_state=0, **params)
     except Exception:  # noqa: BLE001 - a bad spec fails in execute_task, with its own row
         return False
-    return hasattr(estimator, "_adversarial_problem")
+    return is_adversarial(estimator)
 
 
 def _work_units(tasks, batch, workers=1):

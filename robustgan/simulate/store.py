@@ -6,19 +6,19 @@ Layout of a store directory::
     parts/<id>.csv     rows finished since the last compaction, one file per task
     spec.json          the grid of the last run (name, metric), for ``report``
 
-Every file is written to a temporary name in the same directory, flushed to disk and renamed
-over its target (``os.replace``, atomic on POSIX and Windows), so a reader never sees half a
-file. A row's file name is its task id, so a task written twice (a crash between compaction's
+Every file is written through ``robustgan.io_utils.atomic_open`` (a temporary in the same
+directory, flushed to disk and renamed over its target), so a reader never sees half a file.
+A row's file name is its task id, so a task written twice (a crash between compaction's
 rename and its clean-up) is still one row: reading deduplicates by ``task_id``.
 """
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from ..io_utils import atomic_open, atomic_write_text
 
 __all__ = ["COLUMNS", "MemoryStore", "ResultStore"]
 
@@ -28,20 +28,10 @@ _DTYPES = {"n_samples": "int64", "n_features": "int64", "seed": "int64", "contam
            "location_error": "float64", "scatter_error": "float64", "seconds": "float64"}
 
 
-def _atomic_write(path, write):
-    """Call ``write(handle)`` on a temporary file beside ``path``, then rename it over ``path``."""
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, before the rename
-        "w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False,
-        encoding="utf-8", newline="")
-    try:
-        with handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+def _write_frame(path, frame):
+    """``frame`` as CSV at ``path``, atomically."""
+    with atomic_open(path, "w", encoding="utf-8", newline="") as handle:
+        frame.to_csv(handle, index=False)
 
 
 def _frame(rows):
@@ -112,7 +102,7 @@ class ResultStore:
     def add(self, row):
         """Write one finished task's row (atomically), compacting every ``compact_every``."""
         target = self.parts / f"{row['task_id']}.csv"
-        _atomic_write(target, lambda handle: _frame([row]).to_csv(handle, index=False))
+        _write_frame(target, _frame([row]))
         self._since_compaction += 1
         if self._since_compaction >= self.compact_every:
             self.compact()
@@ -124,14 +114,14 @@ class ResultStore:
         if not parts:
             return
         frame = self.load()
-        _atomic_write(self.results, lambda handle: frame.to_csv(handle, index=False))
+        _write_frame(self.results, frame)
         for part in parts:
             part.unlink(missing_ok=True)
 
     def write_spec(self, spec):
         """Record the grid (``report`` reads its name and metric)."""
         text = json.dumps(spec, indent=1, ensure_ascii=False, default=str)
-        _atomic_write(self.path / "spec.json", lambda handle: handle.write(text))
+        atomic_write_text(self.path / "spec.json", text)
 
     def read_spec(self):
         """The recorded grid, or an empty dict."""

@@ -35,7 +35,7 @@ X_test, y_test = X[1400:], digits.target[1400:]
 torch.manual_seed(0)  # the modules' initial weights
 trainer = GANTrainer(
     MLPGenerator(latent_dim=32, out_dim=64, hidden_sizes=(128, 128), output_activation="tanh"),
-    MLPDiscriminator(in_dim=64, hidden_sizes=(128, 128)),
+    MLPDiscriminator(in_features=64, hidden_sizes=(128, 128)),
     loss="non-saturating",
     penalty="r1",
     penalty_weight=1.0,

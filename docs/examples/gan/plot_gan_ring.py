@@ -35,7 +35,7 @@ X = sample_mixture(centres, SIGMA, 20_000, random_state=0)
 torch.manual_seed(0)  # the modules' initial weights; the trainer's draws use random_state
 trainer = GANTrainer(
     MLPGenerator(latent_dim=8, out_dim=2, hidden_sizes=(64, 64)),
-    MLPDiscriminator(in_dim=2, hidden_sizes=(64, 64)),
+    MLPDiscriminator(in_features=2, hidden_sizes=(64, 64)),
     loss="non-saturating",
     penalty="r1",
     penalty_weight=0.1,

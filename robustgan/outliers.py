@@ -1,0 +1,157 @@
+"""What every robust location/scatter estimator shares: outlier labelling and a robust score.
+
+A neutral module: the estimators and the baselines both build on it, and it imports neither.
+
+An estimator provides ``location_`` and the method ``_squared_distances(X)`` (its Mahalanobis
+distances, squared) and ``_log_det_scatter()``; this mixin turns them into scikit-learn's outlier
+detector face, the way ``EllipticEnvelope`` adds only a decision rule to ``MinCovDet``.
+"""
+
+import math
+from numbers import Real
+
+import numpy as np
+from scipy import stats
+from sklearn.base import OutlierMixin
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+
+from ._validation import check_fitted_data
+
+__all__ = [
+    "AUTO_INLIER_QUANTILE",
+    "CONTAMINATION_CONSTRAINT",
+    "ENVELOPE_CONTAMINATION_CONSTRAINT",
+    "RobustLocationMixin",
+]
+
+# The χ²_p quantile that MCD's reweighting step uses (Rousseeuw & Van Driessen, 1999).
+AUTO_INLIER_QUANTILE = 0.975
+
+CONTAMINATION_CONSTRAINT = [
+    StrOptions({"auto"}),
+    Interval(Real, 0.0, 0.5, closed="neither"),
+    Options(Real, {0.0}),
+]
+# ``EllipticEnvelope``'s range, (0, 0.5], for the estimators that stand in for it.
+ENVELOPE_CONTAMINATION_CONSTRAINT = [
+    StrOptions({"auto"}),
+    Interval(Real, 0.0, 0.5, closed="right"),
+    Options(Real, {0.0}),
+]
+
+
+class RobustLocationMixin(OutlierMixin):
+    """Outlier labelling and scoring from a robust fit, shared by every robustgan estimator.
+
+    Points are scored by their squared Mahalanobis distance d²(x) to the fitted location under
+    the fitted scatter. With ``contamination="auto"`` a point is an outlier when d²(x) exceeds
+    the 0.975 quantile of χ²_p, the law of d² for Gaussian inliers; with a number c, the
+    threshold is the c-quantile of the training scores, so a fraction c of the training rows is
+    labelled an outlier, as in ``sklearn.covariance.EllipticEnvelope``.
+    """
+
+    def mahalanobis(self, X):
+        """Squared Mahalanobis distances of the rows of X to ``location_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return self._squared_distances(check_fitted_data(self, X))
+
+    def score_samples(self, X):
+        """Minus the squared Mahalanobis distance: the higher, the more typical.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return -self.mahalanobis(X)
+
+    def decision_function(self, X):
+        """``score_samples(X) - offset_``: negative for outliers, positive for inliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X):
+        """+1 for inliers, −1 for outliers (scikit-learn's convention).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,), int
+        """
+        return np.where(self.decision_function(X) >= 0, 1, -1)
+
+    def score(self, X, y=None):
+        """The trimmed Gaussian log-likelihood of X: ``trimmed_score``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored; present for the scikit-learn API.
+
+        Returns
+        -------
+        float
+        """
+        return self.trimmed_score(X)
+
+    def trimmed_score(self, X, y=None):
+        """Trimmed Gaussian log-likelihood of X under the fit: a robust score for model selection.
+
+        The mean log-density of N(``location_``, scatter) over the half of the rows with the
+        highest density (the trimming of least trimmed squares and MCD, which tolerates any
+        contamination below 1/2; ``contamination`` is a labelling rule, not an estimate of ε,
+        so it does not set the trimming). A plain log-likelihood would reward following the
+        outliers; the trimmed one does not, so ``GridSearchCV`` can choose between robust fits
+        by it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored; present for the scikit-learn API.
+
+        Returns
+        -------
+        float
+        """
+        X = check_fitted_data(self, X)
+        log_density = -0.5 * (
+            self._squared_distances(X) + self._log_det_scatter() + X.shape[1] * math.log(2 * math.pi)
+        )
+        keep = max(1, math.ceil(0.5 * len(log_density)))
+        return float(np.mean(np.sort(log_density)[-keep:]))
+
+    def _set_offset(self, X):
+        """Fix ``offset_`` from the training data, per the ``contamination`` rule above."""
+        if self.contamination == "auto":
+            self.offset_ = -self._inlier_cutoff(X.shape[1])
+        else:
+            self.offset_ = np.percentile(-self._squared_distances(X), 100.0 * self.contamination)
+
+    def _inlier_cutoff(self, n_features):
+        """The squared distance below which a row is typical of the fitted model: the 0.975
+        quantile of χ²_p, the law of d² for Gaussian inliers (MCD's reweighting rule)."""
+        return float(stats.chi2.ppf(AUTO_INLIER_QUANTILE, df=n_features))
