@@ -7,7 +7,8 @@ plus the extreme cells (n = 21; p = 1; p = 200; n = 50,000 at p = 100). See ``CE
 
 Estimators: ours with their default constructors (``RobustGANMean(random_state=s)``,
 ``RobustGANScatter(random_state=s)``), whatever the library's defaults are today, and their
-starts (``start_location_``; ``raw_location_``, ``raw_covariance_``); scikit-learn's
+starts (RobustGANMean's robust start ``trimmed_location_``, and how often it chose the game's
+estimate over it, ``selected_``; ``raw_location_``, ``raw_covariance_``); scikit-learn's
 MinCovDet; statsmodels' DetMCD (``CovDetMCD``, h = ⌊(n + p + 1)/2⌋) and OGK; the iterative
 filter and dimension halving (given the true ε, as in the papers; the filter assumes Σ = I);
 the coordinatewise median; the sample mean and covariance; and the oracle, which sees the
@@ -53,7 +54,6 @@ import resource
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import warnings
 from dataclasses import asdict, dataclass
@@ -66,6 +66,7 @@ from statsmodels.robust.covariance import CovDetMCD
 
 import robustgan
 from robustgan import RobustGANMean, RobustGANScatter, make_huber_contamination
+from robustgan.io_utils import atomic_open
 from robustgan.simulate.registry import make_estimator
 
 # ---------------------------------------------------------------------------------------------
@@ -453,10 +454,13 @@ def measure(name, cell, data, seed, budget, timed_out_before):
             entry = {"status": "ok", "seconds": wall, "cpu_seconds": cpu,
                      **_errors(est.location_, getattr(est, "covariance_", None), data)}
             if name == "RobustGANMean":
-                start_location = getattr(est, "start_location_", None)
+                # Its robust start where it has one (scale="auto"), else where η started.
+                start_location = getattr(est, "trimmed_location_", None)
                 if start_location is None:
-                    start_location = est.initial_location_
+                    start_location = est.start_location_
                 entry.update(_prefix(_errors(start_location, None, data), "start_"))
+                entry["selected"] = getattr(est, "selected_", "game")
+                entry["game_location_error"] = location_error(est.game_location_, data)
             else:
                 entry.update(_prefix(_errors(est.raw_location_, est.raw_covariance_, data),
                                      "start_"))
@@ -493,10 +497,8 @@ def task_path(out, cell, seed):
 
 def _write_atomic(path, payload):
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False) as handle:
+    with atomic_open(path, encoding="utf-8") as handle:
         json.dump(payload, handle, indent=1, default=float, allow_nan=True)
-        temporary = handle.name
-    os.replace(temporary, path)
 
 
 VERSION = 2  # of the per-(cell, seed) files; older ones are recomputed
@@ -627,6 +629,9 @@ def aggregate_cell(cell, tasks):
                 continue
             stats[key] = _median([e.get(key, math.inf) if e["status"] == "ok" else math.inf
                                   for e in entries])
+        if name == "RobustGANMean":
+            stats["game_selected"] = sum(e.get("selected") == "game" for e in entries
+                                         if e["status"] == "ok")
         failures = sorted({f"{e['status']}: {e.get('reason')}" for e in entries
                            if e["status"] != "ok"})
         if failures:
@@ -681,8 +686,9 @@ def _verdict(*flags):
 
 def tables(cells):
     """The markdown tables: location, scatter (ratios and every estimator's error), times."""
-    loc_header = ["cell", "GAN mean", "its start", "GAN scatter", "its start", "best peer",
-                  "oracle", "mean/peer", "scatter/peer", "mean/start", "scatter/start", "bar"]
+    loc_header = ["cell", "GAN mean", "its start", "game chosen", "GAN scatter", "its start",
+                  "best peer", "oracle", "mean/peer", "scatter/peer", "mean/start",
+                  "scatter/start", "bar"]
     loc_rows, sc_rows, all_loc, all_sc, times = [], [], [], [], []
     for c in cells:
         est, loc, sc = c["estimators"], c["location"], c["scatter"]
@@ -691,6 +697,7 @@ def tables(cells):
                 if loc["best_peer"] else "—")
         loc_rows.append([
             c["cell"]["name"], _num(m["error"]), _num(est["RobustGANMean"]["start_location_error"]),
+            f"{est['RobustGANMean'].get('game_selected', '—')}/{len(c['seeds'])}",
             _num(s["error"]), _num(est["RobustGANScatter"]["start_location_error"]), best,
             _num(loc["oracle_error"]), _ratio_text(m["ratio_best_peer"]),
             _ratio_text(s["ratio_best_peer"]), _ratio_text(m["ratio_start"]),
