@@ -76,7 +76,7 @@ def data_directions(X, center, n_directions, rng):
 def outlyingness(X, directions):
     """Stahel–Donoho outlyingness of each row over the given directions.
 
-    max over directions d of |dᵀx − med(dᵀX)| / MAD(dᵀX), with the MAD scaled to the normal
+    max over directions d of ``|dᵀx − med(dᵀX)| / MAD(dᵀX)``, with the MAD scaled to the normal
     standard deviation; directions whose projection has a zero MAD are ignored.
 
     Parameters
@@ -144,7 +144,7 @@ def outlyingness_start(X, support_size, n_directions, rng):
 def projection_ks_distance(X, location, scatter, directions):
     """Largest Kolmogorov distance between the data's projections and N(μ, Σ)'s.
 
-    For each direction d: sup_t |F_n(t) − Φ((t − dᵀμ) / √(dᵀΣd))| where F_n is the empirical
+    For each direction d: ``sup_t |F_n(t) − Φ((t − dᵀμ) / √(dᵀΣd))|`` where F_n is the empirical
     distribution of dᵀX. Under Huber's model at the true (μ, Σ) every one of these is at most
     the contamination share plus sampling noise of order 1/√n.
 
