@@ -14,7 +14,8 @@ For ``RobustGANMean()`` and ``RobustGANScatter()`` with their defaults, on the f
 
 - fit: the three parts of ``fit`` (``robustgan.estimators._base.fit_adversarial``) timed apart:
   start (validation, preprocessing, the start estimate and the game's construction:
-  ``_adversarial_problem``), game (``problem.solve()``) and finish (``_adversarial_result``:
+  the fitting protocol's ``_adversarial_games`` up to its ``yield``), game
+  (``problem.solve()``) and finish (the rest of ``_adversarial_games``:
   reweighting, distances, the outlier threshold). Start and finish run under cProfile, which
   names the robustgan functions their time went to (cumulative, so nested functions overlap);
   its cost is small against their array work. Their sum is the fit; ``fit`` itself is timed
@@ -155,22 +156,32 @@ def _where(profile, top=4):
             module = path.split(f"{os.sep}robustgan{os.sep}")[-1].removesuffix(".py")
             rows.append((f"{module.replace(os.sep, '.')}.{function}", cumulative, calls))
     rows.sort(key=lambda row: -row[1])
-    rows = [row for row in rows if not row[0].endswith(("_adversarial_problem",
+    rows = [row for row in rows if not row[0].endswith(("_adversarial_games",
                                                         "_adversarial_result"))]
     # A function that spends 90% of its time in the next one is a wrapper: name the callee.
     kept = [row for row, after in zip(rows, rows[1:] + [("", 0.0)]) if after[1] < 0.9 * row[1]]
     return kept[:top]
 
 
+def _finish(games, fit):
+    """The rest of a one-game fit: read the answer, store the fitted attributes."""
+    try:
+        games.send(fit)
+    except StopIteration:
+        return
+    raise ValueError("bench_speed times fits of one game (not TV-GAN's two)")
+
+
 def fit_parts(estimator, X):
     """The seconds of a fit's start, game and finish (start and finish under cProfile, with
     where their time went), of a short replay of the game, and a copy of the problem."""
-    problem, start, start_where = _profiled(lambda: estimator._adversarial_problem(X))
+    games = estimator._adversarial_games(X)  # one game: RobustGANMean("js"), RobustGANScatter
+    problem, start, start_where = _profiled(lambda: next(games))
     # The best of two short games: on a shared machine one may be slowed.
     short_time = min(_timed(_with_steps(problem, SHORT_STEPS).solve)[1] for _ in range(2))
     replay = _copy_problem(problem)  # for the step's matmuls, before the game trains it
     fit, game = _timed(problem.solve)
-    _, finish, finish_where = _profiled(lambda: estimator._adversarial_result(problem, fit))
+    _, finish, finish_where = _profiled(lambda: _finish(games, fit))
     steps = int(fit.n_iter)
     per_step = (game - short_time) / max(steps - SHORT_STEPS, 1)
     return {
@@ -191,7 +202,7 @@ def step_overhead(name, default_threads, steps=200, repeats=3):
     The best of ``repeats`` runs of ``steps`` steps (their setup, a pool of 10,000 × 2 draws,
     included)."""
     X = make_huber_contamination(2_000, 2, 0.2, random_state=0).X
-    problem = ESTIMATORS[name](batch_size=8, random_state=0)._adversarial_problem(X)
+    problem = next(ESTIMATORS[name](batch_size=8, random_state=0)._adversarial_games(X))
     saved = threads.SMALL_STEP_WORK
     threads.SMALL_STEP_WORK = 0 if default_threads else saved
     try:
