@@ -59,3 +59,17 @@ def test_in_memory_input_is_not_subsampled(monkeypatch):
     assert game_setup.rows_in_memory(X, 0) is X
     np.testing.assert_array_equal(RobustGANMean(n_steps=20, random_state=0).fit(X).location_,
                                   whole)
+
+
+def test_fit_many_fits_each_out_of_core_data_set_on_its_members_subsample(memmap):
+    from robustgan import fit_many
+
+    X, data = memmap
+    fits = fit_many(RobustGANMean(n_steps=40), [X, X], random_states=[0, 1])
+    for seed, fitted in zip([0, 1], fits):
+        sample = sample_rows(X, SUBSAMPLE,
+                             random_state=int(check_random_state(seed).randint(2**31 - 1)))
+        alone = RobustGANMean(n_steps=40, random_state=seed).fit(sample)
+        # The same rows and start; the batched game is the member's own game in law.
+        np.testing.assert_array_equal(fitted.trimmed_location_, alone.trimmed_location_)
+        assert np.linalg.norm(fitted.location_ - data.location) < 0.3

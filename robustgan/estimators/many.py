@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 from ..batched import solve_many
 from ..engine import resolve_device
 from ._base import is_adversarial, next_game
+from .game_setup import rows_in_memory
 
 __all__ = ["fit_many"]
 
@@ -92,6 +93,9 @@ def fit_many(estimator, datasets, *, random_states=None, batch_size=None, errors
     if not datasets:
         raise ValueError("datasets is empty: nothing to fit")
     estimators = _member_estimators(estimator, len(datasets), random_states)
+    # An out-of-core data set is fitted on the seeded subsample its own fit would use.
+    datasets = [rows_in_memory(X, est.get_params().get("random_state"))
+                for X, est in zip(datasets, estimators)]
     results = list(estimators)
 
     def failed(r, error):
