@@ -488,7 +488,7 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
 
     def _robust_start(self, X, seed):
         """With ``scale="auto"``: the robust start (``trimmed_scatter``, MinCovDet's coverage
-        h = (n + p + 1)/2) on the varying features, and the tail of its distances."""
+        h = (n + p + 1)/2) on the varying features. ``_select`` reads the tail of its distances."""
         self.trimmed_location_ = self.trimmed_scatter_ = self.tail_df_ = None
         location_scale = self.__dict__.pop("_location_scale", None)
         varying = self.scale_ > 0
@@ -503,7 +503,6 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         self.trimmed_location_[varying] = location
         self.trimmed_scatter_ = np.zeros((X.shape[1], X.shape[1]))
         self.trimmed_scatter_[np.ix_(varying, varying)] = scatter
-        self.tail_df_ = radial_tail_df(squared_mahalanobis(X[:, varying], location, scatter), k)
 
     def _select(self, X):
         """``location_`` and the model ``predict`` uses: the game's, or the robust start's.
@@ -520,8 +519,13 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
           right (atlas t3 and cauchy: 0.078 and 0.083 against the game's 0.085 and 0.529).
         """
         self.selected_ = "game"
-        if self.trimmed_location_ is not None and not self._start_absorbed_a_cluster(X):
-            self.selected_ = "trimmed"
+        if self.trimmed_location_ is not None:
+            varying = self.scale_ > 0
+            distances = squared_mahalanobis(X[:, varying], self.trimmed_location_[varying],
+                                            self.trimmed_scatter_[np.ix_(varying, varying)])
+            self.tail_df_ = radial_tail_df(distances, int(varying.sum()))
+            if not self._start_absorbed_a_cluster(X, distances):
+                self.selected_ = "trimmed"
         varying = self.scale_ > 0
         p = len(self.scale_)
         self.scatter_ = np.diag(self.scale_**2)
@@ -535,7 +539,7 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         else:
             self.location_ = self.game_location_
 
-    def _start_absorbed_a_cluster(self, X):
+    def _start_absorbed_a_cluster(self, X, distances):
         """Whether the start's inliers are skewed along its departure from the game's estimate.
 
         Under (m, S), the start's location and scatter, the rows inside its 0.975 ellipsoid
@@ -552,8 +556,7 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         location = self.trimmed_location_[varying]
         scatter = self.trimmed_scatter_[np.ix_(varying, varying)]
         direction = np.linalg.solve(scatter, location - self.game_location_[varying])
-        inside = squared_mahalanobis(rows, location, scatter) <= stats.chi2.ppf(
-            AUTO_INLIER_QUANTILE, k)
+        inside = distances <= stats.chi2.ppf(AUTO_INLIER_QUANTILE, k)
         projected = (rows[inside] - location) @ direction
         if inside.sum() < 3 or not np.ptp(projected) > 0:
             return False
