@@ -10,10 +10,12 @@ from robustgan import RobustGANMean, RobustGANScatter, TrimmedMean, fit_many
 from robustgan.datasets import make_huber_contamination
 from robustgan.divergences import get_divergence
 from robustgan.engine import AdversarialProblem
-from robustgan.estimators import is_adversarial, many
+from robustgan.estimators import is_adversarial
 from robustgan.estimators._base import fit_adversarial
 from robustgan.estimators.game_setup import as_training_tensor, seeded_discriminator
 from robustgan.nets import LocationGenerator
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 class StagedLocation(BaseEstimator):
@@ -52,31 +54,9 @@ class StagedLocation(BaseEstimator):
         self.location_ = self.stage_locations_[-1]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def data():
     return [make_huber_contamination(400, 3, 0.1, random_state=r) for r in range(3)]
-
-
-@pytest.fixture
-def games(monkeypatch):
-    """The number of members of every batched game that ``fit_many`` plays, in order."""
-    sizes = []
-    original = many.solve_many
-
-    def spy(problems, **kwargs):
-        sizes.append(len(problems))
-        return original(problems, **kwargs)
-
-    monkeypatch.setattr(many, "solve_many", spy)
-    return sizes
 
 
 def test_the_adversarial_estimators_follow_the_protocol_and_the_others_do_not():
@@ -96,10 +76,10 @@ def test_fit_solves_each_game_alone_from_the_last_one_s_answer(data):
     assert np.linalg.norm(est.location_ - data[0].location) < 0.5
 
 
-def test_fit_many_plays_each_round_of_games_batched(data, games):
+def test_fit_many_plays_each_round_of_games_batched(data, game_sizes):
     X = [d.X for d in data]
     fits = fit_many(StagedLocation(stages=2), X, random_states=range(3))
-    assert games == [3, 3]
+    assert game_sizes == [3, 3]
     for fit, d in zip(fits, data):
         assert len(fit.stage_locations_) == 2
         assert np.linalg.norm(fit.location_ - d.location) < 0.5
@@ -107,10 +87,10 @@ def test_fit_many_plays_each_round_of_games_batched(data, games):
         assert fit.problems_[1].discriminator is fit.problems_[0].discriminator
 
 
-def test_members_with_fewer_games_finish_first(data, games):
+def test_members_with_fewer_games_finish_first(data, game_sizes):
     estimators = [StagedLocation(stages=2), StagedLocation(stages=2), StagedLocation(stages=1)]
     fits = fit_many(estimators, [d.X for d in data], random_states=range(3))
-    assert games == [2, 1, 2]  # round 1: two configurations; round 2: the two-stage members
+    assert game_sizes == [2, 1, 2]  # round 1: two configurations; round 2: the two-stage members
     assert [len(f.stage_locations_) for f in fits] == [2, 2, 1]
 
 

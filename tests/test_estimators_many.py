@@ -10,20 +10,7 @@ from scipy import stats
 from robustgan import RobustGANMean, RobustGANScatter, batched, fit_many, make_huber_contamination
 from robustgan.estimators import many
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    # Bit-for-bit statements hold on one thread (the split points of multithreaded kernels move
-    # with the batch's size).
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module")
-def datasets():
-    return [make_huber_contamination(600, 4, 0.2, random_state=r) for r in range(6)]
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 FAST = {"n_steps": 40, "device": "cpu"}
@@ -82,20 +69,6 @@ def test_data_sets_of_different_sizes_share_a_batch_without_padding():
     assert groups == [sizes]
     alone = fit_many(RobustGANMean(**FAST), [data[1].X], random_states=[fits[1].random_state])
     np.testing.assert_array_equal(fits[1].game_location_, alone[0].game_location_)
-
-
-@pytest.fixture
-def game_sizes(monkeypatch):
-    """The number of members of every batched game that ``fit_many`` plays, in order."""
-    sizes = []
-    original = many.solve_many
-
-    def spy(problems, **kwargs):
-        sizes.append(len(problems))
-        return original(problems, **kwargs)
-
-    monkeypatch.setattr(many, "solve_many", spy)
-    return sizes
 
 
 def test_incompatible_members_go_to_separate_batches(datasets, game_sizes):
