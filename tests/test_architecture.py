@@ -18,7 +18,7 @@ LAYERS = [
     ("infrastructure", ["robustgan._validation", "robustgan._threads", "robustgan.io_utils",
                         "robustgan.registry"]),
     ("data", ["robustgan.datasets", "robustgan.univariate", "robustgan.sources"]),
-    ("shared statistics", ["robustgan.multivariate", "robustgan.outliers"]),
+    ("shared statistics", ["robustgan.multivariate", "robustgan.outliers", "robustgan.clusters"]),
     ("engine", ["robustgan.divergences", "robustgan.nets", "robustgan.engine",
                 "robustgan.batched"]),
     ("estimators and baselines", ["robustgan.estimators", "robustgan.baselines"]),

@@ -29,6 +29,7 @@ PUBLIC_MODULES = [
     "robustgan.simulate",
     "robustgan.univariate",
     "robustgan.multivariate",
+    "robustgan.clusters",
     "robustgan.outliers",
     "robustgan.registry",
     "robustgan.io_utils",

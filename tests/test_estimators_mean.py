@@ -352,17 +352,27 @@ def test_clean_data_costs_little_efficiency(divergence):
     assert np.median(ratios) < 1.5
 
 
-def test_the_game_replaces_the_start_only_where_the_start_absorbed_a_close_cluster():
+def test_a_start_that_absorbed_a_close_cluster_is_corrected_or_replaced_by_the_game():
     # Gao et al.'s close design at p = 50: the start's subset holds the cluster (its location
-    # is pulled 0.5·√50 ≈ 3.5 · ε-ish towards it) and its scatter is stretched along 1; the
-    # game's diagonal model cannot stretch and is chosen. Far outliers or t₃ inliers: the
-    # start is kept (the game's Gaussian model is wrong for t₃: fitted ν ≈ 2 < 4).
+    # is pulled towards 0.5·1 and its scatter stretched along 1). The start is corrected along
+    # 1/√p (robustgan.clusters) and taken: it is then better than the game, which the cluster
+    # pulls by O(ε), and far better than the sample mean.
     close = make_huber_contamination(5000, 50, 0.2, shift=0.5, random_state=0)
     est = RobustGANMean(random_state=0).fit(close.X)
-    assert est.selected_ == "game"
+    assert est.selected_ == "trimmed"
+    assert abs(est.cluster_direction_.sum()) / np.sqrt(50) > 0.95
+    np.testing.assert_array_equal(est.location_, est.trimmed_location_)
+    error = np.linalg.norm(est.location_ - close.location)
+    assert error < np.linalg.norm(est.game_location_ - close.location)
+    assert error < 0.25 * np.linalg.norm(close.X.mean(axis=0) - close.location)
+    # A tight close cluster (Q = N(0.3·1, I/3), atlas close03): the half-sample along 1 would
+    # lock onto the cluster, so the start is not corrected; its inliers are still skewed
+    # towards the cluster and the game takes its place.
+    tight = make_huber_contamination(5000, 20, 0.2, shift=0.3, outlier_scale=np.sqrt(1 / 3),
+                                     random_state=0)
+    est = RobustGANMean(random_state=0).fit(tight.X)
+    assert est.cluster_direction_ is None and est.selected_ == "game"
     np.testing.assert_array_equal(est.location_, est.game_location_)
-    game_error = np.linalg.norm(est.location_ - close.location)
-    assert game_error < 0.5 * np.linalg.norm(est.trimmed_location_ - close.location)
     heavy = make_huber_contamination(3000, 5, 0.2, inliers="t", df=3.0, shift=5.0,
                                      random_state=0)
     est = RobustGANMean(n_steps=50, random_state=0).fit(heavy.X)

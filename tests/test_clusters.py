@@ -1,0 +1,136 @@
+"""The absorbed-cluster correction of the robust start (robustgan.clusters)."""
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from robustgan import RobustGANScatter, make_huber_contamination
+from robustgan.clusters import correct_absorbed_cluster, univariate_mcd
+from robustgan.multivariate import trimmed_scatter
+
+
+def _start(X, seed=0):
+    n, p = X.shape
+    location, scatter, _ = trimmed_scatter(X, (n + p + 1) / (2 * n), random_state=seed)
+    return location, scatter
+
+
+def test_univariate_mcd_is_the_subset_of_least_variance_among_all_subsets():
+    rng = np.random.default_rng(0)
+    values = np.concatenate([rng.standard_normal(6), [4.0, 4.2, 9.0]])
+    h = 5
+    best = min(itertools.combinations(values, h), key=np.var)
+    location, variance = univariate_mcd(values, h)
+    fraction = h / len(values)
+    from scipy import stats
+    consistency = fraction / stats.chi2.cdf(stats.chi2.ppf(fraction, 1), 3)
+    assert location == pytest.approx(np.mean(best), rel=1e-12)
+    assert variance == pytest.approx(np.var(best) * consistency, rel=1e-10)
+
+
+def test_univariate_mcd_is_consistent_at_the_gaussian():
+    # Raw MCD of half the rows: its location's asymptotic variance is about 14/n at h = n/2
+    # (Rousseeuw & Leroy), so 0.02 is over 5 standard errors at n = 200,000.
+    values = np.random.default_rng(1).normal(3.0, 2.0, size=200_000)
+    location, variance = univariate_mcd(values, 100_001)
+    assert location == pytest.approx(3.0, abs=0.05)
+    assert variance == pytest.approx(4.0, rel=0.03)
+
+
+@settings(max_examples=30, deadline=None)
+@given(scale=st.floats(1e-6, 1e6), shift=st.floats(-1e6, 1e6), seed=st.integers(0, 2**16))
+def test_univariate_mcd_is_affine_equivariant(scale, shift, seed):
+    values = np.random.default_rng(seed).standard_normal(101)
+    location, variance = univariate_mcd(values, 52)
+    moved_location, moved_variance = univariate_mcd(scale * values + shift, 52)
+    assert moved_location == pytest.approx(scale * location + shift, rel=1e-9, abs=1e-9 * scale)
+    assert moved_variance == pytest.approx(scale**2 * variance, rel=1e-6)
+
+
+def test_univariate_mcd_refuses_a_support_out_of_range():
+    with pytest.raises(ValueError, match="support_size must be between 2 and 10"):
+        univariate_mcd(np.arange(10.0), 11)
+
+
+@pytest.mark.parametrize("p, n", [(2, 100), (5, 500), (20, 2000), (50, 2500)])
+def test_clean_gaussian_data_are_never_corrected(p, n):
+    # Familywise false-alarm rate 0.1% per fit: 5 clean fits each must all be left alone.
+    for seed in range(5):
+        X = np.random.default_rng(seed).standard_normal((n, p))
+        location, scatter = _start(X, seed)
+        corrected, corrected_scatter, direction = correct_absorbed_cluster(X, location, scatter)
+        assert direction is None
+        assert corrected is location and corrected_scatter is scatter
+
+
+def test_symmetric_far_and_heavy_tailed_designs_are_left_alone():
+    def plus_or_minus_five(n, rng):
+        return 5.0 * rng.choice([-1.0, 1.0], size=(n, 1)) + rng.standard_normal((n, 10))
+
+    symmetric = make_huber_contamination(4000, 10, 0.2, outliers=plus_or_minus_five,
+                                         random_state=0).X
+    heavy = make_huber_contamination(4000, 10, 0.2, inliers="t", df=3.0, shift=0.5,
+                                     random_state=0).X
+    for X in (symmetric, heavy):
+        assert correct_absorbed_cluster(X, *_start(X))[2] is None
+
+
+@pytest.mark.parametrize("p, eps", [(20, 0.2), (20, 0.1), (100, 0.2)])
+def test_a_close_cluster_held_by_the_start_is_taken_out(p, eps):
+    # Q = N(0.5·1, I): the start holds it (location pulled by about ε·0.5·√p, variance along
+    # 1/√p stretched by ε(1 − ε)·p/4). After the correction the location error is within a
+    # few times the oracle's √(p/n) and the scatter's operator error within 0.5.
+    n = 5000
+    data = make_huber_contamination(n, p, eps, shift=0.5, random_state=0)
+    location, scatter = _start(data.X)
+    corrected, corrected_scatter, direction = correct_absorbed_cluster(data.X, location, scatter)
+    assert direction is not None and abs(direction.sum()) / np.sqrt(p) > 0.95
+    before = np.linalg.norm(location - data.location)
+    after = np.linalg.norm(corrected - data.location)
+    assert before > 0.7 * eps * 0.5 * np.sqrt(p)
+    assert after < 0.5 * before and after < 3 * np.sqrt(p / n)
+    assert np.linalg.norm(corrected_scatter - np.eye(p), 2) < 0.5
+    np.testing.assert_allclose(corrected_scatter, corrected_scatter.T)
+    assert np.linalg.eigvalsh(corrected_scatter).min() > 0
+
+
+def test_a_tight_close_cluster_is_not_locked_onto():
+    # Q = N(0.3·1, I/3): the half-sample along 1/√p would sit on the cluster, and its variance
+    # is not below the start's, so the start is kept.
+    data = make_huber_contamination(5000, 20, 0.2, shift=0.3, outlier_scale=np.sqrt(1 / 3),
+                                    random_state=0)
+    assert correct_absorbed_cluster(data.X, *_start(data.X))[2] is None
+
+
+def test_the_correction_follows_shifts_and_positive_rescaling_of_the_features():
+    data = make_huber_contamination(3000, 8, 0.2, shift=0.8, random_state=2)
+    scales = np.geomspace(1e-3, 1e3, 8)
+    shift = np.linspace(-50, 50, 8)
+    location, scatter = _start(data.X)
+    corrected, corrected_scatter, direction = correct_absorbed_cluster(data.X, location, scatter)
+    assert direction is not None
+    moved = data.X * scales + shift
+    moved_location, moved_scatter, moved_direction = correct_absorbed_cluster(
+        moved, location * scales + shift, scatter * np.outer(scales, scales))
+    assert moved_direction is not None
+    np.testing.assert_allclose(moved_location, corrected * scales + shift, rtol=1e-8,
+                               atol=1e-8 * scales.max())
+    np.testing.assert_allclose(moved_scatter, corrected_scatter * np.outer(scales, scales),
+                               rtol=1e-7, atol=1e-10 * np.outer(scales, scales).max())
+
+
+def test_robust_gan_scatter_answers_with_the_corrected_start():
+    # Close design at p = 50: without the correction the fit returned the start that held the
+    # cluster (location error ≈ ε·0.5·√50 = 0.71; at p = 200 1.41 against the oracle's 0.15).
+    data = make_huber_contamination(2500, 50, 0.2, shift=0.5, random_state=0)
+    est = RobustGANScatter(random_state=0).fit(data.X)
+    assert est.cluster_direction_ is not None and est.n_iter_ == 1
+    np.testing.assert_array_equal(est.location_, est.raw_location_)
+    assert np.linalg.norm(est.location_ - data.location) < 0.3
+    assert np.linalg.norm(est.covariance_ - np.eye(50), 2) < 0.8
+    far = make_huber_contamination(2500, 10, 0.2, shift=5.0, random_state=0)
+    est = RobustGANScatter(random_state=0).fit(far.X)
+    assert est.cluster_direction_ is None and est.n_iter_ > 1
