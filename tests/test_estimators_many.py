@@ -81,14 +81,23 @@ def test_incompatible_members_go_to_separate_batches(datasets, game_sizes):
     assert fits[3].n_iter_ == 20 and fits[4].location_.shape == (3,)
 
 
-def test_batch_size_caps_the_members_per_game_and_one_means_one_by_one(datasets, game_sizes):
+def test_max_members_caps_the_members_per_game_and_one_means_one_by_one(datasets, game_sizes):
     X = [d.X for d in datasets[:3]]
-    fit_many(RobustGANMean(random_state=0, **FAST), X, batch_size=2)
+    fit_many(RobustGANMean(random_state=0, **FAST), X, max_members=2)
     assert game_sizes == [2, 1]
-    singles = fit_many(RobustGANMean(random_state=0, **FAST), X, batch_size=1)
+    singles = fit_many(RobustGANMean(random_state=0, **FAST), X, max_members=1)
     assert game_sizes == [2, 1]  # no batched game: each member's own fit
     solo = RobustGANMean(random_state=singles[0].random_state, **FAST).fit(X[0])
     np.testing.assert_array_equal(singles[0].game_location_, solo.game_location_)
+
+
+def test_batch_size_is_a_deprecated_alias_of_max_members(datasets, game_sizes):
+    X = [d.X for d in datasets[:3]]
+    with pytest.warns(DeprecationWarning, match="use max_members="):
+        fit_many(RobustGANMean(random_state=0, **FAST), X, batch_size=2)
+    assert game_sizes == [2, 1]
+    with pytest.raises(TypeError, match="both max_members and its deprecated alias"):
+        fit_many(RobustGANMean(**FAST), X, max_members=2, batch_size=2)
 
 
 def test_batched_and_single_fits_agree_in_distribution():
@@ -162,8 +171,8 @@ def test_bad_arguments_are_named(datasets):
         fit_many([RobustGANMean(**FAST)], X)
     with pytest.raises(ValueError, match="errors must be"):
         fit_many(RobustGANMean(**FAST), X, errors="ignore")
-    with pytest.raises(ValueError, match="batch_size must be >= 1"):
-        fit_many(RobustGANMean(**FAST), X, batch_size=0)
+    with pytest.raises(ValueError, match="max_members must be >= 1"):
+        fit_many(RobustGANMean(**FAST), X, max_members=0)
     with pytest.raises(ValueError, match="dataset 0: .*n_steps"):
         fit_many(RobustGANMean(n_steps=-1), X)
 

@@ -5,6 +5,7 @@ at once: every member's games advance in lockstep, one round per game, and each 
 problems are grouped by configuration and solved by ``robustgan.batched.solve_many``.
 """
 
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -20,11 +21,11 @@ from .game_setup import rows_in_memory
 
 __all__ = ["fit_many"]
 
-_DEFAULT_BATCH = 64
+_DEFAULT_MAX_MEMBERS = 64
 
 
-def fit_many(estimator, datasets, *, random_states=None, batch_size=None, errors="raise",
-             compile=False, progress=False):
+def fit_many(estimator, datasets, *, random_states=None, max_members=None, errors="raise",
+             compile=False, progress=False, batch_size=None):
     """Fit one estimator configuration to many data sets, as batched games where it can.
 
     Each member is a clone of ``estimator`` fitted to its own data set with its own seed, and
@@ -52,7 +53,7 @@ def fit_many(estimator, datasets, *, random_states=None, batch_size=None, errors
     random_states : sequence of int, RandomState or None, optional
         One seed per data set. By default the r-th seed is the r-th draw of the estimator's
         ``random_state``, so a seeded template gives seeded, distinct members.
-    batch_size : int or None, default=None
+    max_members : int or None, default=None
         At most this many members per batched game (None: 64). 1 fits one by one.
     errors : {"raise", "return"}, default="raise"
         What to do when a member's fit fails (its training diverges): raise its error, or put
@@ -62,6 +63,9 @@ def fit_many(estimator, datasets, *, random_states=None, batch_size=None, errors
         Compiling costs seconds per configuration and paid off little on small CPUs.
     progress : bool, default=False
         Show a progress bar per batched game (the members' own ``verbose`` is not used).
+    batch_size : int or None, default=None
+        Deprecated alias of ``max_members`` (removed in 0.3): everywhere else in robustgan
+        ``batch_size`` counts the rows of a minibatch, not members.
 
     Returns
     -------
@@ -86,9 +90,16 @@ def fit_many(estimator, datasets, *, random_states=None, batch_size=None, errors
     """
     if errors not in ("raise", "return"):
         raise ValueError(f"errors must be 'raise' or 'return', got {errors!r}")
-    batch_size = _DEFAULT_BATCH if batch_size is None else int(batch_size)
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    if batch_size is not None:
+        if max_members is not None:
+            raise TypeError("fit_many got both max_members and its deprecated alias batch_size")
+        warnings.warn("fit_many(batch_size=) is deprecated and will be removed in 0.3: use "
+                      "max_members= (batch_size counts minibatch rows elsewhere)",
+                      DeprecationWarning, stacklevel=2)
+        max_members = batch_size
+    max_members = _DEFAULT_MAX_MEMBERS if max_members is None else int(max_members)
+    if max_members < 1:
+        raise ValueError(f"max_members must be >= 1, got {max_members}")
     datasets = _dataset_list(datasets)
     if not datasets:
         raise ValueError("datasets is empty: nothing to fit")
@@ -103,7 +114,7 @@ def fit_many(estimator, datasets, *, random_states=None, batch_size=None, errors
             raise _named(error, r) from error
         results[r] = error
 
-    batched = [r for r, est in enumerate(estimators) if is_adversarial(est) and batch_size > 1]
+    batched = [r for r, est in enumerate(estimators) if is_adversarial(est) and max_members > 1]
     for r in sorted(set(range(len(estimators))) - set(batched)):
         try:
             estimators[r].fit(datasets[r])
@@ -133,7 +144,7 @@ def fit_many(estimator, datasets, *, random_states=None, batch_size=None, errors
     # One round per game: every member's next problem, solved in batches of one configuration.
     while problems:
         following = {}
-        for chunk in _batches(estimators, problems, batch_size):
+        for chunk in _batches(estimators, problems, max_members):
             n_steps = problems[chunk[0]].options.get("n_steps", 0)
             # A group of one is still a batched game (of one member), so that a member's
             # result never depends on how many others shared its configuration.
@@ -153,14 +164,14 @@ def fit_many(estimator, datasets, *, random_states=None, batch_size=None, errors
     return results
 
 
-def _batches(estimators, problems, batch_size):
-    """The members of ``problems`` in groups of one configuration, at most ``batch_size``
+def _batches(estimators, problems, max_members):
+    """The members of ``problems`` in groups of one configuration, at most ``max_members``
     each, in order of first appearance."""
     groups = {}
     for r, problem in problems.items():
         groups.setdefault(_group_key(estimators[r], problem), []).append(r)
-    return [members[start:start + batch_size] for members in groups.values()
-            for start in range(0, len(members), batch_size)]
+    return [members[start:start + max_members] for members in groups.values()
+            for start in range(0, len(members), max_members)]
 
 
 def _answer(games, fit, failed):

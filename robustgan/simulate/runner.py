@@ -125,7 +125,7 @@ def execute_batch(tasks):
         start = time.perf_counter()
         # The batched path only reads the data (it copies the rows once into its buffer).
         fitted = fit_many(estimators, [d.X for d in data], errors="return",
-                          batch_size=len(tasks))
+                          max_members=len(tasks))
         seconds = (time.perf_counter() - start) / len(tasks)
     except Exception:  # noqa: BLE001 - let each task report its own failure
         return [execute_task(task) for task in tasks]
