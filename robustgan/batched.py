@@ -824,10 +824,10 @@ class StackedMLPDiscriminator(MemberStack):
         """``function.apply(*inputs, activations, *params)``, members in chunks if need be.
 
         Members are split only past 4M hidden activations (16 MB): smaller chunks, meant to
-        keep each chunk in cache, cost more in launches and concatenations than they saved at
-        the benchmark's sizes (benchmarks/RESULTS.md, "Batched fits": 16.2 against 14.0 ms per
-        step at p = 10, R = 65); the cap bounds the temporaries of very large batches. Inputs
-        that are not tensors with a member dimension are passed to every chunk as they are.
+        keep each chunk in cache, cost more in launches and concatenations than they saved
+        (measured in benchmarks/RESULTS.md, "Batched fits"); the cap bounds the temporaries of
+        very large batches. Inputs that are not tensors with a member dimension are passed to
+        every chunk as they are.
         """
         chunk = self._chunk(rows)
         if chunk >= self.members:
@@ -1242,9 +1242,9 @@ def _settle_allocator():
 
     glibc serves large allocations with mmap until a freed mmapped block raises its threshold
     to that block's size (and the heap's trim threshold to twice that). Until then every
-    step's temporaries are mapped, page-faulted in and unmapped again: the first batched game
-    of a process ran 25% slower (4.7–5.1 against 3.8–3.9 s at n = 2,000, p = 10, R = 64).
-    Freeing a 24 MiB block (under glibc's 32 MiB cap on that threshold, alignment included)
+    step's temporaries are mapped, page-faulted in and unmapped again, and the first batched
+    game of a process ran a quarter slower than the next ones (benchmarks/RESULTS.md,
+    "Batched fits"). Freeing a 24 MiB block (under glibc's 32 MiB cap on that threshold, alignment included)
     settles both at once: the first game then runs as fast as the next ones. Its pages are
     never touched, so it costs microseconds; other allocators are unaffected.
     """
