@@ -381,3 +381,13 @@ def test_a_start_that_absorbed_a_close_cluster_is_corrected_or_replaced_by_the_g
     assert np.linalg.norm(est.location_ - heavy.location) < 0.2
     known = RobustGANMean(scale=1.0, n_steps=50, random_state=0).fit(heavy.X)
     assert known.tail_df_ is None and known.selected_ == "game"
+
+
+def test_small_data_takes_fewer_steps_only_where_the_start_is_the_estimate():
+    # On up to 1,000 rows with scale="auto" the game only referees the robust start: 50 steps.
+    # With a known scale the game is the estimate and keeps its 300-step floor.
+    X = make_huber_contamination(100, 5, 0.2, random_state=0).X
+    assert RobustGANMean(random_state=0).fit(X).n_iter_ == 50
+    assert RobustGANMean(scale=1.0, random_state=0).fit(X).n_iter_ == 300
+    X = make_huber_contamination(1001, 2, 0.2, random_state=0).X
+    assert RobustGANMean(random_state=0).fit(X).n_iter_ == 300
