@@ -114,11 +114,7 @@ def machine_rates(size=2048, repeats=3):
 
 def _copy_problem(problem):
     """A copy that trains apart from ``problem``, sharing its (large, read-only) data."""
-    memo = {id(problem.real): problem.real}
-    for value in problem.context.values():
-        if isinstance(value, np.ndarray):
-            memo[id(value)] = value
-    return copy.deepcopy(problem, memo)
+    return copy.deepcopy(problem, {id(problem.real): problem.real})
 
 
 def _with_steps(problem, n_steps):

@@ -356,8 +356,6 @@ class AdversarialProblem:
     generator_optimizer : callable or None
         ``(generator) -> optimiser spec``, for optimisers built from the generator's parameters
         by name (per-parameter learning rates); it is called on whichever module is trained.
-    context : dict
-        What the estimator needs back to read the answer (its validated data, ...).
 
     Raises
     ------
@@ -373,7 +371,6 @@ class AdversarialProblem:
     options: dict
     random_state: int
     generator_optimizer: object = None
-    context: dict = field(default_factory=dict)
 
     def __post_init__(self):
         check_robust_divergence(self.divergence)
