@@ -25,10 +25,11 @@ outliers). Two tools from projection pursuit fix both halves of that failure:
   along the cluster's direction and mismatches the inliers' projection on it by much more.
 """
 
+import functools
 import math
 
 import numpy as np
-from scipy import linalg, stats
+from scipy import linalg, special, stats
 from sklearn.utils import check_random_state
 
 from .outliers import AUTO_INLIER_QUANTILE
@@ -96,15 +97,25 @@ def outlyingness(X, directions):
     """
     projections = X @ directions
     center = np.median(projections, axis=0)
-    spread = stats.median_abs_deviation(projections, axis=0, scale="normal")
+    # The absolute deviations serve both the MAD and the outlyingness: one median and one pass
+    # fewer than scipy.stats.median_abs_deviation, whose values these are to the bit.
+    deviations = np.abs(projections - center)
+    del projections
+    spread = np.median(deviations, axis=0) / _NORMAL_MAD
     informative = spread > 0
     if not informative.any():
         return np.zeros(len(X))
-    deviations = np.abs(projections[:, informative] - center[informative])
-    return np.max(deviations / spread[informative], axis=1)
+    if not informative.all():
+        deviations, spread = deviations[:, informative], spread[informative]
+    deviations /= spread
+    return np.max(deviations, axis=1)
 
 
-def outlyingness_start(X, support_size, n_directions, rng):
+# Φ⁻¹(3/4), the constant by which scipy.stats.median_abs_deviation(scale="normal") divides.
+_NORMAL_MAD = 0.6744897501960817
+
+
+def outlyingness_start(X, support_size, n_directions, rng, *, center=None):
     """Mean and covariance of the ``support_size`` least outlying rows (Stahel–Donoho).
 
     The directions run from the coordinatewise median through random rows, so a cluster of
@@ -118,6 +129,9 @@ def outlyingness_start(X, support_size, n_directions, rng):
         Rows kept.
     n_directions : int
     rng : numpy.random.Generator
+    center : ndarray of shape (n_features,), optional
+        The coordinatewise median of X, ``np.median(X, axis=0)`` if not given (a caller that
+        has computed it saves that pass).
 
     Returns
     -------
@@ -132,7 +146,9 @@ def outlyingness_start(X, support_size, n_directions, rng):
     >>> bool(np.abs(location).max() < 0.2)
     True
     """
-    directions = data_directions(X, np.median(X, axis=0), n_directions, rng)
+    if center is None:
+        center = np.median(X, axis=0)
+    directions = data_directions(X, center, n_directions, rng)
     if directions.shape[1] == 0:
         keep = np.arange(len(X))
     else:
@@ -167,13 +183,65 @@ def projection_ks_distance(X, location, scatter, directions):
     >>> bool(projection_ks_distance(X, np.zeros(2), 9 * np.eye(2), np.eye(2)) > 0.2)
     True
     """
-    n = len(X)
+    return _sorted_ks_distance(np.sort(X @ directions, axis=0), location, scatter, directions)
+
+
+def _sorted_ks_distance(sorted_projections, location, scatter, directions):
+    """``projection_ks_distance`` from the data's projections on ``directions``, each sorted.
+
+    Standardising a projection, t ↦ (t − dᵀμ)/√(dᵀΣd), is increasing, and so is its rounding:
+    the sorted standardised values are the standardised sorted ones to the bit, so projections
+    that several (μ, Σ) share are sorted once.
+
+    Φ is evaluated (by scipy.special.ndtr, what scipy.stats.norm.cdf evaluates without its
+    argument checks) at every ``_KS_STRIDE``-th order statistic first. Between two of those,
+    Φ and the empirical distribution function both increase, which bounds the distance at the
+    order statistics in between; Φ is then evaluated only in the blocks whose bound reaches
+    the largest distance already found. The result is the maximum over every order statistic
+    to the bit, for 7–8% of the evaluations of Φ (in trimmed_scatter on 2,000 to 50,000 rows).
+    """
+    n = len(sorted_projections)
     variances = np.einsum("ij,ik,kj->j", directions, scatter, directions)
     scales = np.sqrt(np.maximum(variances, np.finfo(float).tiny))
-    standardised = np.sort((X @ directions - location @ directions) / scales, axis=0)
-    model = stats.norm.cdf(standardised)
-    ranks = np.arange(1, n + 1)[:, None]
-    return float(np.max(np.maximum(ranks / n - model, model - (ranks - 1) / n)))
+    standardised = sorted_projections - location @ directions
+    standardised /= scales
+    if n < 4 * _KS_STRIDE:
+        return _largest_ks_term(special.ndtr(standardised), np.arange(n)[:, None], n)
+    coarse = np.arange(0, n, _KS_STRIDE)
+    if coarse[-1] != n - 1:
+        coarse = np.append(coarse, n - 1)
+    model = special.ndtr(standardised[coarse])
+    found = _largest_ks_term(model, coarse[:, None], n)
+    if not np.isfinite(found):
+        return _largest_ks_term(special.ndtr(standardised), np.arange(n)[:, None], n)
+    # Rows strictly between coarse rows a < b have ranks a + 2 … b and Φ in [Φ_a, Φ_b].
+    bound = np.maximum(coarse[1:, None] / n - model[:-1], model[1:] - (coarse[:-1, None] + 1) / n)
+    # The margin covers rounding in the bound and ndtr's monotonicity to the last few ulps.
+    blocks, columns = np.nonzero(bound >= found - 1e-12)
+    if blocks.size == 0:
+        return found
+    rows = coarse[blocks, None] + np.arange(1, _KS_STRIDE)
+    inside = rows < coarse[blocks + 1, None]
+    rows = np.where(inside, rows, coarse[blocks, None])
+    terms = _ks_terms(special.ndtr(standardised[rows, columns[:, None]]), rows, n)
+    return float(max(found, np.max(terms, where=inside, initial=-np.inf)))
+
+
+def _ks_terms(model, rows, n):
+    """Distance between the empirical distribution and ``model`` (Φ at the order statistics at
+    0-based ``rows``) on either side of each jump: max(i/n − Φ, Φ − (i − 1)/n) at rank i."""
+    ranks = rows + 1.0
+    return np.maximum(ranks / n - model, model - (ranks - 1) / n)
+
+
+def _largest_ks_term(model, rows, n):
+    return float(np.max(_ks_terms(model, rows, n)))
+
+
+# Order statistics apart at which _sorted_ks_distance evaluates Φ first. The bounds between
+# them are loose by about _KS_STRIDE/n, so that at 2,000 rows about 1% of the order statistics
+# are left to evaluate after this first 1/16.
+_KS_STRIDE = 16
 
 
 def correlation_from_products(C):
@@ -197,9 +265,33 @@ def spearman_rho_matrix(X):
     array([[1. , 0.6],
            [0.6, 1. ]])
     """
-    ranks = stats.rankdata(X, axis=0)
+    ranks = _column_ranks(X)
     ranks -= ranks.mean(axis=0)
     return correlation_from_products(ranks.T @ ranks)
+
+
+def _column_ranks(X):
+    """``scipy.stats.rankdata(X, axis=0)``, the same values in the same (column-major) layout.
+
+    Half of scipy's time at 10,000 × 100: one unstable sort of contiguous columns (average
+    ranks do not depend on the order among ties), scipy's bookkeeping only for columns with ties.
+    """
+    n = len(X)
+    columns = np.ascontiguousarray(X.T)
+    order = np.argsort(columns, axis=1)
+    ordered = np.take_along_axis(columns, order, axis=1)
+    if n == 0 or np.isnan(ordered[:, -1]).any():
+        return stats.rankdata(X, axis=0)
+    ranks = np.broadcast_to(np.arange(1.0, n + 1), columns.shape).copy()
+    ties = ordered[:, 1:] == ordered[:, :-1]
+    for column in np.flatnonzero(ties.any(axis=1)):
+        # A run of equal values from 0-based position s, c long, gets rank s + (c + 1)/2.
+        starts = np.flatnonzero(np.concatenate(([True], ~ties[column])))
+        counts = np.diff(starts, append=n)
+        ranks[column] = np.repeat(starts + (counts + 1) / 2, counts)
+    result = np.empty_like(columns)
+    np.put_along_axis(result, order, ranks, axis=1)
+    return result.T
 
 
 def spatial_sign_covariance(X, location):
@@ -281,8 +373,15 @@ def trimmed_scatter(X, support_fraction=0.5, n_iter=4, *, n_directions=250, rand
     # trimmed_scatter(a·X·D + b) is (a·μ·D + b, a²·DΣD) to rounding for a > 0, D > 0 diagonal.
     center, scale = reweighted_location_scale(X) if location_scale is None else location_scale
     scale = np.where(scale > 0, scale, 1.0)
-    location, scatter, support = _trimmed_scatter((X - center) / scale, support_fraction,
-                                                  n_iter, n_directions, random_state)
+    standardised = X - center
+    # In place where the types allow: one temporary of the data's size instead of two.
+    if (np.issubdtype(standardised.dtype, np.floating)
+            and standardised.dtype == np.result_type(standardised, scale)):
+        standardised /= scale
+    else:
+        standardised = standardised / scale
+    location, scatter, support = _trimmed_scatter(standardised, support_fraction, n_iter,
+                                                  n_directions, random_state)
     return center + scale * location, scatter * np.outer(scale, scale), support
 
 
@@ -293,18 +392,21 @@ def _trimmed_scatter(X, support_fraction, n_iter, n_directions, random_state):
     # concentration steps need far fewer rows than the last steps, which use every row.
     m = min(n, max(_START_ROWS, _START_ROWS_PER_FEATURE * p))
     sample = X if m == n else X[np.sort(rng.choice(n, size=m, replace=False))]
-    starts = _deterministic_starts(sample)
+    median = np.median(sample, axis=0)
+    starts = _deterministic_starts(sample, median)
     h_sample = min(m, max(p + 1, math.ceil(support_fraction * m)))
     if p > 1:
-        location, scatter = outlyingness_start(sample, h_sample, n_directions, rng)
+        location, scatter = outlyingness_start(sample, h_sample, n_directions, rng, center=median)
         starts.append((location, regularised_scatter(scatter)))
     candidates = [_concentrate(sample, location, scatter, h_sample, n_iter)
                   for location, scatter in starts]
-    location, scatter, support = candidates[_best_fitting(sample, candidates, n_directions, rng)]
+    best = _best_fitting(sample, candidates, n_directions, rng, median)
+    location, scatter, support, distances = candidates[best]
     if m < n:
         h = min(n, max(p + 1, math.ceil(support_fraction * n)))
-        location, scatter, support = _concentrate(X, location, scatter, h, _FULL_DATA_STEPS)
-    location, scatter, _ = reweighted_estimate(X, location, scatter)
+        location, scatter, support, distances = _concentrate(X, location, scatter, h,
+                                                             _FULL_DATA_STEPS)
+    location, scatter, _ = reweighted_estimate(X, location, scatter, distances=distances)
     return location, scatter, support
 
 
@@ -320,7 +422,7 @@ def truncation_consistency(cutoff, p):
     return AUTO_INLIER_QUANTILE / stats.chi2.cdf(cutoff, p + 2)
 
 
-def reweighted_estimate(X, location, scatter, n_steps=_REWEIGHTING_STEPS):
+def reweighted_estimate(X, location, scatter, n_steps=_REWEIGHTING_STEPS, *, distances=None):
     """MCD's reweighting step from (location, scatter), ``n_steps`` times.
 
     Each step keeps the rows inside the 0.975 ellipsoid (squared Mahalanobis distance at most
@@ -334,6 +436,10 @@ def reweighted_estimate(X, location, scatter, n_steps=_REWEIGHTING_STEPS):
     location : ndarray of shape (n_features,)
     scatter : ndarray of shape (n_features, n_features)
     n_steps : int, default=2
+    distances : ndarray of shape (n_samples,), optional
+        The squared Mahalanobis distances of X's rows from (location, scatter),
+        ``squared_mahalanobis(X, location, scatter)`` if not given (a caller that has computed
+        them saves that pass).
 
     Returns
     -------
@@ -351,31 +457,76 @@ def reweighted_estimate(X, location, scatter, n_steps=_REWEIGHTING_STEPS):
     (True, True)
     """
     p = X.shape[1]
-    cutoff = stats.chi2.ppf(AUTO_INLIER_QUANTILE, p)
-    consistency = truncation_consistency(cutoff, p)
+    cutoff, consistency = _reweighting_constants(p)
     support = None
-    for _ in range(n_steps):
-        inside = squared_mahalanobis(X, location, scatter) <= cutoff
-        if inside.sum() <= p:
+    for step in range(n_steps):
+        if step > 0 or distances is None:
+            distances = squared_mahalanobis(X, location, scatter)
+        inside = distances <= cutoff
+        if np.count_nonzero(inside) <= p:
             break
-        location = X[inside].mean(axis=0)
-        scatter = regularised_scatter(np.atleast_2d(np.cov(X[inside], rowvar=False)) * consistency)
+        location, scatter = _mean_and_covariance(X[inside])
+        scatter = regularised_scatter(scatter * consistency)
         support = inside
     return location, scatter, support
 
 
+@functools.cache
+def _reweighting_constants(p):
+    """The reweighting cut (χ²_p's 0.975 quantile) and its consistency factor, for p features."""
+    cutoff = stats.chi2.ppf(AUTO_INLIER_QUANTILE, p)
+    return cutoff, truncation_consistency(cutoff, p)
+
+
+@functools.cache
+def _chi2_median(p):
+    return stats.chi2.median(p)
+
+
+def _mean_and_covariance(rows):
+    """The mean and the (n − 1)-normalised covariance of ``rows``, of shape (p,) and (p, p).
+
+    Those of ``rows.mean(axis=0)`` and ``np.cov(rows, rowvar=False)`` to the bit (the same
+    reductions and products), without np.cov's copy and its second pass for the mean: float64
+    ``rows`` are centred in place, so callers pass a copy they do not need any more.
+    """
+    location = rows.mean(axis=0)
+    if rows.dtype != np.float64:
+        # np.cov computes in float64 about a float64 mean of its own.
+        return location, np.atleast_2d(np.cov(rows, rowvar=False))
+    # Centred in place: callers pass a fresh copy (X[support]), and this saves another.
+    rows -= location
+    scatter = rows.T @ rows
+    scatter *= np.true_divide(1, len(rows) - 1)
+    return location, scatter
+
+
 def _concentrate(X, location, scatter, h, n_iter):
-    """``n_iter`` C-steps from (location, scatter), then the χ²_p median consistency factor."""
+    """``n_iter`` C-steps from (location, scatter), then the χ²_p median consistency factor.
+
+    Returns (location, scatter, support, squared distances of X's rows from the returned
+    location and scatter).
+    """
+    support = None
     for _ in range(max(1, n_iter)):
         d2 = squared_mahalanobis(X, location, scatter)
-        support = np.zeros(len(X), dtype=bool)
-        support[np.argpartition(d2, h - 1)[:h]] = True
-        location = X[support].mean(axis=0)
-        scatter = regularised_scatter(np.atleast_2d(np.cov(X[support], rowvar=False)))
-    median_d2 = np.median(squared_mahalanobis(X, location, scatter))
+        kept = np.zeros(len(X), dtype=bool)
+        kept[np.argpartition(d2, h - 1)[:h]] = True
+        if support is not None and np.array_equal(kept, support):
+            # A fixed point: the same rows give the same mean and covariance to the bit, so
+            # the remaining steps would repeat this one, and d2 are the final distances.
+            break
+        support = kept
+        location, scatter = _mean_and_covariance(X[support])
+        scatter = regularised_scatter(scatter)
+    else:
+        d2 = squared_mahalanobis(X, location, scatter)
+    median_d2 = np.median(d2)
     if median_d2 > 0:
-        scatter = scatter * median_d2 / stats.chi2.median(X.shape[1])
-    return location, scatter, support
+        scatter = scatter * median_d2 / _chi2_median(X.shape[1])
+        # The distances from the rescaled scatter, to rounding, without another pass.
+        d2 = d2 * (_chi2_median(X.shape[1]) / median_d2)
+    return location, scatter, support, d2
 
 
 
@@ -392,26 +543,38 @@ _CHECK_DIRECTIONS = 100
 _CHECK_EIGENVECTORS = 10
 
 
-def _best_fitting(X, candidates, n_directions, rng):
-    """Index of the candidate with the smallest projection Kolmogorov distance to the data."""
+def _best_fitting(X, candidates, n_directions, rng, median=None):
+    """Index of the candidate with the smallest projection Kolmogorov distance to the data.
+
+    ``median``: X's coordinatewise median, if known.
+    """
     if len(candidates) == 1:
         return 0
     if len(X) > _CHECK_ROWS:
         X = X[rng.choice(len(X), size=_CHECK_ROWS, replace=False)]
-    shared = data_directions(X, np.median(X, axis=0), min(n_directions, _CHECK_DIRECTIONS), rng)
+        median = None
+    if median is None:
+        median = np.median(X, axis=0)
+    shared = data_directions(X, median, min(n_directions, _CHECK_DIRECTIONS), rng)
+    # The projections on the shared directions are sorted once for all candidates.
+    shared_sorted = np.sort(X @ shared, axis=0)
     distances = []
-    for location, scatter, _ in candidates:
+    for location, scatter, *_ in candidates:
         _, vectors = np.linalg.eigh(scatter)
         k = min(_CHECK_EIGENVECTORS, vectors.shape[1])
-        directions = np.hstack([shared, vectors[:, :k], vectors[:, -k:]])
-        distances.append(projection_ks_distance(X, location, scatter, directions))
+        extreme = np.hstack([vectors[:, :k], vectors[:, -k:]])
+        distances.append(max(
+            _sorted_ks_distance(shared_sorted, location, scatter, shared),
+            _sorted_ks_distance(np.sort(X @ extreme, axis=0), location, scatter, extreme)))
     return int(np.argmin(distances))
 
 
-def _deterministic_starts(X):
-    """(location, scatter) starts for the concentration steps; each is robust in its own way."""
-    median = np.median(X, axis=0)
-    scale = robust_scale(X)
+def _deterministic_starts(X, median):
+    """(location, scatter) starts for the concentration steps; each is robust in its own way.
+
+    ``median``: X's coordinatewise median.
+    """
+    scale = robust_scale(X, center=median)
     starts = [(median, np.diag(scale**2))]
     if X.shape[1] > 1:
         rho = spearman_rho_matrix(X)
@@ -423,10 +586,14 @@ def _deterministic_starts(X):
 
 def regularised_scatter(scatter):
     """``scatter`` with its eigenvalues floored at a tiny fraction of the largest (≥ a tiny absolute)."""
-    values, vectors = np.linalg.eigh(scatter)
+    # The eigenvalues alone decide (40% of eigh's time at p = 100); the eigenvectors are
+    # computed only for a scatter that needs the floor.
+    values = np.linalg.eigvalsh(scatter)
     floor = max(EIGEN_FLOOR * max(values.max(), 0.0), 1e-300)
     if values.min() >= floor:
         return scatter
+    values, vectors = np.linalg.eigh(scatter)
+    floor = max(EIGEN_FLOOR * max(values.max(), 0.0), 1e-300)
     values = np.maximum(values, floor)
     if values.max() <= 1e-300:
         values = np.ones_like(values)
@@ -434,9 +601,66 @@ def regularised_scatter(scatter):
 
 
 def squared_mahalanobis(X, location, scatter):
+    """Squared Mahalanobis distance ``(x − μ)ᵀ Σ⁻¹ (x − μ)`` of each row of X.
+
+    Through the inverse of Σ's Cholesky factor L: the rows are whitened by a matrix product
+    with L⁻ᵀ, which BLAS runs faster than a triangular solve with L, on blocks of rows whose
+    temporaries stay in cache. At condition number 1e8 the two differ by about 1e-13
+    relatively, where both are 1e-10 from the exact distances (the error of L itself).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    location : ndarray of shape (n_features,)
+    scatter : ndarray of shape (n_features, n_features)
+        Symmetric positive definite.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        If ``scatter`` is not positive definite.
+    ValueError
+        If ``X − location`` holds infinities or NaNs.
+
+    Examples
+    --------
+    >>> squared_mahalanobis(np.array([[2.0, 0.0], [0.0, 3.0]]), np.zeros(2), np.diag([4.0, 9.0]))
+    array([1., 1.])
+    """
     factor = np.linalg.cholesky(scatter)
-    white = linalg.solve_triangular(factor, (X - location).T, lower=True)
-    return np.einsum("ij,ij->j", white, white)
+    trtri = linalg.get_lapack_funcs("trtri", (factor,))
+    inverse, info = trtri(factor, lower=1)
+    if info != 0:
+        raise np.linalg.LinAlgError("Matrix is not positive definite")
+    whitening = inverse.T
+    X, location = np.asarray(X), np.asarray(location)
+    n = len(X)
+    dtype = np.result_type(X, location, whitening)
+    distances = np.empty(n, dtype=dtype)
+    rows = max(1, min(n, _DISTANCE_ROWS))
+    centred = np.empty((rows, whitening.shape[0]), dtype=dtype)
+    white = np.empty_like(centred)
+    for start in range(0, n, rows):
+        stop = min(n, start + rows)
+        block_centred, block_white = centred[:stop - start], white[:stop - start]
+        np.subtract(X[start:stop], location, out=block_centred)
+        np.matmul(block_centred, whitening, out=block_white)
+        np.einsum("ij,ij->i", block_white, block_white, out=distances[start:stop])
+    # Non-finite data show in the distances; they are refused, as the triangular solve this
+    # replaces refused them, without a check of every entry when there are none.
+    if not np.isfinite(distances).all() and not np.isfinite(X - location).all():
+        raise ValueError("array must not contain infs or NaNs")
+    return distances
+
+
+# Rows per block of squared_mahalanobis: two (rows × p) temporaries that stay in cache for
+# p ≤ 100, instead of two of the data's size (at 50,000 × 100 the blocks took 30 ms a call
+# where whole arrays took 50 ms, mostly page faults on the fresh temporaries).
+_DISTANCE_ROWS = 2048
 
 
 # Quantile levels of the training distances that fix the tail of the elliptical rule: low
