@@ -81,10 +81,9 @@ def run(parts, seeds, mcd):
                 rows.append(measure(f"{kind} p=100 n=5000", data, seed, relative, mcd))
         if "cauchy" in parts:
             data = make_huber_contamination(20_000, 20, 0.1, inliers="cauchy", random_state=seed)
-            for generator in ("elliptical", "gaussian"):
+            for model in ("elliptical", "gaussian"):
                 rows.append(
-                    measure(f"cauchy p=20 {generator}", data, seed, shape_error, mcd,
-                            generator=generator)
+                    measure(f"cauchy p=20 {model}", data, seed, shape_error, mcd, model=model)
                 )
     return rows
 

@@ -5,7 +5,7 @@ by ours: error ‖θ̂ − θ‖₂, n = 50,000, ε = 0.2 drawn with a Bernoulli
 - "Cauchy Example": inliers Cauchy(0, I_p), Q = Cauchy(5·1_p, I_p), p = 50; theirs 0.0639
   (JS-GAN with the elliptical generator).
 
-Ours: RobustGANMean() (JS-GAN), RobustGANScatter(generator="elliptical") (its location_, the
+Ours: RobustGANMean() (JS-GAN), RobustGANScatter(model="elliptical") (its location_, the
 Cauchy cell) and the coordinatewise median (their start, whose error each cell also prints),
 5 replicates; the report sets the median of ours beside theirs with the ratio.
 

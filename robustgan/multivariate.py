@@ -678,7 +678,7 @@ def elliptical_cutoff(squared_distances, n_features, level=AUTO_INLIER_QUANTILE)
     distance is k·p·F(p, ν): ν is the one whose quantile ratio q(0.5)/q(0.2) matches the
     data's, k follows from the median. Only the closest half of the rows enters, so
     outliers at larger distances do not (they make the fitted tail heavier and the rule more
-    lenient, never stricter). The learned radial law of ``generator="elliptical"`` is not used
+    lenient, never stricter). The learned radial law of ``model="elliptical"`` is not used
     for this: its network rarely learns the extreme tail in the steps a fit has (a 0.975
     quantile of 5.2 where χ²₅'s is 12.8 on Gaussian data flagged 40% of the rows).
 

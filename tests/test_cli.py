@@ -259,3 +259,20 @@ def test_the_label_follows_the_divergence(tmp_path, capsys):
     assert capsys.readouterr().out.startswith("tv-gan on 200 rows × 3 features")
     assert main(["fit", str(path), "--param", "n_steps=20", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["estimator"] == "js-gan"
+
+
+def test_fit_takes_the_scatter_model_under_its_new_and_its_old_name(tmp_path, capsys):
+    # ``--param generator=...`` (RobustGANScatter's name for model before 0.2) still fits the
+    # same estimate, with a FutureWarning; both names at once is a one-line error.
+    path = tmp_path / "data.npy"
+    np.save(path, _contaminated())
+    fit = ["fit", str(path), "--estimator", "js-gan-scatter", "--json", "--param", "n_steps=20",
+           "--param", "hidden_sizes=(8, 4)"]
+    assert main([*fit, "--param", "model=elliptical"]) == 0
+    new = json.loads(capsys.readouterr().out)
+    with pytest.warns(FutureWarning, match="`generator` was renamed to `model`"):
+        assert main([*fit, "--param", "generator=elliptical"]) == 0
+    assert json.loads(capsys.readouterr().out) == new
+    both = ["--param", "model=elliptical", "--param", "generator=gaussian"]
+    assert main([*fit, *both]) == 2
+    assert "set model only" in capsys.readouterr().err

@@ -4,8 +4,11 @@ bad input, equivariance and accuracy at small size.
 The issue's bars at n=50,000, p=100 are measured by benchmarks/bench_scatter.py.
 """
 
+import warnings
+
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.covariance import MinCovDet
 from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import make_pipeline
@@ -254,6 +257,75 @@ def test_elliptical_auto_rule_flags_about_the_nominal_share_of_clean_rows(inlier
     # (a multivariate t, ν from the closest half of the rows) is fitted, not assumed: 2.5% of
     # clean rows, ± 1% for the estimated tail (binomial noise alone is ± 0.2% at n = 5,000).
     data = make_huber_contamination(5000, 5, 0.0, inliers=inliers, df=df, random_state=0)
-    est = RobustGANScatter(generator="elliptical", contamination="auto", random_state=0)
+    est = RobustGANScatter(model="elliptical", contamination="auto", random_state=0)
     flagged = np.mean(est.fit(data.X).predict(data.X) == -1)
     assert 0.015 <= flagged <= 0.035
+
+
+# ---------------------------------------------------------------------------------------------
+# ``model`` (the family) was ``generator`` before 0.2: the old name works until 0.3, warning
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cauchy():
+    return make_huber_contamination(400, 3, 0.1, inliers="cauchy", random_state=0).X
+
+
+def test_model_elliptical_is_the_old_generator_elliptical_bit_for_bit(cauchy):
+    new = RobustGANScatter(model="elliptical", **FAST).fit(cauchy)
+    with pytest.warns(FutureWarning):
+        old = RobustGANScatter(generator="elliptical", **FAST).fit(cauchy)
+    positional = RobustGANScatter("elliptical", **FAST).fit(cauchy)
+    gaussian = RobustGANScatter(**FAST).fit(cauchy)
+    for fit in (old, positional):
+        np.testing.assert_array_equal(fit.location_, new.location_)
+        np.testing.assert_array_equal(fit.covariance_, new.covariance_)
+    # The alias reaches the fit: the elliptical game is not the Gaussian one.
+    assert not np.array_equal(gaussian.covariance_, new.covariance_)
+
+
+def test_the_old_name_warns_at_the_callers_line_and_names_the_new_one(cauchy):
+    with pytest.warns(FutureWarning, match=r"`generator` was renamed to `model` in 0\.2 and "
+                                           r"will be removed in 0\.3") as record:
+        RobustGANScatter(generator="elliptical", **FAST).fit(cauchy)
+    [warning] = [w for w in record if issubclass(w.category, FutureWarning)]
+    assert "model='elliptical'" in str(warning.message)
+    assert warning.filename == __file__
+
+
+def test_the_new_name_and_the_default_do_not_warn(cauchy, recwarn):
+    RobustGANScatter(model="elliptical", **FAST).fit(cauchy)
+    assert not [w for w in recwarn if issubclass(w.category, FutureWarning)]
+
+
+def test_both_names_set_is_refused_naming_both(cauchy):
+    est = RobustGANScatter(model="elliptical", generator="gaussian", **FAST)
+    with pytest.raises(ValueError, match=r"model='elliptical' and generator='gaussian'.*"
+                                         r"set model only"):
+        est.fit(cauchy)
+    # model at its default cannot be told from model unset: the old name decides, warning.
+    with pytest.warns(FutureWarning):
+        RobustGANScatter(model="gaussian", generator="elliptical", **FAST).fit(cauchy)
+
+
+def test_an_unknown_family_is_named_under_either_name(cauchy):
+    with pytest.raises(ValueError, match="'model' parameter"):
+        RobustGANScatter(model="cauchy").fit(cauchy)
+    with pytest.raises(ValueError, match="'generator' parameter"):
+        RobustGANScatter(generator="cauchy").fit(cauchy)
+
+
+@pytest.mark.parametrize("params", [{"model": "elliptical"}, {"generator": "elliptical"}])
+def test_clone_and_get_params_round_trip_and_fit_changes_neither(cauchy, params):
+    est = RobustGANScatter(**params, **FAST)
+    given = est.get_params()
+    assert given["model"] == params.get("model", "gaussian")
+    assert given["generator"] == params.get("generator", "deprecated")
+    assert clone(est).get_params() == given
+    assert RobustGANScatter(**given).get_params() == given
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        est.fit(cauchy)
+    assert est.get_params() == given
+    assert clone(est).get_params() == given

@@ -332,11 +332,50 @@ def test_the_demo_presets_are_the_notebook_cells():
         "inliers": "cauchy", "outliers": "cauchy", "shift": 5.0, "exact": False}}
     assert grid.estimators == {
         "JS-GAN": ("js-gan", {}),
-        "JS-GAN elliptical": ("js-gan-scatter", {"generator": "elliptical"}),
+        "JS-GAN elliptical": ("js-gan-scatter", {"model": "elliptical"}),
         "coordinatewise median": ("coordinatewise-median", {})}
     gaussian_grid = parse_grid(preset("gao2019-demo-gaussian", seeds=7))
     assert gaussian_grid.designs["N(5·1, I)"]["exact"] is False
     assert len(gaussian_grid.seeds) == 7 and len(gaussian_grid.tasks()) == 14
+
+
+def _identities(grid):
+    return [(t.task_id, t.estimator_seed()) for t in grid.tasks()]
+
+
+@pytest.mark.parametrize("name", ["js-gan-scatter", "robustgan:RobustGANScatter"])
+def test_a_grid_with_the_old_generator_name_is_read_as_model_with_the_same_tasks(name):
+    # RobustGANScatter's ``model`` was ``generator`` before 0.2: a grid written then still
+    # runs, and its tasks keep their ids and seeds, so a stored study resumes.
+    spec = {**SMALL, "estimators": {"elliptical": {"estimator": name, "model": "elliptical"}}}
+    new = parse_grid(spec)
+    old_spec = {**spec, "estimators": {"elliptical": {"estimator": name,
+                                                      "generator": "elliptical"}}}
+    with pytest.warns(FutureWarning, match="'estimators.elliptical.generator': 'generator' "
+                                           "was renamed to 'model'"):
+        old = parse_grid(old_spec)
+    assert old.estimators == new.estimators == {"elliptical": (name, {"model": "elliptical"})}
+    assert _identities(old) == _identities(new)
+    assert json.loads(old.tasks()[0].estimator_spec) == [name, {"model": "elliptical"}]
+    both = {"elliptical": {"estimator": name, "generator": "elliptical", "model": "gaussian"}}
+    with pytest.raises(GridError, match="'generator' is the deprecated name of 'model'") as error:
+        parse_grid({**spec, "estimators": both})
+    assert error.value.field == "estimators.elliptical.generator"
+
+
+def test_the_cauchy_demos_stored_rows_are_still_its_tasks():
+    # Task ids (hashes of the spec) of the rows stored before the rename, when the preset said
+    # generator="elliptical": the preset's tasks must still be these, or resume refits them.
+    stored = {"0466b289986b4b5e", "4844c18168efdb68", "51d6a8abd0eaca6f", "554524d82c1c52d9",
+              "fb5a17d0b62c6043"}
+    tasks = parse_grid(preset("gao2019-demo-cauchy")).tasks()
+    assert stored == {t.task_id for t in tasks if t.estimator == "JS-GAN elliptical"}
+
+
+def test_model_is_hashed_as_generator_only_for_robust_gan_scatter():
+    # Another estimator's parameter called ``model`` enters its tasks' identity as given.
+    grid = parse_grid({**SMALL, "estimators": ["js-gan", "js-gan-scatter"]})
+    assert grid.identity_names == {"js-gan-scatter": {"model": "generator"}}
 
 
 def _demo_rows(n_samples=50_000, errors=(0.05, 0.06, 0.04, 0.07, 0.055)):

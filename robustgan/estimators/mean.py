@@ -129,7 +129,7 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
     cauchy: 0.53 against the start's 0.08); where the start's distances fit a multivariate t
     with ν < 4, the start is kept. ``selected_`` says which was taken; both estimates are
     kept (``game_location_``, ``trimmed_location_``). For heavy-tailed data with close
-    outliers ``RobustGANScatter(generator="elliptical")`` plays a game whose model has the
+    outliers ``RobustGANScatter(model="elliptical")`` plays a game whose model has the
     right tails.
 
     The TV-GAN estimate (``divergence="tv"``, ``start="auto"``) is computed in two stages:

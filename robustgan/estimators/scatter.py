@@ -6,6 +6,8 @@ divergence or proper scoring rule (``robustgan.divergences``). A few trimmed con
 steps give the starting point and the coordinates the game is played in.
 """
 
+import sys
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -15,7 +17,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, 
 from sklearn.covariance import EmpiricalCovariance, empirical_covariance
 from sklearn.metrics import accuracy_score
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Hidden, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_fitted_data, check_training_data
@@ -71,7 +73,7 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         (η̂, Γ̂) = argmin_{η, Γ} max_D  Ê_data[S(D(X), 1)] + E_{model(η, Γ)}[S(D(X), 0)],
 
     with S the log score (JS-GAN, the default) or any divergence or scoring rule of
-    ``robustgan.divergences``, and the model N(η, Γ) (``generator="gaussian"``) or the
+    ``robustgan.divergences``, and the model N(η, Γ) (``model="gaussian"``) or the
     elliptical family η + ξ·Γ^{1/2}u with a learned radial law ξ (``"elliptical"``, for
     heavy tails: t, Cauchy).
 
@@ -81,7 +83,7 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
     directions of largest and smallest second moment, where the start is most wrong. The result
     is mapped back. The generator's Cholesky factor is averaged over the second half of training.
 
-    With the Gaussian generator, two of MCD's reweighting steps follow the game
+    With the Gaussian model, two of MCD's reweighting steps follow the game
     (``reweighted_estimate``). The game's optimum is biased by O(ε) where the outliers are far
     (JS is bounded: some model mass on them pays): on ±5 shifts at ε = 0.2, n = 5,000 the game
     alone put the scatter's error at 0.60–0.61 at p = 1 and 0.10–0.18 at p = 5, and the two
@@ -117,11 +119,14 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
 
     Parameters
     ----------
-    generator : {"gaussian", "elliptical"}, default="gaussian"
+    model : {"gaussian", "elliptical"}, default="gaussian"
         The model family. The elliptical scatter is identified up to scale; ``covariance_`` is
         scaled so that the model's median squared Mahalanobis radius equals the median of χ²_p
         (for Gaussian data the covariance, for other elliptical laws a Gaussian-consistent
         scatter with the same shape).
+
+        .. versionadded:: 0.2
+           Previously ``generator``.
     divergence : str or Divergence, default="js"
         ``"js"`` (JS-GAN, the log score), ``"brier"``, ``"boosting"``, ``"beta(a,b)"``, ``"tv"``
         or any name of ``robustgan.divergences.available_divergences()``.
@@ -176,6 +181,13 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
     device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
     random_state : int, RandomState instance or None, default=None
     verbose : bool, default=False
+    generator : {"gaussian", "elliptical"}, default="deprecated"
+        The former name of ``model``: ``fit`` uses it as ``model`` with a ``FutureWarning``,
+        and refuses it beside a ``model`` other than the default.
+
+        .. deprecated:: 0.2
+           ``generator`` was renamed to ``model`` in 0.2 and will be removed in 0.3
+           (``generator`` elsewhere in robustgan is a torch RNG or a GAN's G network).
 
     Attributes
     ----------
@@ -235,7 +247,7 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
     """
 
     _parameter_constraints = {
-        "generator": [StrOptions({"gaussian", "elliptical"})],
+        "model": [StrOptions({"gaussian", "elliptical"})],
         "divergence": [str, Divergence],
         "hidden_sizes": ["array-like"],
         "activation": [StrOptions(set(ACTIVATIONS)), tuple, list],
@@ -256,11 +268,12 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         "device": [StrOptions({"auto", "cpu", "cuda"}), torch.device],
         "random_state": ["random_state"],
         "verbose": ["boolean"],
+        "generator": [StrOptions({"gaussian", "elliptical"}), Hidden(StrOptions({"deprecated"}))],
     }
 
     def __init__(
         self,
-        generator="gaussian",
+        model="gaussian",
         *,
         divergence="js",
         hidden_sizes=(100, 25),
@@ -282,8 +295,9 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         device="auto",
         random_state=None,
         verbose=False,
+        generator="deprecated",
     ):
-        self.generator = generator
+        self.model = model
         self.divergence = divergence
         self.hidden_sizes = hidden_sizes
         self.activation = activation
@@ -304,6 +318,7 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.generator = generator
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -338,6 +353,7 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         ``raw_covariance_``, ``raw_support_``, ``n_features_in_``) first. ``out``: see
         ``as_training_tensor``.
         """
+        model = self._resolve_model()
         # Refused divergences are refused before the start's concentration steps.
         divergence = check_robust_divergence(get_divergence(self.divergence))
         hidden_sizes, activation = self._check_architecture()
@@ -381,10 +397,10 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         device = resolve_device(self.device)
         real = as_training_tensor(Z, device, out)
         del Z  # the game trains on ``real``; this frame waits through it (fit_many: all)
-        generator = self._init_generator(real)
+        generator = self._init_generator(real, model)
         discriminator = self._init_discriminator(real, hidden_sizes, activation, int(init_seed))
         options = {
-            "n_steps": 1 if start_is_answer else self._n_steps(n),
+            "n_steps": 1 if start_is_answer else self._n_steps(n, model),
             "n_critic": self.n_critic,
             "batch_size": self.batch_size,
             "d_optimizer": self.optimizer,
@@ -399,10 +415,36 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
                                        generator_optimizer=self._generator_optimizer)
         estimate = None
         if not start_is_answer:
-            estimate = self._game_estimate(generator, fit, start_factor, int(scale_seed))
-        self._adversarial_result(X, fit, estimate)
+            estimate = self._game_estimate(generator, fit, start_factor, int(scale_seed), model)
+        self._adversarial_result(X, fit, estimate, model)
 
-    def _adversarial_result(self, X, fit, estimate):
+    def _resolve_model(self):
+        """The model family the fit uses: ``model``, or the deprecated ``generator`` where set.
+
+        Read, never written back: ``get_params`` and ``clone`` must return what was given.
+        """
+        if self.generator == "deprecated":
+            return self.model
+        if self.model != "gaussian":
+            raise ValueError(
+                f"RobustGANScatter got model={self.model!r} and generator={self.generator!r}; "
+                "generator is the deprecated name of model: set model only"
+            )
+        # fit and fit_many reach here at different depths: point at the first caller outside
+        # robustgan and scikit-learn, the line to change.
+        level, frame = 1, sys._getframe()
+        while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] in (
+                "robustgan", "sklearn"):
+            level, frame = level + 1, frame.f_back
+        warnings.warn(
+            "`generator` was renamed to `model` in 0.2 and will be removed in 0.3: use "
+            f"RobustGANScatter(model={self.generator!r})",
+            FutureWarning,
+            stacklevel=level,
+        )
+        return self.generator
+
+    def _adversarial_result(self, X, fit, estimate, model):
         """Store the fit: ``estimate`` is the game's (location, covariance) in the data's
         coordinates, None where the game was not played (the closed form on p + 1 rows)."""
         self._radial_quantile = None
@@ -411,7 +453,7 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
             location, covariance = self.raw_location_, self.raw_covariance_
         else:
             location, covariance = estimate
-            if self.generator == "gaussian" and not self.assume_centered:
+            if model == "gaussian" and not self.assume_centered:
                 # The game's optimum carries a bias of order ε (JS is bounded, so some model
                 # mass on far outliers pays); from it, MCD's reweighting drops the rows outside
                 # the 0.975 ellipsoid, which removes that bias where the outliers lie outside.
@@ -421,7 +463,7 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         self.history_ = fit.history
         self.n_iter_ = fit.n_iter
         self.dist_ = self._squared_distances(X)
-        if self.generator == "elliptical" and estimate is not None:
+        if model == "elliptical" and estimate is not None:
             self._radial_quantile = elliptical_cutoff(self.dist_, X.shape[1])
         self._set_offset(X)
         # MinCovDet's support_: the rows inside the model's 0.975 ellipsoid (its reweighting
@@ -430,13 +472,13 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
             support = self.dist_ < self._inlier_cutoff(X.shape[1])
         self.support_ = support
 
-    def _game_estimate(self, generator, fit, start_factor, scale_seed):
+    def _game_estimate(self, generator, fit, start_factor, scale_seed, model):
         """(location, covariance) of the solved game, in the data's coordinates."""
         device = generator.location.device
         averaged = fit.averaged_parameters
         white_location = averaged["location"].double().cpu().numpy()
         white_factor = np.tril(averaged["factor"].double().cpu().numpy())
-        if self.generator == "elliptical":
+        if model == "elliptical":
             generator.load_state_dict(averaged, strict=False)
             draws = torch.Generator(device).manual_seed(scale_seed)
             radial = float(generator.radial_scale(generator=draws))
@@ -456,11 +498,11 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
             second = second * median_d2 / stats.chi2.median(X.shape[1])
         return location, second
 
-    def _init_generator(self, real):
+    def _init_generator(self, real, model):
         p = real.shape[1]
         location = torch.zeros(p, device=real.device)
         factor = torch.eye(p, device=real.device)
-        if self.generator == "gaussian":
+        if model == "gaussian":
             return GaussianGenerator(location, factor)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
@@ -510,10 +552,10 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
             seed_first_layer(discriminator, torch.cat([directions[:k], directions.flip(0)[:k]]))
         return discriminator
 
-    def _n_steps(self, n):
+    def _n_steps(self, n, model):
         if self.n_steps != "auto":
             return self.n_steps
-        if self.generator == "elliptical":
+        if model == "elliptical":
             return auto_n_steps(_AUTO_EPOCHS_ELLIPTICAL, n, self.batch_size,
                                 _AUTO_STEPS_ELLIPTICAL)
         bounds = _SMALL_DATA_STEPS if n <= _SMALL_DATA_ROWS else _AUTO_STEPS
@@ -612,7 +654,7 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         """Replace the fit by its reweighted estimate, as MinCovDet's method of that name.
 
         The rows inside the fit's 0.975 ellipsoid (squared distance below χ²_p's 0.975
-        quantile, ``elliptical_cutoff``'s for ``generator="elliptical"``) give the mean (0
+        quantile, ``elliptical_cutoff``'s for ``model="elliptical"``) give the mean (0
         with ``assume_centered``) and the covariance, the latter times the factor that makes a
         covariance truncated there consistent at the Gaussian (Croux & Haesbroeck 1999),
         ``MinCovDet``'s reweighting step; for the elliptical model, by median(d²)/χ²_p(1/2)

@@ -30,6 +30,7 @@ comparisons).
 import hashlib
 import json
 import re
+import warnings
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 from pathlib import Path
@@ -38,7 +39,7 @@ import numpy as np
 import tomllib
 
 from ..datasets import make_huber_contamination
-from .registry import check_estimator_params, make_estimator
+from .registry import check_estimator_params, make_estimator, renamed_params
 
 __all__ = ["Grid", "GridError", "Task", "load_grid", "parse_grid"]
 
@@ -111,6 +112,9 @@ class Grid:
     name: str = "simulation"
     description: str = ""
     metric: str = "location"
+    # label -> {new name: old name} of renamed parameters (``registry.RENAMED_PARAMS``): they
+    # enter a task's id and seeds under the old name, so stored studies keep theirs.
+    identity_names: dict = field(default_factory=dict, repr=False)
 
     def tasks(self):
         """Every (design, n, p, ε, replicate, estimator) task, estimators innermost so that
@@ -129,9 +133,12 @@ class Grid:
     def _task(self, index, design, design_kwargs, n, p, eps, seed, label, spec):
         design_spec = _canonical(design_kwargs)
         estimator_spec = _canonical(list(spec))
+        name, params = spec
+        names = self.identity_names.get(label, {})
+        identity_spec = _canonical([name, {names.get(k, k): v for k, v in params.items()}])
         cell = [design_spec, n, p, eps, seed]
         identity = _canonical({"cell": cell, "design": design, "estimator": label,
-                               "spec": estimator_spec, "random_state": self.random_state})
+                               "spec": identity_spec, "random_state": self.random_state})
         return Task(
             task_id=hashlib.sha256(identity.encode()).hexdigest()[:16],
             index=index,
@@ -145,7 +152,7 @@ class Grid:
             seed=seed,
             random_state=self.random_state,
             data_key=_spawn_key(["data", *cell]),
-            estimator_key=_spawn_key(["estimator", *cell, estimator_spec]),
+            estimator_key=_spawn_key(["estimator", *cell, identity_spec]),
         )
 
     def to_dict(self):
@@ -520,5 +527,23 @@ def _check_estimators(grid, fail):
             named = re.search(r"The '(\w+)' parameter", str(exc))
             in_table = isinstance(where[-1], str) and named and named.group(1) in params
             fail(where + [named.group(1)] if in_table else where, str(exc))
-        checked[label] = (name, params)
+        renamed = renamed_params(estimator)
+        checked[label] = (name, _current_names(params, renamed, where, fail))
+        if renamed:
+            grid.identity_names[label] = {new: old for old, new in renamed.items()}
     grid.estimators = checked
+
+
+def _current_names(params, renamed, where, fail):
+    """``params`` with each renamed parameter under its new name; the old one warns."""
+    for old, new in renamed.items():
+        if old not in params:
+            continue
+        field_name = ".".join(str(part) for part in where + [old])
+        if new in params:
+            fail(where + [old], f"{old!r} is the deprecated name of {new!r}: give {new!r} only")
+        warnings.warn(f"grid field '{field_name}': {old!r} was renamed to {new!r} and will be "
+                      f"removed; it is read as {new!r}, with the same task ids and seeds",
+                      FutureWarning, stacklevel=4)
+        params = {new if key == old else key: value for key, value in params.items()}
+    return params

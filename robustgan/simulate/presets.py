@@ -188,7 +188,7 @@ _DEMOS = {
         "n_features": 50,
         "estimators": {"JS-GAN": "js-gan",
                        "JS-GAN elliptical": {"estimator": "js-gan-scatter",
-                                             "generator": "elliptical"},
+                                             "model": "elliptical"},
                        "coordinatewise median": "coordinatewise-median"},
         "cell": "Cauchy Example",
         "inliers": "Cauchy(0, I_p)",

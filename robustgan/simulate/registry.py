@@ -85,6 +85,27 @@ ESTIMATORS = {
 # not an estimate: the runner reports no scatter error for them.
 GIVEN_SCATTER = frozenset({"iterative-filter"})
 
+# Parameters renamed since studies were first stored, per class: {old name: new name}. A grid
+# may still give the old name (it is translated), and a task's id and seeds are computed under
+# the old name, so a study stored before the rename resumes with its rows and its numbers.
+RENAMED_PARAMS = {RobustGANScatter: {"generator": "model"}}
+
+
+def renamed_params(estimator):
+    """``{old name: new name}`` of the renamed parameters of ``estimator``'s class.
+
+    Examples
+    --------
+    >>> renamed_params(make_estimator("js-gan-scatter"))
+    {'generator': 'model'}
+    >>> renamed_params(make_estimator("js-gan"))
+    {}
+    """
+    for cls, renamed in RENAMED_PARAMS.items():
+        if isinstance(estimator, cls):
+            return dict(renamed)
+    return {}
+
 
 def available_estimators():
     """The registered estimator names, sorted.
