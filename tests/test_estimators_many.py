@@ -93,10 +93,10 @@ def test_max_members_caps_the_members_per_game_and_one_means_one_by_one(datasets
 
 def test_batch_size_is_a_deprecated_alias_of_max_members(datasets, game_sizes):
     X = [d.X for d in datasets[:3]]
-    with pytest.warns(DeprecationWarning, match="use max_members="):
+    with pytest.warns(FutureWarning, match="renamed to max_members="):
         fit_many(RobustGANMean(random_state=0, **FAST), X, batch_size=2)
     assert game_sizes == [2, 1]
-    with pytest.raises(TypeError, match="both max_members and its deprecated alias"):
+    with pytest.raises(ValueError, match="both max_members and its deprecated alias"):
         fit_many(RobustGANMean(**FAST), X, max_members=2, batch_size=2)
 
 

@@ -92,10 +92,11 @@ def fit_many(estimator, datasets, *, random_states=None, max_members=None, error
         raise ValueError(f"errors must be 'raise' or 'return', got {errors!r}")
     if batch_size is not None:
         if max_members is not None:
-            raise TypeError("fit_many got both max_members and its deprecated alias batch_size")
-        warnings.warn("fit_many(batch_size=) is deprecated and will be removed in 0.3: use "
-                      "max_members= (batch_size counts minibatch rows elsewhere)",
-                      DeprecationWarning, stacklevel=2)
+            raise ValueError("fit_many got both max_members and its deprecated alias batch_size: "
+                             "set max_members only")
+        warnings.warn("fit_many(batch_size=) was renamed to max_members= in 0.2 and will be "
+                      "removed in 0.3 (batch_size counts minibatch rows elsewhere)",
+                      FutureWarning, stacklevel=2)
         max_members = batch_size
     max_members = _DEFAULT_MAX_MEMBERS if max_members is None else int(max_members)
     if max_members < 1:
