@@ -42,3 +42,20 @@ def test_fit_and_predict_raise_only_named_errors(name, log_scale, dtype, n, p, c
     assert output.shape[0] == n
     if name != "scaler":
         assert np.all(np.isfinite(estimator.location_))
+
+
+@pytest.mark.parametrize("spread", [1e-200, 1e200])
+@pytest.mark.parametrize("make", [lambda: RobustGANMean(n_steps=20, random_state=0),
+                                  lambda: RobustGANScatter(n_steps=20, random_state=0)])
+def test_data_whose_scatter_float64_cannot_hold_are_refused_by_name(make, spread):
+    # A spread of 1e-200 has variance 1e-400 (0 in float64); 1e200, 1e400 (inf). Both used to
+    # reach the user as numpy.linalg.LinAlgError from a Cholesky factorisation.
+    X = np.random.default_rng(0).standard_normal((500, 3)) * spread + 3 * spread
+    with pytest.raises(ValueError, match="feature 0 spans .* its variance (under|over)flows"):
+        make().fit(X)
+
+
+def test_a_known_scale_mean_fits_data_of_any_spread():
+    X = np.random.default_rng(0).standard_normal((500, 3)) * 1e-200
+    est = RobustGANMean(scale=1e-200, n_steps=50, random_state=0).fit(X)
+    assert np.linalg.norm(est.location_ / 1e-200) < 0.3
