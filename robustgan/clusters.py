@@ -88,10 +88,10 @@ def correct_absorbed_cluster(X, location, scatter, squared_distances=None):
     correlation eigenbasis (the eigenvectors of D^{-1/2}·S·D^{-1/2}, D = diag(S), mapped back:
     equivariant under shifts and positive rescaling of the features). Symmetric inliers give a
     sample skewness z-score of about N(0, 1) on each; a cluster held inside skews the one along
-    its shift. Where the largest |z| passes a Bonferroni bound (familywise false-alarm rate
-    0.1% for Gaussian inliers), all rows are projected on that direction v and the exact
-    one-dimensional MCD of half the rows (``univariate_mcd``) gives the bulk's location and
-    variance there. The correction is taken only if that variance is below the start's vᵀSv:
+    its shift. Where the largest absolute z-score passes a Bonferroni bound (familywise
+    false-alarm rate 0.1% for Gaussian inliers), all rows are projected on that direction v and
+    the exact one-dimensional MCD of half the rows (``univariate_mcd``) gives the bulk's
+    location and variance there. The correction is taken only if that variance is below the start's vᵀSv:
     a cluster held inside inflates it by ε(1 − ε)(vᵀδ)²; where the bulk is not narrower (a tight
     cluster the half-sample would lock onto, or skewed inliers) the start is kept.
 
