@@ -91,9 +91,10 @@ def correct_absorbed_cluster(X, location, scatter, squared_distances=None):
     its shift. Where the largest absolute z-score passes a Bonferroni bound (familywise
     false-alarm rate 0.1% for Gaussian inliers), all rows are projected on that direction v and
     the exact one-dimensional MCD of half the rows (``univariate_mcd``) gives the bulk's
-    location and variance there. The correction is taken only if that variance is below the start's vᵀSv:
-    a cluster held inside inflates it by ε(1 − ε)(vᵀδ)²; where the bulk is not narrower (a tight
-    cluster the half-sample would lock onto, or skewed inliers) the start is kept.
+    location and variance there. The correction is taken only if that variance is positive and
+    below the start's vᵀSv: a cluster held inside inflates it by ε(1 − ε)(vᵀδ)²; where the bulk
+    is not narrower (a tight cluster the half-sample would lock onto, or skewed inliers) or is a
+    run of tied values, the start is kept.
 
     The location then moves along Sv, the direction in which the start's model varies with the
     projection, by the bulk's offset, and the scatter's variance along v is replaced by the
@@ -163,7 +164,7 @@ def correct_absorbed_cluster(X, location, scatter, squared_distances=None):
     variance = float(eigenvalues[best])
     projection = standardised @ along
     offset, bulk_variance = univariate_mcd(projection, (n + 2) // 2)
-    if not bulk_variance < variance:
+    if not 0 < bulk_variance < variance:
         return unchanged
     # The run of half the rows holds more than half of the inliers (half of (1 − ε)n), so its
     # variance, made consistent for a central half, overstates theirs (1.6 times at ε = 0.2 and
@@ -171,8 +172,9 @@ def correct_absorbed_cluster(X, location, scatter, squared_distances=None):
     # deviations from the bulk's location are half-normal, with median Φ⁻¹(3/4)·σ.
     deviations = (projection - offset) * np.sign(skewness[best])
     away = -deviations[deviations < 0]
-    if away.size >= 2:
-        bulk_variance = min(bulk_variance, (np.median(away) / _HALF_NORMAL_MEDIAN) ** 2)
+    away_variance = (np.median(away) / _HALF_NORMAL_MEDIAN) ** 2 if away.size >= 2 else 0.0
+    if away_variance > 0:
+        bulk_variance = min(bulk_variance, away_variance)
     # Along e the correlation's model moves by the offset and its variance is replaced
     # (C·e = λe, so the rank-one update touches no other eigen-direction); in the data's units
     # the location moves along D^{1/2}·e = S·v/λ for the projection v = D^{-1/2}·e.

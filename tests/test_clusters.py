@@ -134,3 +134,15 @@ def test_robust_gan_scatter_answers_with_the_corrected_start():
     far = make_huber_contamination(2500, 10, 0.2, shift=5.0, random_state=0)
     est = RobustGANScatter(random_state=0).fit(far.X)
     assert est.cluster_direction_ is None and est.n_iter_ > 1
+
+
+def test_tied_values_never_leave_a_singular_scatter():
+    # Counts: skewed, and half the rows may share a value along a direction (a zero-variance
+    # run). The start is then kept, or corrected to a positive definite scatter.
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.poisson(1.0, 3000), rng.poisson(30.0, 3000)]).astype(float)
+    X[:1500, 0] = 0.0
+    location, scatter = _start(X)
+    _, corrected_scatter, _ = correct_absorbed_cluster(X, location, scatter)
+    assert np.linalg.eigvalsh(corrected_scatter).min() > 0
+    assert univariate_mcd(np.r_[np.zeros(60), np.arange(40.0)], 51)[1] == 0.0
