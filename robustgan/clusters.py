@@ -81,6 +81,19 @@ def univariate_mcd(values, support_size):
     return float(centre + window_sum[best] / h), float(variances[best] * consistency)
 
 
+def _column_skewness(values):
+    """Sample skewness m₃/m₂^{3/2} of each column (scipy.stats.skew's biased estimate); 0 for a
+    constant column."""
+    centred = values - values.mean(axis=0)
+    squares = centred * centred
+    second = squares.mean(axis=0)
+    third = np.einsum("ij,ij->j", squares, centred) / len(values)
+    skewness = np.zeros(values.shape[1])
+    varying = second > 0
+    skewness[varying] = third[varying] / second[varying] ** 1.5
+    return skewness
+
+
 def correct_absorbed_cluster(X, location, scatter, squared_distances=None):
     """The robust start (location, scatter) with a cluster it absorbed taken out, if it holds one.
 
@@ -147,22 +160,21 @@ def correct_absorbed_cluster(X, location, scatter, squared_distances=None):
         return unchanged
     # In units of the start's per-feature scales: the correlation's eigenvectors e are the
     # directions, D^{-1/2}·e in the data's units; and data of any magnitude (1e-150 or 1e150)
-    # neither under- nor overflows on the way.
-    standardised = (X - location) / sd
+    # neither under- nor overflows on the way (the rows are divided by D^{1/2} before the
+    # products, never the directions multiplied by it).
     correlation = (scatter / sd[:, None]) / sd[None, :]
     eigenvalues, basis = np.linalg.eigh((correlation + correlation.T) / 2)
-    projected = standardised[inside] @ basis
-    spread = np.ptp(projected, axis=0)
-    skewness = np.zeros(p)
-    varying = spread > 0
-    skewness[varying] = stats.skew(projected[:, varying], axis=0)
+    rows = X[inside]
+    rows -= location
+    rows /= sd
+    skewness = _column_skewness(rows @ basis)
     z = np.abs(skewness) * math.sqrt(h / 6.0)
     best = int(np.argmax(z))
     if z[best] < stats.norm.isf(_FALSE_ALARM / (2 * p)):
         return unchanged
     along = basis[:, best]
     variance = float(eigenvalues[best])
-    projection = standardised @ along
+    projection = ((X - location) / sd) @ along
     offset, bulk_variance = univariate_mcd(projection, (n + 2) // 2)
     if not 0 < bulk_variance < variance:
         return unchanged

@@ -534,7 +534,11 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         location, scatter, _ = trimmed_scatter(
             X[:, varying], (n + k + 1) / (2 * n), random_state=seed,
             location_scale=(centre[varying], scale[varying]))
-        location, scatter, direction = correct_absorbed_cluster(X[:, varying], location, scatter)
+        rows = X[:, varying]
+        distances = squared_mahalanobis(rows, location, scatter)
+        location, scatter, direction = correct_absorbed_cluster(rows, location, scatter, distances)
+        # _select reads the start's distances again: those of an uncorrected start are these.
+        self._start_distances = distances if direction is None else None
         self.cluster_direction_ = None
         if direction is not None:
             self.cluster_direction_ = np.zeros(X.shape[1])
@@ -563,8 +567,10 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         self.selected_ = "game"
         if self.trimmed_location_ is not None:
             varying = self.scale_ > 0
-            distances = squared_mahalanobis(X[:, varying], self.trimmed_location_[varying],
-                                            self.trimmed_scatter_[np.ix_(varying, varying)])
+            distances = self.__dict__.pop("_start_distances", None)
+            if distances is None:
+                distances = squared_mahalanobis(X[:, varying], self.trimmed_location_[varying],
+                                                self.trimmed_scatter_[np.ix_(varying, varying)])
             self.tail_df_ = radial_tail_df(distances, int(varying.sum()))
             # A start corrected for the cluster it held is taken: the cluster is still in the
             # data, so its inliers stay skewed, and the game is pulled by it (atlas close05:
