@@ -32,7 +32,8 @@ _HALF_NORMAL_MEDIAN = float(stats.norm.ppf(0.75))
 
 
 def univariate_mcd(values, support_size):
-    """The exact one-dimensional MCD: the ``support_size`` consecutive sorted values of least variance.
+    """The exact one-dimensional MCD: the ``support_size`` consecutive sorted values of least
+    variance.
 
     In one dimension the subset of h values with the smallest variance is a run of the sorted
     values, so the exact minimum covariance determinant takes one sort and one pass
@@ -77,7 +78,9 @@ def univariate_mcd(values, support_size):
     variances = np.maximum(window_squares / h - (window_sum / h) ** 2, 0.0)
     best = int(np.argmin(variances))
     fraction = h / n
-    consistency = 1.0 if fraction >= 1 else fraction / stats.chi2.cdf(stats.chi2.ppf(fraction, 1), 3)
+    consistency = 1.0
+    if fraction < 1:
+        consistency = fraction / stats.chi2.cdf(stats.chi2.ppf(fraction, 1), 3)
     return float(centre + window_sum[best] / h), float(variances[best] * consistency)
 
 

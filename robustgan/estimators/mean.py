@@ -123,11 +123,11 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
     the game is pulled by the same cluster (atlas close05: 0.11-0.17 against the game's
     0.34). Otherwise the start's inliers are projected on the direction in which its location
     departs from the game's: a sample-skewness z-score of 4 or more towards the start's side
-    (a tight cluster the half-sample would sit on) takes the game. The game's own failure is heavy tails: its
-    model is Gaussian, and on t₃ or Cauchy inliers the discriminator separates real from
-    generated rows by their radius, which one-sided outliers turn into a pull on η (atlas
-    cauchy: 0.53 against the start's 0.08); where the start's distances fit a multivariate t
-    with ν < 4, the start is kept. ``selected_`` says which was taken; both estimates are
+    (a tight cluster the half-sample would sit on) takes the game. The game's own failure is
+    heavy tails: its model is Gaussian, and on t₃ or Cauchy inliers the discriminator
+    separates real from generated rows by their radius, which one-sided outliers turn into a
+    pull on η (atlas cauchy: 0.53 against the start's 0.08); where the start's distances fit a
+    multivariate t with ν < 4, the start is kept. ``selected_`` says which was taken; both estimates are
     kept (``game_location_``, ``trimmed_location_``). For heavy-tailed data with close
     outliers ``RobustGANScatter(model="elliptical")`` plays a game whose model has the
     right tails.
@@ -539,7 +539,6 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         location, scatter, direction = correct_absorbed_cluster(rows, location, scatter, distances)
         # _select reads the start's distances again: those of an uncorrected start are these.
         self._start_distances = distances if direction is None else None
-        self.cluster_direction_ = None
         if direction is not None:
             self.cluster_direction_ = np.zeros(X.shape[1])
             self.cluster_direction_[varying] = direction
@@ -575,7 +574,8 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
             # A start corrected for the cluster it held is taken: the cluster is still in the
             # data, so its inliers stay skewed, and the game is pulled by it (atlas close05:
             # the corrected start 0.11-0.17, the game 0.34).
-            if self.cluster_direction_ is not None or not self._start_absorbed_a_cluster(X, distances):
+            corrected = self.cluster_direction_ is not None
+            if corrected or not self._start_absorbed_a_cluster(X, distances):
                 self.selected_ = "trimmed"
         varying = self.scale_ > 0
         p = len(self.scale_)
