@@ -294,3 +294,20 @@ def test_tv_fit_many_agrees_with_a_loop_of_fit_in_distribution():
     err_alone = [np.linalg.norm(f.game_location_ - d.location) for f, d in zip(alone, data)]
     assert stats.ks_2samp(err_together, err_alone).pvalue > 0.01
     assert abs(np.median(err_together) / np.median(err_alone) - 1.0) < 0.3
+
+
+def test_members_prepared_in_threads_give_the_fits_of_members_prepared_in_turn(datasets,
+                                                                              monkeypatch):
+    # Each member's start and seeded networks depend on its own seed only: torch's global
+    # generator is taken under a lock (seeded_torch), so the preparing threads cannot
+    # interleave their seeds.
+    from robustgan.estimators import many
+
+    X = [d.X for d in datasets]
+    fits = {}
+    for workers in (1, 4):
+        monkeypatch.setattr(many, "_MAX_PREPARING_THREADS", workers)
+        fits[workers] = fit_many(RobustGANScatter(model="elliptical", random_state=0, **FAST), X)
+    for one, several in zip(fits[1], fits[4]):
+        np.testing.assert_array_equal(one.location_, several.location_)
+        np.testing.assert_array_equal(one.covariance_, several.covariance_)

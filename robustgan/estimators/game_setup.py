@@ -5,6 +5,8 @@ torch's global RNG.
 """
 
 import math
+import threading
+from contextlib import contextmanager
 from numbers import Integral
 
 import numpy as np
@@ -24,6 +26,7 @@ __all__ = [
     "principal_directions",
     "second_moment_directions",
     "seeded_discriminator",
+    "seeded_torch",
 ]
 
 
@@ -126,6 +129,32 @@ def check_hidden_sizes(hidden_sizes):
     return sizes
 
 
+# torch's CPU generator is one per process: modules initialised from it under a seed hold it
+# for that while, so that fits prepared in parallel threads (fit_many) draw their own seeds.
+_TORCH_RNG_LOCK = threading.RLock()
+
+
+@contextmanager
+def seeded_torch(seed):
+    """Run the body with torch's global CPU generator seeded at ``seed``, then restore it.
+
+    The generator's state is forked (``torch.random.fork_rng``), so the caller's draws are
+    untouched, and held under a lock, so that threads seeding it at once do not interleave.
+
+    Examples
+    --------
+    >>> with seeded_torch(0):
+    ...     a = torch.rand(2)
+    >>> with seeded_torch(0):
+    ...     b = torch.rand(2)
+    >>> torch.equal(a, b)
+    True
+    """
+    with _TORCH_RNG_LOCK, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
 def seeded_discriminator(in_features, seed, device, **network):
     """An ``MLPDiscriminator`` initialised from ``seed`` without touching torch's global RNG.
 
@@ -136,8 +165,7 @@ def seeded_discriminator(in_features, seed, device, **network):
     >>> torch.equal(a.first_layer.weight, b.first_layer.weight)
     True
     """
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    with seeded_torch(seed):
         return MLPDiscriminator(in_features, **network).to(device)
 
 

@@ -44,6 +44,7 @@ from .game_setup import (
     rows_in_memory,
     second_moment_directions,
     seeded_discriminator,
+    seeded_torch,
 )
 
 __all__ = ["RobustGANScaler", "RobustGANScatter"]
@@ -504,8 +505,7 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         factor = torch.eye(p, device=real.device)
         if model == "gaussian":
             return GaussianGenerator(location, factor)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(0)
+        with seeded_torch(0):
             return EllipticalGenerator(
                 location, factor, initial_radius=float(real.norm(dim=1).median())
             ).to(real.device)
