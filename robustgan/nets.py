@@ -6,6 +6,9 @@ MLPs. Both are plain ``torch.nn.Module`` objects, so
 the engine trains any module pair a user passes in the same way.
 """
 
+import threading
+from contextlib import contextmanager
+
 import torch
 from torch import nn
 from torch.nn.utils import parametrize
@@ -18,7 +21,35 @@ __all__ = [
     "MLPDiscriminator",
     "MLPGenerator",
     "seed_first_layer",
+    "seeded_torch",
 ]
+
+# torch's CPU generator is one per process: modules initialised from it under a seed hold it
+# for that while, so that modules built in parallel threads (robustgan.fit_many's members)
+# draw their own seeds.
+_TORCH_RNG_LOCK = threading.RLock()
+
+
+@contextmanager
+def seeded_torch(seed):
+    """Run the body with torch's global CPU generator seeded at ``seed``, then restore it.
+
+    The generator's state is forked (``torch.random.fork_rng``), so the caller's draws are
+    untouched, and held under a lock, so that threads seeding it at once do not interleave.
+
+    Examples
+    --------
+    >>> with seeded_torch(0):
+    ...     a = torch.rand(2)
+    >>> with seeded_torch(0):
+    ...     b = torch.rand(2)
+    >>> torch.equal(a, b)
+    True
+    """
+    with _TORCH_RNG_LOCK, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
 
 ACTIVATIONS = {
     "sigmoid": nn.Sigmoid,

@@ -5,15 +5,13 @@ torch's global RNG.
 """
 
 import math
-import threading
-from contextlib import contextmanager
 from numbers import Integral
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
-from ..nets import MLPDiscriminator
+from ..nets import MLPDiscriminator, seeded_torch
 from ..sources import is_out_of_core, sample_rows
 
 __all__ = [
@@ -26,7 +24,6 @@ __all__ = [
     "principal_directions",
     "second_moment_directions",
     "seeded_discriminator",
-    "seeded_torch",
 ]
 
 
@@ -127,32 +124,6 @@ def check_hidden_sizes(hidden_sizes):
             f"hidden_sizes must be a non-empty sequence of positive ints, got {hidden_sizes!r}"
         )
     return sizes
-
-
-# torch's CPU generator is one per process: modules initialised from it under a seed hold it
-# for that while, so that fits prepared in parallel threads (fit_many) draw their own seeds.
-_TORCH_RNG_LOCK = threading.RLock()
-
-
-@contextmanager
-def seeded_torch(seed):
-    """Run the body with torch's global CPU generator seeded at ``seed``, then restore it.
-
-    The generator's state is forked (``torch.random.fork_rng``), so the caller's draws are
-    untouched, and held under a lock, so that threads seeding it at once do not interleave.
-
-    Examples
-    --------
-    >>> with seeded_torch(0):
-    ...     a = torch.rand(2)
-    >>> with seeded_torch(0):
-    ...     b = torch.rand(2)
-    >>> torch.equal(a, b)
-    True
-    """
-    with _TORCH_RNG_LOCK, torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        yield
 
 
 def seeded_discriminator(in_features, seed, device, **network):

@@ -33,7 +33,13 @@ from ..multivariate import (
     trimmed_scatter,
     truncation_consistency,
 )
-from ..nets import ACTIVATIONS, EllipticalGenerator, GaussianGenerator, seed_first_layer
+from ..nets import (
+    ACTIVATIONS,
+    EllipticalGenerator,
+    GaussianGenerator,
+    seed_first_layer,
+    seeded_torch,
+)
 from ..outliers import ENVELOPE_CONTAMINATION_CONSTRAINT, RobustLocationMixin
 from ._base import fit_adversarial
 from .game_setup import (
@@ -44,7 +50,6 @@ from .game_setup import (
     rows_in_memory,
     second_moment_directions,
     seeded_discriminator,
-    seeded_torch,
 )
 
 __all__ = ["RobustGANScaler", "RobustGANScatter"]

@@ -734,8 +734,7 @@ class GANTrainer:
         init_seeds = rng.randint(np.iinfo(np.int32).max, size=n_members)
         generators, discriminators = [], []
         for seed in init_seeds:
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(int(seed))
+            with nets.seeded_torch(int(seed)):
                 generators.append(make_generator())
                 discriminators.append(make_discriminator())
         seed = int(rng.randint(np.iinfo(np.int32).max))
