@@ -8,6 +8,7 @@ estimate exists, a ``DegenerateDataWarning`` where the estimate exists but is si
 resist outliers, never a silently non-robust answer.
 """
 
+import sys
 import warnings
 from numbers import Integral
 
@@ -23,6 +24,7 @@ __all__ = [
     "check_fitted_data",
     "check_scatter_representable",
     "check_training_data",
+    "warn_at_user",
 ]
 
 # Smallest eigenvalue of the data's correlation matrix (trace = number of features) below
@@ -32,6 +34,28 @@ __all__ = [
 _RANK_TOLERANCE = 1e-10
 # Columns and directions named in a message; the rest are counted.
 _NAMED = 5
+
+
+def warn_at_user(message, category):
+    """``warnings.warn``, attributed to the first caller outside robustgan and scikit-learn.
+
+    A fixed ``stacklevel`` points at library code whenever the call arrives by another path
+    (``fit`` through a fitting generator, ``fit_many``, a baseline's ``fit``); the line a user
+    can change is the first frame of neither package.
+
+    Examples
+    --------
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_at_user("look here", UserWarning)
+    >>> caught[0].category.__name__, str(caught[0].message)
+    ('UserWarning', 'look here')
+    """
+    level, frame = 2, sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] in (
+            "robustgan", "sklearn"):
+        level, frame = level + 1, frame.f_back
+    warnings.warn(message, category, stacklevel=level)
 
 
 class DegenerateDataWarning(UserWarning):
@@ -206,13 +230,12 @@ def check_degenerate(X):
         _warn_tied_columns(values, counts, tied, n)
     _warn_proper_subspace(X, constant=counts == n)
     if n == p + 1:
-        warnings.warn(
+        warn_at_user(
             f"{n} rows in {p} dimensions (n_samples = n_features + 1): the rows are the "
             "vertices of a simplex, on which every affine-equivariant estimate is the sample "
             "mean and a multiple of the sample covariance, and no row can be told an outlier. "
             "A robust fit needs n well above p (n ≥ 5p is a common rule).",
             DegenerateDataWarning,
-            stacklevel=3,
         )
 
 
@@ -268,7 +291,7 @@ def _warn_tied_columns(values, counts, tied, n):
             "no spread across it and its median absolute deviation is 0. Discrete or "
             "censored features need their own model; model them apart from the continuous ones."
         )
-    warnings.warn(" ".join(parts), DegenerateDataWarning, stacklevel=4)
+    warn_at_user(" ".join(parts), DegenerateDataWarning)
 
 
 def affine_span(X):
@@ -335,14 +358,13 @@ def _warn_proper_subspace(X, constant):
         big = np.sort(np.argsort(-np.abs(v))[:_NAMED])
         v = v / v[np.argmax(np.abs(v))]  # largest coefficient +1: one sign for the message
         directions.append(_linear_combination(v[big], varying[big]) + " = const")
-    warnings.warn(
+    warn_at_user(
         f"the data lie in a proper affine subspace: {null.shape[1]} linear combination(s) "
         f"of the features are constant ({'; '.join(directions)}), so the {varying.size} "
         f"varying features span only {rank} dimensions and every scatter estimate is singular "
         "across them (precision_ is huge there). Drop the redundant features or project the "
         f"data on their span first (sklearn.decomposition.PCA(n_components={rank})).",
         DegenerateDataWarning,
-        stacklevel=4,
     )
 
 

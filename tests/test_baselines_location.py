@@ -452,3 +452,21 @@ def test_tukey_median_depth_of_random_directions_matches_tukey_median_function()
     np.testing.assert_array_equal(est.location_, median)
     assert est.depth_ == depth and est.n_iter_ == n_iter
     assert est.depth(median[None])[0] == pytest.approx(depth)
+
+
+@pytest.mark.parametrize("magnitude", [1e-200, 1e-160, 1e160])
+@pytest.mark.parametrize("cls", [GeometricMedian, DimensionHalving])
+def test_equivariant_baselines_give_the_same_answer_at_any_magnitude(cls, magnitude):
+    # Their squared distances overflowed at 1e160 (NaN) and underflowed at 1e-160 (the
+    # geometric median stopped at its start): they are computed at unit scale and mapped back.
+    X = np.random.default_rng(0).standard_normal((200, 3))
+    X[:20] += 4.0
+    unit = cls().fit(X).location_
+    np.testing.assert_allclose(cls().fit(X * magnitude).location_ / magnitude, unit,
+                               rtol=1e-9, atol=1e-12)
+
+
+def test_iterative_filter_names_data_out_of_scale_with_its_covariance():
+    X = np.random.default_rng(0).standard_normal((200, 3)) * 1e160
+    with pytest.raises(ValueError, match="whitened by the given covariance reach .*covariance="):
+        IterativeFilter().fit(X)

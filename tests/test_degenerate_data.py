@@ -161,6 +161,28 @@ def test_p_plus_one_rows_are_a_simplex_whose_fit_is_the_sample_mean_and_covarian
         )
 
 
+def test_p_plus_two_rows_leave_the_start_nothing_to_trim():
+    # MCD's subset of (n + p + 1)/2 rows, at least p + 1, is all p + 2 rows: the warning says
+    # so (one gross outlier moved the fit by 346, as it moves MinCovDet's); a smaller
+    # support_fraction trims one row, and then no warning.
+    X = np.random.default_rng(1).normal(size=(5, 3))
+    X[0] += 1000.0
+    with pytest.warns(DegenerateDataWarning, match=r"n_samples = n_features \+ 2.*every row"):
+        RobustGANScatter(**FAST).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DegenerateDataWarning)
+        RobustGANScatter(support_fraction=0.5, **FAST).fit(X)
+
+
+@scatter_estimators
+def test_warnings_point_at_the_line_that_called_fit(estimator):
+    # fit reaches the check through a fitting generator or a baseline's own fit: the warning is
+    # attributed to the caller's line, not to library code.
+    with pytest.warns(DegenerateDataWarning) as caught:
+        estimator.fit(_plane_with_a_zero_column())
+    assert {record.filename for record in caught} == {__file__}
+
+
 @scatter_estimators
 def test_clean_gaussian_data_raise_no_warning(estimator, no_degenerate_warning):
     X = np.random.default_rng(1).standard_normal((200, 4))

@@ -186,6 +186,8 @@ def test_bad_input_is_named(X, error, message):
         ({"activation": "swish"}, "activation"),
         ({"hidden_sizes": (0,)}, "hidden_sizes"),
         ({"scale": [1.0, -1.0]}, "scale"),
+        ({"scale": [1.0, 2.0, 3.0]}, r"scale must be a number or one per feature \(2\), got 3"),
+        ({"scale": [[1.0, 2.0]]}, r"scale must be a number or one per feature"),
         ({"device": "tpu"}, "device"),
         ({"start": "mean"}, "start"),
     ],
@@ -391,3 +393,19 @@ def test_small_data_takes_fewer_steps_only_where_the_start_is_the_estimate():
     assert RobustGANMean(scale=1.0, random_state=0).fit(X).n_iter_ == 300
     X = make_huber_contamination(1001, 2, 0.2, random_state=0).X
     assert RobustGANMean(random_state=0).fit(X).n_iter_ == 300
+
+
+@pytest.mark.parametrize("n, p", [(3, 1), (5, 3), (7, 5), (11, 20), (22, 20)])
+def test_too_few_rows_for_a_start_leave_the_game_as_the_estimate(n, p):
+    # On n ≤ p + 2 rows MCD's subset is every row, so the start would be the sample mean (one
+    # gross outlier moved it by 346 at n = 5, p = 3). The game is the estimate, with its
+    # 300-step floor; from n = p + 3 rows on, the start is back.
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(n, p))
+    X[0] += 1000.0
+    est = RobustGANMean(random_state=0).fit(X)
+    assert est.selected_ == "game" and est.trimmed_location_ is None
+    assert est.n_iter_ == 300
+    assert np.linalg.norm(est.location_) < 3.0
+    more = np.vstack([X, rng.normal(size=(p + 3 - n, p))])
+    assert RobustGANMean(random_state=0).fit(more).trimmed_location_ is not None

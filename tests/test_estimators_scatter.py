@@ -14,7 +14,12 @@ from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from robustgan import RobustGANScaler, RobustGANScatter, make_huber_contamination
+from robustgan import (
+    RobustGANMean,
+    RobustGANScaler,
+    RobustGANScatter,
+    make_huber_contamination,
+)
 from robustgan.estimators import trimmed_scatter
 
 FAST = dict(n_steps=30, hidden_sizes=(16, 8), random_state=0)
@@ -161,6 +166,12 @@ def test_unknown_divergence_and_activation_are_named():
         RobustGANScatter(divergence="bogus", n_steps=5).fit(X)
     with pytest.raises(ValueError, match="activation"):
         RobustGANScatter(activation=("relu",), hidden_sizes=(4, 4), n_steps=5).fit(X)
+    # hidden_sizes changed alone: the default activation names two layers, and the message
+    # says so and what to pass.
+    message = r"hidden_sizes=\(10,\) has 1.*activation=\('sigmoid',\)"
+    with pytest.raises(ValueError, match=message):
+        RobustGANScatter(hidden_sizes=(10,), n_steps=5).fit(X)
+    RobustGANScatter(hidden_sizes=(10,), activation=("sigmoid",), n_steps=5).fit(X)
 
 
 def test_trimmed_scatter_ignores_a_far_cluster():
@@ -227,6 +238,22 @@ def test_scaler_accepts_min_cov_det(far):
     np.testing.assert_allclose(scaler.whitening_, scaler.whitening_.T, atol=1e-12)
     np.testing.assert_allclose(scaler.whitening_ @ scaler.whitening_ @ mcd.covariance_,
                                np.eye(5), atol=1e-8)
+
+
+@pytest.mark.parametrize("whiten", [False, True])
+def test_scaler_passes_a_constant_feature_through_with_scale_one(far, whiten):
+    # As StandardScaler: a value one unit off the training constant maps one unit off its
+    # centre (the regularised zero variance had made it 31,415 units).
+    X = np.c_[far.X[:300, :3], np.full(300, 5.0)]
+    scaler = RobustGANScaler(RobustGANScatter(n_steps=50, random_state=0), whiten=whiten).fit(X)
+    assert scaler.scale_[-1] == 1.0
+    assert scaler.transform(np.c_[X[:1, :3], [[6.0]]])[0, -1] == pytest.approx(1.0)
+    np.testing.assert_allclose(scaler.inverse_transform(scaler.transform(X)), X, atol=1e-9)
+
+
+def test_scaler_names_an_estimator_without_a_covariance(far):
+    with pytest.raises(TypeError, match="must fit location_ and covariance_.*RobustGANMean"):
+        RobustGANScaler(RobustGANMean(n_steps=20)).fit(far.X[:200])
 
 
 def test_scaler_has_the_attributes_and_switches_of_scikit_learns_scalers(far):

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from robustgan import RobustGANMean, RobustGANScaler, RobustGANScatter
+from robustgan.estimators.game_setup import pull_in_far_rows
 
 ESTIMATORS = {
     "mean": lambda: RobustGANMean(n_steps=20, random_state=0),
@@ -59,3 +60,27 @@ def test_a_known_scale_mean_fits_data_of_any_spread():
     X = np.random.default_rng(0).standard_normal((500, 3)) * 1e-200
     est = RobustGANMean(scale=1e-200, n_steps=50, random_state=0).fit(X)
     assert np.linalg.norm(est.location_ / 1e-200) < 0.3
+
+
+@pytest.mark.parametrize("outlier", [1e20, 1e39, 1e100])
+@pytest.mark.parametrize("make", [lambda: RobustGANMean(n_steps=50, random_state=0),
+                                  lambda: RobustGANMean(scale=1.0, n_steps=50, random_state=0),
+                                  lambda: RobustGANScatter(n_steps=50, random_state=0)])
+def test_one_gross_outlier_is_an_outlier_not_a_crash(make, outlier):
+    # One row at 1e20 among 499 unit rows made the float32 second moment behind the first
+    # layer's seeding overflow, and torch's eigh failed to converge: the training rows are
+    # pulled in to 1e10 robust units first (game_setup.TRAINING_RADIUS).
+    X = np.random.default_rng(0).standard_normal((500, 3))
+    X[0] = outlier
+    est = make().fit(X)
+    assert np.linalg.norm(est.location_) < 0.3
+    assert est.predict(X[:1])[0] == -1
+
+
+def test_far_rows_are_pulled_in_along_their_own_direction():
+    Z = np.array([[1.0, -2.0], [3e30, -4e30], [0.0, 1e300]])
+    pulled = pull_in_far_rows(Z, radius=10.0)
+    np.testing.assert_array_equal(pulled[0], Z[0])
+    np.testing.assert_allclose(pulled[1:], [[6.0, -8.0], [0.0, 10.0]])
+    near = Z[:1]
+    assert pull_in_far_rows(near, radius=10.0) is near  # no copy where no row is far

@@ -269,6 +269,29 @@ def geometric_median(X, *, tol=1e-7, max_iter=500):
     return y, max_iter
 
 
+# Largest magnitude whose square, summed over a million rows, stays finite in float64.
+_SQUARABLE = 1e150
+
+
+def _at_unit_scale(estimate, X):
+    """``estimate(X)`` (a tuple whose first item is a location) computed on X centred at its
+    coordinatewise median and divided by a power of two near its largest deviation, then mapped
+    back.
+
+    For estimates equivariant under shifts and scalar rescaling this is the same answer (a
+    power of two divides exactly), but the squared distances inside no longer overflow for data
+    at 1e160 or underflow at 1e-160: the geometric median returned NaN at the first and its
+    start, the coordinatewise median, at the second.
+    """
+    centre = np.median(X, axis=0)
+    deviation = np.max(np.abs(X - centre))
+    if not 0 < deviation < np.inf:
+        return estimate(X)
+    scale = 2.0 ** np.round(np.log2(deviation))
+    location, *rest = estimate((X - centre) / scale)
+    return (centre + scale * location, *rest)
+
+
 class GeometricMedian(_IdentityScatter, RobustLocationMixin, BaseEstimator):
     """The geometric (spatial, L1) median: the point that minimises the sum of the Euclidean
     distances to the data.
@@ -342,7 +365,8 @@ class GeometricMedian(_IdentityScatter, RobustLocationMixin, BaseEstimator):
         self : GeometricMedian
         """
         X = check_training_data(self, X)
-        self.location_, self.n_iter_ = geometric_median(X, tol=self.tol, max_iter=self.max_iter)
+        self.location_, self.n_iter_ = _at_unit_scale(
+            lambda Z: geometric_median(Z, tol=self.tol, max_iter=self.max_iter), X)
         self._set_offset(X)
         return self
 
@@ -706,6 +730,12 @@ class IterativeFilter(ScatterDistances, RobustLocationMixin, BaseEstimator):
         covariance = _check_covariance(self.covariance, p)
         chol = np.linalg.cholesky(covariance)
         whitened = linalg.solve_triangular(chol, X.T, lower=True).T
+        peak = np.max(np.abs(whitened))
+        if not peak < _SQUARABLE:
+            raise ValueError(
+                f"IterativeFilter: the data whitened by the given covariance reach {peak:.3g}, "
+                "whose squares overflow float64: the covariance (the identity by default) must "
+                "be the inliers' in the data's units; pass covariance= or rescale the data")
         mean, self.support_, self.n_iter_ = filtered_mean(
             whitened,
             self.contamination_level,
@@ -880,6 +910,7 @@ class DimensionHalving(_IdentityScatter, RobustLocationMixin, BaseEstimator):
         self : DimensionHalving
         """
         X = check_training_data(self, X)
-        self.location_ = dimension_halving_mean(X, self.contamination_level)
+        self.location_ = _at_unit_scale(
+            lambda Z: (dimension_halving_mean(Z, self.contamination_level),), X)[0]
         self._set_offset(X)
         return self

@@ -16,12 +16,14 @@ from ..sources import is_out_of_core, sample_rows
 
 __all__ = [
     "OUT_OF_CORE_ROWS",
+    "TRAINING_RADIUS",
     "as_training_tensor",
     "rows_in_memory",
     "auto_n_steps",
     "canonical_row_order",
     "check_hidden_sizes",
     "principal_directions",
+    "pull_in_far_rows",
     "second_moment_directions",
     "seeded_discriminator",
 ]
@@ -94,17 +96,51 @@ def auto_n_steps(epochs, n_samples, batch_size, bounds):
     return int(np.clip(steps, *bounds))
 
 
+# Rows of the standardised data (robust units) farther out than this, in their largest
+# coordinate, are pulled in along their own direction to this distance before the game sees
+# them: a gross outlier at 1e20 made the float32 second moment of the first layer's seeding
+# overflow (torch's eigh then failed), and at 1e39 float32 cannot hold it at all. 1e10 robust
+# units leave squares and sums of squares of a million rows far inside float32, and no inlier
+# and no scale a user may pass (a scale wrong by 10⁹) near it; for the bounded discriminators a
+# row at 1e10 and one at 1e20 are both simply outside.
+TRAINING_RADIUS = 1e10
+
+
+def pull_in_far_rows(Z, radius=TRAINING_RADIUS):
+    """Z with every row whose largest absolute coordinate exceeds ``radius`` rescaled to
+    Euclidean norm ``radius`` (same direction); Z itself where no row does.
+
+    Examples
+    --------
+    >>> pull_in_far_rows(np.array([[1.0, 2.0], [3e30, 4e30]]))
+    array([[1.e+00, 2.e+00],
+           [6.e+09, 8.e+09]])
+    """
+    # Two reductions instead of one over np.abs(Z): no temporary of the data's size.
+    peak = np.maximum(np.max(Z, axis=1, initial=0.0), -np.min(Z, axis=1, initial=0.0))
+    far = peak > radius
+    if not far.any():
+        return Z
+    Z = np.array(Z, dtype=np.float64)
+    # Divided by the peak first: squares of rows at 1e200 overflow, of rows in [-1, 1] never.
+    rows = Z[far] / peak[far, None]
+    Z[far] = rows * (radius / np.linalg.norm(rows, axis=1))[:, None]
+    return Z
+
+
 def as_training_tensor(Z, device, out=None):
     """Z as the float32 tensor on ``device`` that the game trains on, written into ``out`` if given.
 
-    ``out`` lets a batched fit place every data set in one preallocated buffer, so that each is
-    copied once (``robustgan.batched``); the values are the same either way.
+    Rows beyond ``TRAINING_RADIUS`` are pulled in to it first (``pull_in_far_rows``). ``out``
+    lets a batched fit place every data set in one preallocated buffer, so that each is copied
+    once (``robustgan.batched``); the values are the same either way.
 
     Examples
     --------
     >>> as_training_tensor(np.ones((2, 3)), "cpu").dtype
     torch.float32
     """
+    Z = pull_in_far_rows(Z)
     if out is not None and tuple(out.shape) == Z.shape:
         return out.copy_(torch.from_numpy(np.ascontiguousarray(Z)))
     return torch.as_tensor(Z, dtype=torch.float32).to(device)

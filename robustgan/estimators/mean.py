@@ -128,7 +128,9 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
     separates real from generated rows by their radius, which one-sided outliers turn into a
     pull on η (atlas cauchy: 0.53 against the start's 0.08); where the start's distances fit a
     multivariate t with ν < 4, the start is kept. ``selected_`` says which was taken; both estimates are
-    kept (``game_location_``, ``trimmed_location_``). For heavy-tailed data with close
+    kept (``game_location_``, ``trimmed_location_``). On n ≤ k + 2 rows (k features that
+    vary) no start is computed, as MCD's subset would be every row, and the game is the
+    estimate. For heavy-tailed data with close
     outliers ``RobustGANScatter(model="elliptical")`` plays a game whose model has the
     right tails.
 
@@ -516,7 +518,7 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
 
     def _step_bounds(self, n_samples):
         """Bounds of the "auto" step count: lower on small data where the start is the estimate."""
-        refereed = isinstance(self.scale, str) and self.scale == "auto"
+        refereed = self.trimmed_location_ is not None
         return _SMALL_DATA_STEPS if refereed and n_samples <= _SMALL_DATA_ROWS else _AUTO_STEPS
 
     def _robust_start(self, X, seed):
@@ -527,9 +529,13 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         self.cluster_direction_ = None
         location_scale = self.__dict__.pop("_location_scale", None)
         varying = self.scale_ > 0
-        if not (isinstance(self.scale, str) and self.scale == "auto") or not varying.any():
-            return
         n, k = len(X), int(varying.sum())
+        # On n ≤ k + 2 rows MCD's subset of (n + k + 1)/2 rows, at least k + 1 of them, is
+        # every row: the start would be the sample mean, which one gross outlier moves
+        # anywhere. The game, whose model has k scales and no correlations, is the estimate.
+        auto = isinstance(self.scale, str) and self.scale == "auto"
+        if not auto or k == 0 or n <= k + 2:
+            return
         centre, scale = location_scale
         location, scatter, _ = trimmed_scatter(
             X[:, varying], (n + k + 1) / (2 * n), random_state=seed,
@@ -620,7 +626,11 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
             # Kept for the robust start, which standardises by the same pass.
             self._location_scale = reweighted_location_scale(X)
             return self._location_scale[1]
-        scale = np.broadcast_to(np.asarray(self.scale, dtype=np.float64), (X.shape[1],)).copy()
+        scale = np.asarray(self.scale, dtype=np.float64)
+        if scale.ndim > 1 or scale.size not in (1, X.shape[1]):
+            raise ValueError(f"scale must be a number or one per feature ({X.shape[1]}), got "
+                             f"{scale.size} values of shape {scale.shape}")
+        scale = np.broadcast_to(scale, (X.shape[1],)).copy()
         if not (np.all(np.isfinite(scale)) and np.all(scale > 0)):
             raise ValueError(f"scale must be positive and finite, got {self.scale!r}")
         return scale

@@ -6,8 +6,6 @@ divergence or proper scoring rule (``robustgan.divergences``). A few trimmed con
 steps give the starting point and the coordinates the game is played in.
 """
 
-import sys
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -20,7 +18,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Hidden, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_fitted_data, check_training_data
+from .._validation import (
+    DegenerateDataWarning,
+    check_fitted_data,
+    check_training_data,
+    warn_at_user,
+)
 from ..clusters import correct_absorbed_cluster
 from ..divergences import Divergence, check_robust_divergence, get_divergence
 from ..engine import AdversarialProblem, make_optimizer, resolve_device, robust_learning_rates
@@ -118,8 +121,9 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
     * Degenerate data are named, not fitted silently (``robustgan.DegenerateDataWarning``):
       ``n_samples <= n_features`` and at least half the rows identical are errors (MinCovDet
       returns a singular matrix for the first); a constant or mostly tied column, data in a
-      proper subspace and ``n_samples == n_features + 1`` (where, as MinCovDet's, the answer is
-      the sample mean and covariance) are warnings.
+      proper subspace, ``n_samples == n_features + 1`` (where, as MinCovDet's, the answer is
+      the sample mean and covariance) and ``n_samples == n_features + 2`` (where MCD's
+      subset, and so the start, holds every row) are warnings.
     * Without ``random_state`` two fits differ by the game's optimisation noise (MinCovDet's
       differ only where its random subsets find different optima).
 
@@ -371,6 +375,15 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         # estimate is the sample mean and a multiple of the sample covariance: that is the
         # answer, as MinCovDet's, and the game is not played, so it does not depend on the seed.
         closed_form = n == p + 1
+        if n == p + 2 and self.support_fraction is None:
+            warn_at_user(
+                f"{n} rows in {p} dimensions (n_samples = n_features + 2): MCD's subset of "
+                "(n + p + 1)/2 rows, at least p + 1, is every row, so the start trims none "
+                "and one outlier moves the fit anywhere (MinCovDet returns the sample mean and "
+                "covariance here). A robust fit needs n well above p (n ≥ 5p is a common "
+                "rule).",
+                DegenerateDataWarning,
+            )
         self.cluster_direction_ = None
         if closed_form:
             self.raw_location_ = np.zeros(p) if self.assume_centered else X.mean(axis=0)
@@ -436,17 +449,11 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
                 f"RobustGANScatter got model={self.model!r} and generator={self.generator!r}; "
                 "generator is the deprecated name of model: set model only"
             )
-        # fit and fit_many reach here at different depths: point at the first caller outside
-        # robustgan and scikit-learn, the line to change.
-        level, frame = 1, sys._getframe()
-        while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] in (
-                "robustgan", "sklearn"):
-            level, frame = level + 1, frame.f_back
-        warnings.warn(
+        # fit and fit_many reach here at different depths: warn_at_user finds the user's line.
+        warn_at_user(
             "`generator` was renamed to `model` in 0.2 and will be removed in 0.3: use "
             f"RobustGANScatter(model={self.generator!r})",
             FutureWarning,
-            stacklevel=level,
         )
         return self.generator
 
@@ -572,10 +579,19 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         if isinstance(activation, str):
             activation = (activation,) * len(sizes)
         activation = tuple(activation)
-        if len(activation) != len(sizes) or not all(a in ACTIVATIONS for a in activation):
+        if not all(a in ACTIVATIONS for a in activation):
             raise ValueError(
                 f"activation must be one of {sorted(ACTIVATIONS)} or one such name per hidden "
                 f"layer ({len(sizes)}), got {self.activation!r}"
+            )
+        if len(activation) != len(sizes):
+            # Most often hidden_sizes changed alone: the default activation names two layers.
+            example = ("leaky_relu",) * (len(sizes) - 1) + ("sigmoid",)
+            raise ValueError(
+                f"activation names {len(activation)} layer(s), {self.activation!r}, but "
+                f"hidden_sizes={self.hidden_sizes!r} has {len(sizes)}: give one name per "
+                f"hidden layer, e.g. activation={example!r} (a bounded last layer caps the "
+                "influence of far outliers), or one name for all"
             )
         return sizes, activation
 
@@ -741,7 +757,8 @@ class RobustGANScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Robust standard deviations √diag(Γ̂) (``StandardScaler``'s and ``RobustScaler``'s
         name; a constant feature gets 1, as there).
     whitening_ : ndarray of shape (n_features, n_features)
-        Γ̂^{-1/2}.
+        Γ̂^{-1/2} on the features that vary in the training data; a constant feature's row and
+        column are the identity's.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
 
@@ -798,15 +815,28 @@ class RobustGANScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         else:
             estimator = clone(self.estimator)
         self.estimator_ = estimator.fit(X)
+        if not all(hasattr(self.estimator_, name) for name in ("location_", "covariance_")):
+            raise TypeError(
+                f"RobustGANScaler's estimator must fit location_ and covariance_ (a scatter "
+                f"estimator: RobustGANScatter, TylerScatter, MinCovDet); "
+                f"{type(self.estimator_).__name__} has no covariance_"
+            )
         self.location_ = np.asarray(self.estimator_.location_, dtype=np.float64)
         self.center_ = self.location_
         self.covariance_ = np.asarray(self.estimator_.covariance_, dtype=np.float64)
-        values, vectors = np.linalg.eigh(self.covariance_)
-        values = np.maximum(values, EIGEN_FLOOR * max(values.max(), 1e-300))
-        self.whitening_ = (vectors / np.sqrt(values)) @ vectors.T
-        self._colouring = (vectors * np.sqrt(values)) @ vectors.T
+        # A constant feature passes through with scale 1, as in StandardScaler: the estimators
+        # regularise its zero variance to a tiny positive one, whose inverse square root would
+        # blow a value one unit off the constant up by 10⁴ or more.
+        varying = np.ptp(X, axis=0) > 0
+        block = np.ix_(varying, varying)
+        values, vectors = np.linalg.eigh(self.covariance_[block])
+        values = np.maximum(values, EIGEN_FLOOR * max(values.max(initial=0.0), 1e-300))
+        self.whitening_ = np.eye(X.shape[1])
+        self.whitening_[block] = (vectors / np.sqrt(values)) @ vectors.T
+        self._colouring = np.eye(X.shape[1])
+        self._colouring[block] = (vectors * np.sqrt(values)) @ vectors.T
         scale = np.sqrt(np.maximum(np.diag(self.covariance_), 0.0))
-        self.scale_ = np.where(scale > 0, scale, 1.0)
+        self.scale_ = np.where(varying & (scale > 0), scale, 1.0)
         return self
 
     def transform(self, X):
