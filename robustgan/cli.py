@@ -28,7 +28,8 @@ _ORDERING = {
     # and the mean are biased alike (both ≈ ε·0.5·√p), so "median ≪ mean" is not the claim there.
     "gao2019-table1": (["JS-GAN", "TV-GAN", "iterative filter"],
                        ["coordinatewise median", "sample mean"], ["N(5·1, I)"]),
-    "study": (["JS-GAN", "TV-GAN"], ["coordinatewise median", "sample mean"], ["N(5·1, I)"]),
+    "study": (["RobustGANMean()", "JS-GAN (scale=1)", "TV-GAN (scale=1)"],
+              ["coordinatewise median", "sample mean"], ["N(5·1, I)"]),
 }
 
 
@@ -122,7 +123,8 @@ def _read_matrix(path, options):
     """The data file as a float matrix and its column names; a CommandError for bad input."""
     path = Path(path)
     if not path.is_file():
-        raise CommandError(f"data file {str(path)!r} does not exist")
+        problem = "is a directory, not a file" if path.is_dir() else "does not exist"
+        raise CommandError(f"data file {str(path)!r} {problem}")
     if path.suffix == ".npy":
         return _read_npy(path)
     return _read_text(path, options)
@@ -283,7 +285,7 @@ def _check_numeric(frame, path):
     if missing.any():
         row, col = np.argwhere(missing)[0]
         raise CommandError(f"{str(path)!r}: data row {row + 1} has no value for column "
-                           f"{str(frame.columns[col])!r} (an empty cell or a short row)")
+                           f"{str(frame.columns[col])!r} (an empty cell, NaN or a short row)")
 
 
 def _param(text):
@@ -304,9 +306,18 @@ def _fit(args):
     if X.ndim != 2 or X.shape[0] < 2:
         raise CommandError(f"{args.data!r}: need a 2-D table with at least 2 rows, got "
                            f"shape {X.shape}")
+    params = dict(args.param)
+    random_state = params.pop("random_state", args.random_state)
+    # --contamination is the level ε given to the estimators that take it as an input;
+    # --param contamination=... is an estimator's own parameter (its outlier rule).
+    own = {"contamination": params.pop("contamination")} if "contamination" in params else {}
     try:
         estimator = make_estimator(args.estimator, contamination=args.contamination,
-                                   random_state=args.random_state, **dict(args.param))
+                                   random_state=random_state, **params)
+        if own and "contamination" not in estimator.get_params():
+            raise ValueError(f"estimator {args.estimator!r} has no parameter 'contamination'; "
+                             "--contamination sets the level ε of those that take one")
+        estimator.set_params(**own)
         estimator.fit(X)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
@@ -512,7 +523,9 @@ def _add_fit(commands):
     parser.add_argument("--param", type=_param, action="append", default=[], metavar="KEY=VALUE",
                         help="an estimator parameter, repeatable (e.g. --param divergence=tv)")
     parser.add_argument("--contamination", type=_fraction, default=0.1,
-                        help="ε given to estimators that need it (filter, halving); default 0.1")
+                        help="the level ε given to the estimators that take it as an input "
+                             "(iterative-filter, dimension-halving); default 0.1. The outlier "
+                             "rule of the others is --param contamination=auto or a fraction")
     parser.add_argument("--random-state", type=int, default=0)
     parser.add_argument("--delimiter", type=_delimiter,
                         help="field delimiter: a character, 'tab' or 'whitespace' (default: "

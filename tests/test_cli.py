@@ -95,6 +95,8 @@ def test_fit_reads_csv_with_a_header_and_npy(tmp_path, capsys):
 def test_fit_reports_bad_input(tmp_path, capsys):
     assert main(["fit", str(tmp_path / "missing.csv")]) == 2
     assert "does not exist" in capsys.readouterr().err
+    assert main(["fit", str(tmp_path)]) == 2
+    assert "is a directory, not a file" in capsys.readouterr().err
     csv = tmp_path / "x.csv"
     csv.write_text("1,2\n3,4\n5,7\n")
     assert main(["fit", str(csv), "--estimator", "nope"]) == 2
@@ -117,14 +119,16 @@ def test_study_prints_each_row_as_it_ends_then_the_table(tmp_path, capsys, monke
     assert main(["study", "--n-samples", "300", "--n-features", "2", "--contamination", "0.2",
                  "--json", str(tmp_path / "rows.json")]) == 0
     printed = capsys.readouterr().out
-    assert "| sample mean | coordinatewise median | JS-GAN | TV-GAN |" in printed
-    assert len(json.loads((tmp_path / "rows.json").read_text())) == 2 * 4
+    columns = "| sample mean | coordinatewise median | RobustGANMean() | JS-GAN (scale=1) |"
+    assert columns + " TV-GAN (scale=1) |" in printed
+    assert len(json.loads((tmp_path / "rows.json").read_text())) == 2 * 5
     # Each estimator's rows are out before the next one starts, not all at the end.
-    header, mean_rows, median_rows, js_rows = printed_before_each_run
+    header, mean_rows, median_rows, default_rows, js_rows = printed_before_each_run
     assert header.startswith("n=300, p=2")
     assert mean_rows.count("  sample mean, N(") == 2
     assert median_rows.count("  coordinatewise median, N(") == 2
-    assert "  JS-GAN, N(5·1, I), ε=0.2, seed 0: " in js_rows
+    assert "  RobustGANMean(), N(5·1, I), ε=0.2, seed 0: " in default_rows
+    assert "  JS-GAN (scale=1), N(5·1, I), ε=0.2, seed 0: " in js_rows
 
 
 def test_version(capsys):
@@ -276,3 +280,24 @@ def test_fit_takes_the_scatter_model_under_its_new_and_its_old_name(tmp_path, ca
     both = ["--param", "model=elliptical", "--param", "generator=gaussian"]
     assert main([*fit, *both]) == 2
     assert "set model only" in capsys.readouterr().err
+
+
+def test_the_outlier_rule_and_the_seed_can_be_given_as_params(tmp_path, capsys):
+    # --param contamination=... is the estimator's outlier rule, --param random_state=... its
+    # seed; both collided with the command's own --contamination (the level ε given to the
+    # filter and halving) and --random-state, and ended in a traceback.
+    path = tmp_path / "data.npy"
+    np.save(path, _contaminated())
+    fit = ["fit", str(path), "--json", "--param", "n_steps=20"]
+
+    def flagged(*options):
+        assert main([*fit, *options]) == 0
+        return json.loads(capsys.readouterr().out)["n_outliers"]
+
+    assert flagged("--param", "contamination=0.3") == 60
+    assert flagged("--param", "contamination=0.05") == 10
+    assert flagged("--param", "random_state=3") == flagged("--random-state", "3")
+    assert main(["fit", str(path), "--estimator", "sample-mean", "--param",
+                 "contamination=0.2"]) == 2
+    error = capsys.readouterr().err
+    assert "has no parameter 'contamination'" in error and error.count("\n") == 1
