@@ -38,8 +38,10 @@ antithetic noise z = ±h, the discriminator's first layer on η + z is W₁η + 
 over half the rows, and its gradients follow in closed form (``_LocationModelMLP``). Where
 the divergence states its scores' derivatives (JS, GAN, TV), both players' gradients are
 computed without autograd at all; the engine's clipping and optimisers then take them as
-they would take backward's. In every batched game the generator's step computes no gradient
-for the discriminator's weights.
+they would take backward's. The scatter game's Gaussian model (``RobustGANScatter``) takes
+the same closed form for such divergences (its rows are formed otherwise): on η ± Lh the first
+layer is W₁η + b₁ ± (W₁L)h, and L's gradient is the lower triangle of W₁ᵀ(g₊ − g₋)h. In
+every batched game the generator's step computes no gradient for the discriminator's weights.
 
 Data sets of different sizes need no padding: the real rows of all members live in one
 (N, p) tensor and member r draws its row indices from its own range. Games that differ in
@@ -651,8 +653,11 @@ def _backward_to_first_layer(grad_v, hidden, weights, activations, wanted, grads
     return _activation_backward(grad_h, hidden[0], *activations[0]), scale
 
 
-def _location_model_forward(x_real, half, location, n_model, activations, params):
-    """The logits of ``_LocationModelMLP`` and what its backward needs (no autograd)."""
+def _location_model_forward(x_real, half, location, n_model, activations, params, factor=None):
+    """The logits of ``_LocationModelMLP`` and what its backward needs (no autograd).
+
+    With ``factor`` L (R, p, p), the model's rows are those of a Gaussian model, η + Lz.
+    """
     weights, biases = params[0::2], params[1::2]
     w1, b1 = weights[0], biases[0]
     first, first_slope = activations[0]
@@ -668,7 +673,8 @@ def _location_model_forward(x_real, half, location, n_model, activations, params
         first.into(a, h[:, :, :b], first_slope)
     centre = torch.bmm(w1, location.unsqueeze(2))
     centre += b1.unsqueeze(-1)
-    spread = torch.bmm(w1, half.transpose(1, 2))
+    # A Gaussian model's first layer is W₁η + b₁ ± (W₁L)h: L costs one (width, p) product.
+    spread = torch.bmm(w1 if factor is None else torch.bmm(w1, factor), half.transpose(1, 2))
     torch.add(centre, spread, out=h[:, :, b:b + m])
     torch.sub(centre, spread[:, :, :n_model - m], out=h[:, :, b + m:])
     first.into(h[:, :, b:], h[:, :, b:], first_slope)
@@ -679,41 +685,50 @@ def _location_model_forward(x_real, half, location, n_model, activations, params
         h = activation.inplace(a, slope)
         outputs.append(h)
     v = torch.bmm(weights[-1], h).squeeze(1) + biases[-1]
-    return v, (x_real, half, location, *outputs, *weights)
+    return v, (x_real, half, location, factor, *outputs, *weights)
 
 
-def _location_model_backward(saved, grad_v, activations, wanted, location_wanted):
-    """Gradients of ``_LocationModelMLP``'s parameters (None where not ``wanted``) and of the
-    location (None unless ``location_wanted``), from the logits' gradient."""
+def _location_model_backward(saved, grad_v, activations, wanted, model_wanted):
+    """Gradients of the location, of the factor and of ``_LocationModelMLP``'s parameters.
+
+    From the logits' gradient, as ``(grad_location, grad_factor, grads)``: the model's
+    gradients are None unless ``model_wanted`` (the factor's also where the model has none),
+    the parameters' None where not ``wanted``. The factor's is lower-triangular, as
+    autograd's through ``torch.tril``.
+    """
     n_hidden = len(activations)
-    x_real, half, location = saved[:3]
-    outputs, weights = saved[3:3 + n_hidden], saved[3 + n_hidden:]
+    x_real, half, location, factor = saved[:4]
+    outputs, weights = saved[4:4 + n_hidden], saved[4 + n_hidden:]
     b, m = (0 if x_real is None else x_real.shape[1]), half.shape[1]
     tail = outputs[0].shape[2] - b - m  # rows of −h
     grads = [None] * (2 * len(weights))
     grad_a, scale = _backward_to_first_layer(grad_v, outputs, weights, activations, wanted,
                                              grads)
-    grad_location = None
+    grad_location = grad_factor = None
     model = grad_a[:, :, b:]
     model_sum = model.sum(2)
-    if wanted[0]:
+    if wanted[0] or (model_wanted and factor is not None):
         plus, minus = model[:, :, :m], model[:, :, m:]
         if tail == m:
             paired = plus - minus
         else:
             paired = plus.clone()
             paired[:, :, :tail] -= minus
-        grad_w = torch.bmm(paired, half)
+        noise = torch.bmm(paired, half)  # Σ g zᵀ over the model's rows
+    if wanted[0]:
+        grad_w = noise if factor is None else torch.bmm(noise, factor.transpose(1, 2))
         if b:
             grad_w += torch.bmm(grad_a[:, :, :b], x_real)
         grad_w += model_sum.unsqueeze(2) * location.unsqueeze(1)
         grads[0] = _scaled(grad_w, scale)
-    if location_wanted:
+    if model_wanted:
         w = weights[0] if scale is None else weights[0] * scale
         grad_location = torch.bmm(w.transpose(1, 2), model_sum.unsqueeze(2)).squeeze(2)
+        if factor is not None:
+            grad_factor = torch.bmm(w.transpose(1, 2), noise).tril_()
     if wanted[1]:  # last: without real rows it scales model_sum in place
         grads[1] = _scaled(model_sum if not b else grad_a[:, :, :b].sum(2) + model_sum, scale)
-    return grad_location, grads
+    return grad_location, grad_factor, grads
 
 
 class _LocationModelMLP(torch.autograd.Function):
@@ -739,7 +754,7 @@ class _LocationModelMLP(torch.autograd.Function):
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_v):
-        grad_location, grads = _location_model_backward(
+        grad_location, _, grads = _location_model_backward(
             ctx.saved_tensors, grad_v, ctx.activations, ctx.needs_input_grad[5:],
             ctx.needs_input_grad[2])
         return (None, None, grad_location, None, None, *grads)
@@ -865,11 +880,12 @@ class StackedMLPDiscriminator(MemberStack):
         return self._fused(_LocationModelMLP, rows, params, x_real, half, location, n_model)
 
     def location_model_gradients(self, x_real, half, location, n_model, loss_and_gradient,
-                                 wrt="weights"):
-        """A step's losses and gradients for the location game, without autograd.
+                                 wrt="weights", factor=None):
+        """A step's losses and gradients for the location or Gaussian game, without autograd.
 
         Scores the real rows (or none) and ``n_model`` rows of the location model as
-        ``score_location_model`` does, hands the logits to ``loss_and_gradient(v)``, which
+        ``score_location_model`` does, or of the Gaussian model N(η_r, L_r L_rᵀ), rows
+        η_r + L_r z, given ``factor``; hands the logits to ``loss_and_gradient(v)``, which
         returns each member's loss (R,) and ∂(Σ losses)/∂v, and back-propagates that
         gradient by the same closed forms. All members in one pass: callers keep batches that
         need member chunks (``fits_one_chunk``) on the autograd path.
@@ -881,7 +897,11 @@ class StackedMLPDiscriminator(MemberStack):
         loss_and_gradient : callable
         wrt : {"weights", "location"}, default="weights"
             The discriminator's step (this network's parameters' gradients, in the order of
-            its stacked parameters) or the generator's (the location's gradient).
+            its stacked parameters) or the generator's (the location's gradient; given
+            ``factor``, the location's and the factor's, lower-triangular).
+        factor : torch.Tensor of shape (R, p, p) or None, default=None
+            L, lower-triangular (``torch.tril`` of ``StackedGaussianGenerator``'s factor);
+            None for a location model.
 
         Returns
         -------
@@ -889,12 +909,14 @@ class StackedMLPDiscriminator(MemberStack):
         """
         params = [p.detach() for p in self._params()]
         v, saved = _location_model_forward(x_real, half, location, n_model, self.activations,
-                                           params)
+                                           params, factor)
         losses, grad_v = loss_and_gradient(v)
         weights = wrt == "weights"
-        grad_location, grads = _location_model_backward(
+        grad_location, grad_factor, grads = _location_model_backward(
             saved, grad_v, self.activations, (weights,) * len(params), not weights)
-        return losses, grads if weights else grad_location
+        if weights:
+            return losses, grads
+        return losses, grad_location if factor is None else (grad_location, grad_factor)
 
     def score_inputs(self, x):
         """``self(x)`` with a gradient for ``x`` only (the generator's step): the hand-written
@@ -1040,7 +1062,8 @@ class _StackedLoop(AdversarialLoop):
     asks for the generator's only). A location game (``StackedLocationGenerator``, an
     antithetic ``MemberNormalPool``, a fused ``StackedMLPDiscriminator``, no penalty that
     needs the generated rows) is scored without forming the generated rows at all
-    (``StackedMLPDiscriminator.score_location_model``).
+    (``StackedMLPDiscriminator.score_location_model``); so is a Gaussian game
+    (``StackedGaussianGenerator``, same conditions) where its steps take the closed form.
     """
 
     def __init__(self, *args, **kwargs):
@@ -1049,28 +1072,40 @@ class _StackedLoop(AdversarialLoop):
         fused = (isinstance(discriminator, StackedMLPDiscriminator) and discriminator.fused
                  and discriminator._compiled is None)
         self._fused_inputs = fused
-        self._location_game = (
-            fused and self.joint_forward and not self.d_penalties
-            and type(self.generator) is StackedLocationGenerator
-            and isinstance(self.latent_sampler, MemberNormalPool)
-        )
+        unformed = (fused and self.joint_forward and not self.d_penalties
+                    and isinstance(self.latent_sampler, MemberNormalPool))
+        model = type(self.generator)
+        self._location_game = unformed and model is StackedLocationGenerator
         # A divergence whose losses are the variational bound's and whose score derivatives
-        # are stated: the discriminator's gradient in closed form, with no autograd graph.
+        # are stated: both players' gradients in closed form, with no autograd graph.
         loss = self.loss
         self._closed_form = (
-            self._location_game and has_closed_form_derivatives(loss)
+            unformed and model in (StackedLocationGenerator, StackedGaussianGenerator)
+            and has_closed_form_derivatives(loss)
             and type(loss).discriminator_loss is Divergence.discriminator_loss
             and type(loss).generator_loss is Divergence.generator_loss
             and type(loss).objective is Divergence.objective
-            and len(self.g_params) == 1 and self.g_params[0] is self.generator.module.location
+            and [id(p) for p in self.g_params] == [id(p) for p in self._model_parameters()]
         )
+
+    def _model_parameters(self):
+        """The parameters the closed forms differentiate: η, and a Gaussian model's L."""
+        module = self.generator.module
+        factor = getattr(module, "factor", None)
+        return [module.location] if factor is None else [module.location, factor]
+
+    def _model(self):
+        """η and the factor's lower triangle L (None for a location model), detached."""
+        location, *factor = (p.detach() for p in self._model_parameters())
+        return location, (torch.tril(factor[0]) if factor else None)
 
     def _closed_form_for(self, rows):
         # Batches too large for one member chunk are scored chunk by chunk, through autograd.
         return self._closed_form and self.discriminator.fits_one_chunk(rows)
 
     def _discriminator_gradients(self, sample_real):
-        """The location game's discriminator gradient in closed form, else the engine's.
+        """The location or Gaussian game's discriminator gradient in closed form, else the
+        engine's.
 
         Written to the parameters' ``grad`` as backward would write them; the engine's
         clipping, optimiser step and constraints follow.
@@ -1080,24 +1115,27 @@ class _StackedLoop(AdversarialLoop):
             return super()._discriminator_gradients(sample_real)
         x_real = sample_real(self.rng)
         half = self.latent_sampler.half_rows(b)
-        location = self.generator.module.location.detach()
+        location, factor = self._model()
         with torch.no_grad():
             d_loss, grads = self.discriminator.location_model_gradients(
-                x_real, half, location, b, self._bound_and_gradient)
+                x_real, half, location, b, self._bound_and_gradient, factor=factor)
         for param, grad in zip(self.discriminator._params(), grads):
             param.grad = grad
         return d_loss, None, b, x_real.device
 
     def _generator_gradients(self, b, device):
-        """The location game's gradient for η in closed form, else the engine's."""
+        """The location or Gaussian game's gradients for η (and L) in closed form, else the
+        engine's."""
         if not self._closed_form_for(b):
             return super()._generator_gradients(b, device)
         half = self.latent_sampler.half_rows(b)
-        location = self.generator.module.location
+        location, factor = self._model()
         with torch.no_grad():
-            g_loss, location.grad = self.discriminator.location_model_gradients(
-                None, half, location.detach(), b, self._generator_loss_and_gradient,
-                wrt="location")
+            g_loss, grads = self.discriminator.location_model_gradients(
+                None, half, location, b, self._generator_loss_and_gradient, wrt="location",
+                factor=factor)
+        for param, grad in zip(self.g_params, (grads,) if factor is None else grads):
+            param.grad = grad
         return g_loss
 
     def _generator_loss_and_gradient(self, v):
