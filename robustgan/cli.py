@@ -95,7 +95,7 @@ def _report(args):
     path = Path(args.results)
     if not path.is_dir():
         raise CommandError(f"{str(path)!r} is not a result directory (robustgan simulate --out)")
-    store = ResultStore(path)
+    store = ResultStore(path, create=False)
     rows = store.load()
     if rows.empty:
         raise CommandError(f"{str(path)!r} holds no results yet")
@@ -599,6 +599,13 @@ def main(argv=None):
         # The reader left (robustgan fit ... | head): stop quietly, as Python's docs advise.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except KeyboardInterrupt:
+        # Ctrl-C: every finished task is already stored (atomically); say so, no traceback.
+        out = getattr(args, "out", None)
+        kept = (f"; finished tasks are kept in {str(out)!r}: run the same command again to "
+                "resume" if out else "")
+        print(f"robustgan {args.command}: interrupted{kept}", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -301,3 +301,16 @@ def test_the_outlier_rule_and_the_seed_can_be_given_as_params(tmp_path, capsys):
                  "contamination=0.2"]) == 2
     error = capsys.readouterr().err
     assert "has no parameter 'contamination'" in error and error.count("\n") == 1
+
+
+def test_ctrl_c_is_one_line_that_says_where_the_finished_tasks_are(tmp_path, capsys, monkeypatch):
+    import robustgan.cli
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(robustgan.cli, "_simulate", interrupted)
+    assert main(["simulate", "--preset", "study", "--out", str(tmp_path / "store")]) == 130
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "Traceback" not in error
+    assert "interrupted; finished tasks are kept in" in error and "again to resume" in error

@@ -116,6 +116,17 @@ def test_an_estimator_parameter_error_names_the_parameter_and_its_line(tmp_path)
     assert (error.value.field, error.value.line) == ("estimators.gan.n_steps", 7)
 
 
+@pytest.mark.parametrize("divergence, message", [("tvv", "unknown divergence 'tvv'"),
+                                                   ("kl", "divergence 'kl' is refused")])
+def test_a_divergence_the_estimator_would_refuse_fails_the_grid_before_the_run(
+        divergence, message):
+    # It used to pass the check, and every task of the run stored the same error row.
+    spec = {"estimator": "js-gan", "n_steps": 20, "divergence": divergence}
+    with pytest.raises(GridError, match=message) as error:
+        parse_grid({**SMALL, "estimators": {"gan": spec}})
+    assert error.value.field == "estimators.gan"
+
+
 def test_unknown_estimators_and_parameters_are_grid_errors():
     with pytest.raises(GridError, match="unknown estimator 'nope'"):
         parse_grid({**SMALL, "estimators": ["nope"]})
@@ -288,6 +299,26 @@ def test_plots_are_written_for_each_varying_axis(tmp_path):
     assert sorted(p.name for p in written) == ["error_vs_contamination.png",
                                                "error_vs_n_features.png"]
     assert all(p.stat().st_size > 1000 for p in written)
+
+
+def test_plots_of_a_store_holding_two_grids(tmp_path):
+    # Grid a varies n at p = 2, grid b has n = 50 at p = 5: the largest n and the largest p
+    # never ran together, and holding both at their maxima left nothing to plot (a traceback).
+    a = run({**SMALL, "n_samples": [100, 200], "n_features": 2, "designs": {"far": {}}},
+            progress=False)
+    b = run({**SMALL, "n_samples": 50, "n_features": 5, "designs": {"far": {}}},
+            progress=False)
+    written = plot(pd.concat([a, b], ignore_index=True), tmp_path)
+    assert sorted(p.name for p in written) == ["error_vs_contamination.png",
+                                               "error_vs_n_samples.png"]
+
+
+def test_a_metric_an_estimator_does_not_report_is_not_a_failure():
+    rows = pd.DataFrame({"design": "d", "n_samples": 10, "n_features": 2, "contamination": 0.1,
+                         "estimator": "m", "seed": [0, 1], "scatter_error": [np.nan, np.nan],
+                         "location_error": [1.0, 1.0], "status": ["ok", "ok"]})
+    table = format_table(rows, "scatter")
+    assert "n/a" in table and "failed" not in table
 
 
 def test_summaries_keep_failed_counts():

@@ -100,3 +100,27 @@ def _estimator_seeds(grid, task_ids):
 
     wanted = set(task_ids)
     return [t.estimator_seed() for t in load_grid(grid).tasks() if t.task_id in wanted]
+
+
+@pytest.mark.parametrize("task_id", ["0901179056876488", "80e4544226384096", "17191181e4293900",
+                                     "1234", "nan"])
+def test_task_ids_that_look_like_numbers_are_read_back_as_written(tmp_path, task_id):
+    # A part file holds one row, and pandas typed the id from that one value: the leading zero
+    # was lost, "80e4544226384096" read as inf (two such ids then counted as one task, and
+    # both reran on every resume).
+    store = ResultStore(tmp_path)
+    other = "17191181e4293901"
+    for name in (task_id, other):
+        store.add({"task_id": name, "estimator": "1", "design": "2", "n_samples": 10,
+                   "n_features": 2, "contamination": 0.1, "seed": 0, "location_error": 0.5,
+                   "scatter_error": float("nan"), "seconds": 0.01, "status": "ok"})
+    assert store.finished_ids() == {task_id, other}
+    store.compact()
+    rows = ResultStore(tmp_path).load()
+    assert set(rows["task_id"]) == {task_id, other}
+    assert list(rows["estimator"]) == ["1", "1"] and list(rows["design"]) == ["2", "2"]
+
+
+def test_reading_a_store_creates_nothing(tmp_path):
+    ResultStore(tmp_path / "none", create=False).load()
+    assert not (tmp_path / "none").exists()

@@ -29,6 +29,7 @@ from ..baselines import (
     TylerScatter,
 )
 from ..baselines.scatter import OGK
+from ..divergences import check_robust_divergence, get_divergence
 from ..estimators import RobustGANMean, RobustGANScatter
 
 __all__ = ["ESTIMATORS", "GIVEN_SCATTER", "OGK", "available_estimators", "make_estimator"]
@@ -189,3 +190,6 @@ def check_estimator_params(estimator):
     # Only estimators that declare constraints can be checked without fitting.
     if hasattr(estimator, "_parameter_constraints") and hasattr(estimator, "_validate_params"):
         estimator._validate_params()
+    # The adversarial estimators check their divergence only in fit (a name, or an object).
+    if isinstance(estimator, (RobustGANMean, RobustGANScatter)):
+        check_robust_divergence(get_divergence(estimator.divergence))

@@ -82,7 +82,9 @@ def format_table(rows, metric="location"):
 
 def _mean_std(entry):
     if entry["count"] == 0:
-        return f"failed ×{int(entry['failed'])}"
+        # No value and no failure: the metric does not apply (a location-only estimator's
+        # scatter error).
+        return f"failed ×{int(entry['failed'])}" if entry["failed"] else "n/a"
     text = f"{entry['mean']:.3f}"
     if entry["count"] > 1:
         text += f" ({entry['std']:.3f})"
@@ -200,7 +202,8 @@ def check_ordering(rows, *, robust, references, factor=2.0, slack=0.1, metric="l
 
 def plot(rows, directory, metric="location"):
     """PNG plots of the mean error against ε, p and n (each axis that varies), one panel per
-    design, one line per estimator; the other axes are held at their largest value.
+    design, one line per estimator; the other axes are held at the largest setting at which
+    that axis took the most values.
 
     Parameters
     ----------
@@ -234,9 +237,14 @@ def plot(rows, directory, metric="location"):
     written = []
     axes_names = {"contamination": "ε", "n_features": "p", "n_samples": "n"}
     for axis, symbol in axes_names.items():
-        if summary[axis].nunique() < 2:
+        # The other axes are held where the most values of this one were run (the largest such
+        # setting): each axis's own largest value need not occur together (a store holding
+        # two grids), and then nothing was left to plot.
+        others = [other for other in axes_names if other != axis]
+        runs = summary.groupby(others)[axis].nunique()
+        if runs.max() < 2:
             continue
-        held = {other: summary[other].max() for other in axes_names if other != axis}
+        held = dict(zip(others, runs[runs == runs.max()].index.max()))
         subset = summary[np.logical_and.reduce([summary[k] == v for k, v in held.items()])]
         designs = list(dict.fromkeys(subset["design"]))
         figure, panels = plt.subplots(1, len(designs), figsize=(4.5 * len(designs), 3.6),

@@ -44,8 +44,14 @@ def _frame(rows):
 _EXACT_FLOATS = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
 
 
+# Read as text whatever they look like: a part file holds one row, from whose one value pandas
+# would infer a type, and task ids are hex digests ("0901179056876488" lost its zero,
+# "80e4544226384096" became inf), so finished rows were dropped as duplicates and rerun.
+_TEXT = {"task_id": str, "estimator": str, "design": str, "status": str}
+
+
 def _read_csv(path):
-    return pd.read_csv(path, keep_default_na=False, **_EXACT_FLOATS,
+    return pd.read_csv(path, keep_default_na=False, dtype=_TEXT, **_EXACT_FLOATS,
                        na_values={c: ["", "NaN", "nan"] for c in _DTYPES})
 
 
@@ -55,10 +61,12 @@ class ResultStore:
     Parameters
     ----------
     path : str or Path
-        The store directory; created when missing.
+        The store directory; created when missing (unless ``create`` is False).
     compact_every : int, default=500
         Fold the per-task files into ``results.csv`` after this many new rows, so a long run
         keeps few files while a kill loses nothing.
+    create : bool, default=True
+        False for a reader (``robustgan report``): a missing directory is not made.
 
     Examples
     --------
@@ -71,12 +79,13 @@ class ResultStore:
     {'a1'}
     """
 
-    def __init__(self, path, compact_every=500):
+    def __init__(self, path, compact_every=500, *, create=True):
         self.path = Path(path)
         self.parts = self.path / "parts"
         self.results = self.path / "results.csv"
         self.compact_every = compact_every
-        self.parts.mkdir(parents=True, exist_ok=True)
+        if create:
+            self.parts.mkdir(parents=True, exist_ok=True)
         self._since_compaction = 0
 
     def load(self):
