@@ -20,36 +20,12 @@ __all__ = [
     "as_training_tensor",
     "rows_in_memory",
     "auto_n_steps",
-    "canonical_row_order",
     "check_hidden_sizes",
     "principal_directions",
     "pull_in_far_rows",
     "second_moment_directions",
     "seeded_discriminator",
 ]
-
-
-def canonical_row_order(X):
-    """A row order that depends on the rows' values only, not on how they were ordered.
-
-    Training on the rows in this order makes a seeded fit exactly invariant to permutations of
-    the input. The keys are two fixed projections, so the order is also unchanged by translating
-    the data.
-
-    Examples
-    --------
-    >>> X = np.array([[3.0, 0.0], [1.0, 0.5], [2.0, 0.0]])
-    >>> Y = X[[2, 0, 1]]
-    >>> np.array_equal(X[canonical_row_order(X)], Y[canonical_row_order(Y)])
-    True
-    """
-    keys = np.random.default_rng(20190101).standard_normal((X.shape[1], 2))
-    # torch's product, not NumPy's: OpenBLAS's threads keep spinning after a product and slowed
-    # the torch work that follows a fit's preparation (the principal directions' eigh ran
-    # 27 against 3 ms at n = 20,000, p = 100; the first training steps, too).
-    X = np.ascontiguousarray(X, dtype=np.float64)
-    projections = (torch.from_numpy(X) @ torch.from_numpy(keys)).numpy()
-    return np.lexsort((projections[:, 1], projections[:, 0]))
 
 
 def second_moment_directions(Z):

@@ -14,7 +14,12 @@ from .._validation import check_scatter_representable, check_training_data
 from ..clusters import HEAVY_TAIL_DF, correct_absorbed_cluster
 from ..divergences import Divergence, check_robust_divergence, get_divergence
 from ..engine import AdversarialProblem, resolve_device, robust_learning_rates
-from ..multivariate import radial_tail_df, squared_mahalanobis, trimmed_scatter
+from ..multivariate import (
+    canonical_row_order,
+    radial_tail_df,
+    squared_mahalanobis,
+    trimmed_scatter,
+)
 from ..nets import ACTIVATIONS, LocationGenerator, seed_first_layer
 from ..outliers import AUTO_INLIER_QUANTILE, CONTAMINATION_CONSTRAINT, RobustLocationMixin
 from ..univariate import reweighted_location_scale, robust_scale
@@ -22,7 +27,6 @@ from ._base import fit_adversarial
 from .game_setup import (
     as_training_tensor,
     auto_n_steps,
-    canonical_row_order,
     check_hidden_sizes,
     principal_directions,
     rows_in_memory,

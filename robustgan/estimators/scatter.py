@@ -29,6 +29,7 @@ from ..divergences import Divergence, check_robust_divergence, get_divergence
 from ..engine import AdversarialProblem, make_optimizer, resolve_device, robust_learning_rates
 from ..multivariate import (
     EIGEN_FLOOR,
+    canonical_row_order,
     elliptical_cutoff,
     regularised_scatter,
     reweighted_estimate,
@@ -48,7 +49,6 @@ from ._base import fit_adversarial
 from .game_setup import (
     as_training_tensor,
     auto_n_steps,
-    canonical_row_order,
     check_hidden_sizes,
     rows_in_memory,
     second_moment_directions,
