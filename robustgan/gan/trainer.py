@@ -20,16 +20,20 @@ import pickle
 import re
 import sys
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
 from torch.nn.utils import parametrize
 from tqdm.auto import tqdm
 
 from .. import nets
 from ..batched import MemberIndexSampler, MemberLatentSampler, MemberPenalty, stack_modules
 from ..engine import (
+    LR_SCHEDULES,
+    OPTIMIZERS,
     AdversarialLoop,
     ExponentialAverage,
     IndexSampler,
@@ -328,9 +332,36 @@ def _read_checkpoint(path, trust_pickle):
             "unpickling it can run any code: load it with trust_pickle=True only if you trust "
             "its source"
         ) from None
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise  # a file that cannot be opened is not a damaged checkpoint
+    except (EOFError, KeyError, OSError, RuntimeError) as error:
+        # What torch raises for a truncated, empty or non-torch file varies with the damage.
+        raise ValueError(f"{os.fspath(path)!r} is not a GANTrainer checkpoint: torch cannot "
+                         f"read it ({type(error).__name__}: {error})") from error
     if not isinstance(state, dict) or state.get("format") not in _FORMATS:
         raise ValueError(f"{os.fspath(path)!r} is not a GANTrainer checkpoint")
     return state
+
+
+def _resume_device(path, saved, device):
+    """Where ``load`` continues: ``device``, by default the device type saved (``saved``).
+
+    A random stream's state belongs to its device type (a CPU generator's cannot set a CUDA
+    one's), so a checkpoint resumes only on a device of the type it was saved on.
+    """
+    if saved is None:  # checkpoints written before the device type was recorded
+        return _device("auto" if device is None else device)
+    where = (f"{os.fspath(path)!r} was saved on a {saved!r} device and resumes only on one "
+             "(the states of its random streams are that device type's)")
+    if device is None:
+        try:
+            return _device(saved)
+        except ValueError as error:
+            raise ValueError(f"{where}: {error}") from error
+    resolved = _device(device)
+    if resolved.type != saved:
+        raise ValueError(f"{where}, not on {str(resolved)!r}")
+    return resolved
 
 
 def _member_lists(generator, discriminator):
@@ -354,6 +385,36 @@ def _member_lists(generator, discriminator):
 
 def _has_batch_norm(module):
     return any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in module.modules())
+
+
+def _is_loader(X):
+    """Whether ``fit`` reads ``X`` as a loader of minibatches: an iterable that is not array-like
+    (not a list or tuple, and without ``__array__`` as arrays, tensors and DataFrames have)."""
+    return hasattr(X, "__iter__") and not isinstance(X, (list, tuple)) and \
+        not hasattr(X, "__array__")
+
+
+class _CheckedLoaderSampler(LoaderSampler):
+    """``LoaderSampler`` with the checks ``fit`` makes of an array: every batch's row shape
+    (free: shapes live on the host) and the first batch's finiteness (a later batch's would
+    wait for the device at every step)."""
+
+    def __init__(self, loader, device, dtype, check_rows):
+        super().__init__(loader, device, dtype)
+        self.check_rows = check_rows
+        self.first = True
+
+    def __call__(self, generator):
+        try:
+            batch = super().__call__(generator)
+        except StopIteration:
+            raise ValueError("the data loader yields no batches (a one-shot iterable, such as "
+                             "a generator, yields none after its first pass)") from None
+        self.check_rows(batch, "a data loader batch")
+        if self.first and not bool(torch.isfinite(batch).all()):
+            raise ValueError("the data loader's first batch contains NaN or infinity")
+        self.first = False
+        return batch
 
 
 def _optimizer_factory(spec, betas):
@@ -400,6 +461,49 @@ _PARAMETERS = (
     "ema_decay", "max_grad_norm", "g_max_grad_norm", "latent_sampler", "check_every", "device",
     "random_state", "progress",
 )
+
+_POSITIVE_INT = Interval(Integral, 1, None, closed="left")
+_COUNT = Interval(Integral, 0, None, closed="left")
+# Checked by ``initialize`` (scikit-learn's checker: its error names the parameter and the
+# values allowed). loss, penalty and the modules are checked where they are resolved.
+_PARAMETER_CONSTRAINTS = {
+    "latent_dim": [_POSITIVE_INT, None],
+    # Its range is checked by _recipe, once "auto" has become the loss's number.
+    "n_critic": [Integral, StrOptions({"auto"})],
+    "batch_size": [_POSITIVE_INT],
+    "d_optimizer": [StrOptions(set(OPTIMIZERS)), callable],
+    "g_optimizer": [StrOptions(set(OPTIMIZERS)), callable],
+    # 0 freezes a player, which torch's optimisers allow.
+    "lr_d": [Interval(Real, 0, None, closed="left")],
+    "lr_g": [Interval(Real, 0, None, closed="left")],
+    "lr_schedule": [StrOptions(set(LR_SCHEDULES))],
+    "penalty_weight": [Interval(Real, 0, None, closed="left")],
+    "clip_value": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"}), None],
+    "spectral_norm": ["boolean", StrOptions({"auto"})],
+    "ema_decay": [Interval(Real, 0, 1, closed="left"), None],
+    "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+    "g_max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+    "latent_sampler": [callable],
+    "check_every": [_POSITIVE_INT],
+    "device": [str, torch.device, None],
+}
+
+
+def _check_betas(betas):
+    pair = tuple(betas) if isinstance(betas, (list, tuple, np.ndarray)) else ()
+    if betas is not None and (len(pair) != 2 or not all(
+            isinstance(b, Real) and 0 <= b < 1 for b in pair)):
+        raise ValueError(f"betas must be None or a pair (beta1, beta2) of numbers in [0, 1), "
+                         f"got {betas!r}")
+
+
+def _device(device):
+    """``resolve_device``, with torch's error for a name it does not know made a ValueError."""
+    try:
+        return resolve_device(device)
+    except RuntimeError as error:  # torch.device's list of every device type it knows
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or another name of a torch "
+                         f"device ('cuda:1', 'mps'), got {device!r}") from error
 
 
 class GANTrainer:
@@ -592,17 +696,20 @@ class GANTrainer:
         TypeError
             When a module is not a ``torch.nn.Module``.
         ValueError
-            For a bad argument, or modules that do not compose.
+            For a bad argument, named with the values allowed (most as scikit-learn's
+            ``InvalidParameterError``, which is also a TypeError), or modules that do not
+            compose.
         """
+        validate_parameter_constraints(
+            _PARAMETER_CONSTRAINTS, {name: getattr(self, name) for name in _PARAMETERS},
+            caller_name=type(self).__name__)
+        _check_betas(self.betas)
         generators, _ = _member_lists(self.generator, self.discriminator)
         self.n_members_ = None if generators is None else len(generators)
         first = self.generator if generators is None else generators[0]
         self.loss_ = get_loss(self.loss)
         self.latent_dim_ = _latent_dim(self.latent_dim, first)
-        if int(self.batch_size) < 1 or int(self.check_every) < 1:
-            raise ValueError(f"batch_size and check_every must be >= 1, got {self.batch_size}, "
-                             f"{self.check_every}")
-        self.device_ = resolve_device(self.device)
+        self.device_ = _device(self.device)
         # Architectures as given, before spectral normalisation: load() rebuilds from them.
         self._architecture = {"generator": _architecture(self.generator),
                               "discriminator": _architecture(self.discriminator)}
@@ -813,33 +920,49 @@ class GANTrainer:
             )
         self._sample_shape = tuple(x.shape[1 + len(members):])
 
+    def _check_rows(self, data, what):
+        """Refuse a batch or data set whose rows are not shaped like the generator's samples.
+
+        Only shapes are read, so it costs no wait for the device.
+        """
+        if data.ndim < 2 or data.shape[0] < 1:
+            raise ValueError(
+                f"{what} must have shape (n_samples, ...) with n_samples >= 1 and at least 2 "
+                f"dimensions, got {tuple(data.shape)}"
+            )
+        if tuple(data.shape[1:]) != self._sample_shape:
+            raise ValueError(
+                f"{what}'s rows have shape {tuple(data.shape[1:])} but the generator makes rows "
+                f"of shape {self._sample_shape}"
+            )
+
     def _make_sampler(self, X):
-        if isinstance(X, (np.ndarray, torch.Tensor)) or not hasattr(X, "__iter__"):
-            data = torch.as_tensor(np.asarray(X) if not isinstance(X, torch.Tensor) else X)
-            if not (data.is_floating_point() or data.dtype in (torch.int32, torch.int64, torch.uint8,
-                                                                torch.int16, torch.int8, torch.bool)):
-                raise ValueError(f"X must be real numbers, got dtype {data.dtype}")
-            if data.ndim < 2 or data.shape[0] < 1:
-                raise ValueError(
-                    f"X must have shape (n_samples, ...) with n_samples >= 1 and at least 2 "
-                    f"dimensions, got {tuple(data.shape)}"
-                )
-            if tuple(data.shape[1:]) != self._sample_shape:
-                raise ValueError(
-                    f"X's rows have shape {tuple(data.shape[1:])} but the generator makes rows of "
-                    f"shape {self._sample_shape}"
-                )
-            data = data.to(device=self.device_, dtype=self._dtype())
-            if not bool(torch.isfinite(data).all()):
-                raise ValueError("X contains NaN or infinity")
+        """The real minibatches of ``fit``: the batches of a loader (see ``_is_loader``), else
+        rows drawn from ``X`` converted like an array."""
+        if _is_loader(X):
             if self.n_members_ is not None:
-                # Every member samples the one copy of the data with its own stream.
-                return MemberIndexSampler([data] * self.n_members_, int(self.batch_size),
-                                          self._member_seeds[0])
-            return IndexSampler(data, int(self.batch_size))
+                raise ValueError("an ensemble trains on an array or tensor X, not on a DataLoader")
+            return _CheckedLoaderSampler(X, self.device_, self._dtype(), self._check_rows)
+        array = X if isinstance(X, torch.Tensor) else np.asarray(X)
+        if isinstance(array, np.ndarray):
+            real = array.dtype.kind in "biuf"  # checked before torch, whose error names no X
+        else:
+            real = array.is_floating_point() or array.dtype in (
+                torch.int32, torch.int64, torch.uint8, torch.int16, torch.int8, torch.bool)
+        if not real:
+            raise ValueError(f"X must be real numbers, got dtype {array.dtype}")
+        if isinstance(array, np.ndarray) and not array.flags.writeable:
+            array = array.copy()  # a DataFrame's values: torch warns on read-only memory
+        data = torch.as_tensor(array)
+        self._check_rows(data, "X")
+        data = data.to(device=self.device_, dtype=self._dtype())
+        if not bool(torch.isfinite(data).all()):
+            raise ValueError("X contains NaN or infinity")
         if self.n_members_ is not None:
-            raise ValueError("an ensemble trains on an array or tensor X, not on a DataLoader")
-        return LoaderSampler(X, self.device_, self._dtype())
+            # Every member samples the one copy of the data with its own stream.
+            return MemberIndexSampler([data] * self.n_members_, int(self.batch_size),
+                                      self._member_seeds[0])
+        return IndexSampler(data, int(self.batch_size))
 
     # -- training -----------------------------------------------------------------------------
     def fit(self, X, n_steps=5_000):
@@ -851,10 +974,12 @@ class GANTrainer:
         Parameters
         ----------
         X : array-like, torch.Tensor or torch.utils.data.DataLoader
-            Rows of data (n_samples, ...) shaped like the generator's samples, or a loader of
-            such minibatches (tuples contribute their first element).
+            Rows of data (n_samples, ...) shaped like the generator's samples: an array, a
+            tensor, a list or tuple of rows, a DataFrame or anything else with ``__array__``.
+            Any other iterable (a ``DataLoader``, a generator) is a loader of such minibatches
+            (tuples contribute their first element), read epoch after epoch.
         n_steps : int, default=5000
-            Total generator steps.
+            Total generator steps, >= 0.
 
         Returns
         -------
@@ -863,10 +988,15 @@ class GANTrainer:
         Raises
         ------
         ValueError
-            For NaN or infinite data or rows shaped unlike the generator's samples.
+            For NaN or infinite data, rows shaped unlike the generator's samples, a loader
+            that yields no batches, or a bad ``n_steps``. Of a loader, every batch's shape is
+            checked but only the first batch's values (checking each would make every step
+            wait for the device): a later non-finite batch shows as a ``FloatingPointError``.
         FloatingPointError
             When training diverges (a loss or a generator parameter is no longer finite).
         """
+        validate_parameter_constraints({"n_steps": [_COUNT]}, {"n_steps": n_steps},
+                                       caller_name=f"{type(self).__name__}.fit")
         sampler = self._initialized()._make_sampler(X)
         if self._sampler_state is not None:
             sampler.load_state_dict(self._sampler_state)
@@ -889,6 +1019,7 @@ class GANTrainer:
         Parameters
         ----------
         n : int
+            >= 0.
         ema : bool, default=True
             Use the EMA generator when there is one.
         random_state : int, RandomState instance or None
@@ -897,7 +1028,14 @@ class GANTrainer:
         Returns
         -------
         torch.Tensor of shape (n, ...), or (R, n, ...) for an ensemble
+
+        Raises
+        ------
+        ValueError
+            When ``n`` is not an int >= 0.
         """
+        validate_parameter_constraints({"n": [_COUNT]}, {"n": n},
+                                       caller_name=f"{type(self).__name__}.sample")
         rng = self._initialized()._sample_rng
         if random_state is not None:
             seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
@@ -918,7 +1056,9 @@ class GANTrainer:
     # -- checkpoints --------------------------------------------------------------------------
     def state_dict(self):
         """The trainer's whole state as data: configuration, architectures, models,
-        optimisers, RNGs, step, history.
+        optimisers, RNGs, step, history, and the type of the device (``"cpu"``, ``"cuda"``)
+        whose random streams it holds; not the device itself, so that a run saved on one GPU
+        resumes on another.
 
         Everything is tensors, numbers, strings and containers (robustgan's own losses,
         penalties and samplers by name), so ``torch.load(..., weights_only=True)`` reads it. A
@@ -935,6 +1075,7 @@ class GANTrainer:
         return {
             "format": _FORMAT,
             "config": _config_to_data(config),
+            "device": self.device_.type,
             "architecture": self._architecture,
             "loop": self._loop.state_dict(),
             "sample_rng": self._sample_rng.get_state(),
@@ -991,7 +1132,11 @@ class GANTrainer:
             does that again); lists of R for an ensemble. Needed when the saved ones are not
             robustgan's MLPs.
         device : str or torch.device, optional
-            Where to continue; the saved device by default.
+            Where to continue; by default a device of the type saved (``"cpu"``, or
+            ``"cuda"``: the current GPU), or ``"auto"`` for a checkpoint that names none. The
+            states of the random streams belong to their device type, so a run resumes only on
+            the type it was saved on: a ValueError says so when ``device`` is of another type or
+            the saved type is not available here.
         callbacks : sequence of callables, default=()
         trust_pickle : bool, default=False
             Read the file with Python's unpickler (``weights_only=False``), and with it the
@@ -1012,8 +1157,11 @@ class GANTrainer:
             When the file (or an entry of it) needs unpickling and ``trust_pickle`` is False;
             the message says which entry to pass in instead.
         ValueError
-            When the file is not a GANTrainer checkpoint, or a module is neither recorded nor
-            passed.
+            When the file is not a GANTrainer checkpoint (empty, truncated, not torch's), its
+            weights do not fit the modules passed, a module is neither recorded nor passed, or
+            ``device`` is not of the type the run was saved on.
+        FileNotFoundError, PermissionError
+            When the file cannot be opened.
 
         Examples
         --------
@@ -1039,11 +1187,14 @@ class GANTrainer:
         else:
             config = _config_from_data(state["config"], trust_pickle, overrides)
         config = {**config, **overrides}
-        config["device"] = device if device is not None else config.get("device", "auto")
-        if config["device"] is None:
-            config["device"] = "auto"
+        config["device"] = _resume_device(path, state.get("device"), device)
         trainer = cls(modules["generator"], modules["discriminator"], callbacks=callbacks, **config)
-        return trainer.load_state_dict(state)
+        try:
+            return trainer.load_state_dict(state)
+        except RuntimeError as error:  # torch's "size mismatch", "missing key(s)"
+            raise ValueError(f"{os.fspath(path)!r} does not fit the trainer it is loaded into "
+                             f"(pass modules of the architecture it was saved with): {error}"
+                             ) from error
 
     def __repr__(self):
         step = self._loop.step if self.initialized_ else 0
