@@ -107,7 +107,11 @@ def resolve_device(device):
     """
     if device is None or device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(device)
+    try:
+        device = torch.device(device)
+    except RuntimeError as error:  # torch's message lists every device type it knows
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or another name of a torch "
+                         f"device ('cuda:1', 'mps'), got {device!r}") from error
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={str(device)!r} was asked for but CUDA is not available")
     return device

@@ -286,6 +286,9 @@ def test_resolve_device():
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="CUDA is not available"):
             resolve_device("cuda")
+    # torch's own error for an unknown name is a long RuntimeError listing every device type.
+    with pytest.raises(ValueError, match="device must be 'auto', 'cpu', 'cuda'.*got 'gpu'"):
+        resolve_device("gpu")
 
 
 def test_history_objective_is_minus_the_discriminator_loss():

@@ -350,15 +350,15 @@ def _resume_device(path, saved, device):
     one's), so a checkpoint resumes only on a device of the type it was saved on.
     """
     if saved is None:  # checkpoints written before the device type was recorded
-        return _device("auto" if device is None else device)
+        return resolve_device("auto" if device is None else device)
     where = (f"{os.fspath(path)!r} was saved on a {saved!r} device and resumes only on one "
              "(the states of its random streams are that device type's)")
     if device is None:
         try:
-            return _device(saved)
+            return resolve_device(saved)
         except ValueError as error:
             raise ValueError(f"{where}: {error}") from error
-    resolved = _device(device)
+    resolved = resolve_device(device)
     if resolved.type != saved:
         raise ValueError(f"{where}, not on {str(resolved)!r}")
     return resolved
@@ -495,15 +495,6 @@ def _check_betas(betas):
             isinstance(b, Real) and 0 <= b < 1 for b in pair)):
         raise ValueError(f"betas must be None or a pair (beta1, beta2) of numbers in [0, 1), "
                          f"got {betas!r}")
-
-
-def _device(device):
-    """``resolve_device``, with torch's error for a name it does not know made a ValueError."""
-    try:
-        return resolve_device(device)
-    except RuntimeError as error:  # torch.device's list of every device type it knows
-        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or another name of a torch "
-                         f"device ('cuda:1', 'mps'), got {device!r}") from error
 
 
 class GANTrainer:
@@ -709,7 +700,7 @@ class GANTrainer:
         first = self.generator if generators is None else generators[0]
         self.loss_ = get_loss(self.loss)
         self.latent_dim_ = _latent_dim(self.latent_dim, first)
-        self.device_ = _device(self.device)
+        self.device_ = resolve_device(self.device)
         # Architectures as given, before spectral normalisation: load() rebuilds from them.
         self._architecture = {"generator": _architecture(self.generator),
                               "discriminator": _architecture(self.discriminator)}
