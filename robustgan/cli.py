@@ -301,6 +301,7 @@ def _param(text):
 
 def _fit(args):
     from .simulate import make_estimator
+    from .simulate.registry import GIVEN_SCATTER
 
     X, columns = _read_matrix(args.data, args)
     if X.ndim != 2 or X.shape[0] < 2:
@@ -341,6 +342,12 @@ def _fit(args):
         print(np.array2string(np.asarray(result["covariance"]), precision=4, max_line_width=100))
     if "n_outliers" in result:
         print(f"flagged as outliers: {result['n_outliers']}")
+        assumed = not any(hasattr(estimator, a) for a in ("covariance_", "scatter_"))
+        if assumed or args.estimator in GIVEN_SCATTER:
+            # These measure distances under an identity scatter they assume, not estimate: in
+            # other units every row, or none, is flagged.
+            print(f"  ({label} assumes the inliers' covariance is the identity: on data in "
+                  "other units, standardise first or use js-gan or mcd)")
     return 0
 
 

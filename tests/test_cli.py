@@ -314,3 +314,15 @@ def test_ctrl_c_is_one_line_that_says_where_the_finished_tasks_are(tmp_path, cap
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "Traceback" not in error
     assert "interrupted; finished tasks are kept in" in error and "again to resume" in error
+
+
+def test_estimators_that_assume_an_identity_scatter_say_so_beside_their_count(tmp_path, capsys):
+    # On data in other units their count is every row or none (300 of 300 here).
+    path = tmp_path / "data.npy"
+    np.save(path, 100.0 * _contaminated())
+    for estimator, assumes in [("coordinatewise-median", True), ("iterative-filter", True),
+                               ("js-gan", False), ("tyler", False)]:
+        assert main(["fit", str(path), "--estimator", estimator, "--param", "n_steps=20"]
+                    if estimator == "js-gan" else ["fit", str(path), "--estimator", estimator]) == 0
+        out = capsys.readouterr().out
+        assert ("assumes the inliers' covariance is the identity" in out) is assumes
