@@ -485,7 +485,9 @@ class LoaderSampler:
         self._iterator = None
         try:
             skip = self.consumed % len(self.loader)
-        except TypeError:  # an iterable without a length: start a fresh pass
+        except (TypeError, ZeroDivisionError):
+            # An iterable without a length starts a fresh pass; an empty loader is refused by
+            # the first draw.
             return
         self._iterator = iter(self.loader)
         for _ in range(skip):

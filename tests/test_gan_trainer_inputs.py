@@ -105,3 +105,26 @@ def test_bad_step_and_sample_counts_are_named():
         trainer.fit(_data(), n_steps=-5)
     with pytest.raises(ValueError, match="'n' parameter of GANTrainer.sample"):
         trainer.sample(-1)
+
+
+def test_a_fractional_ensemble_size_is_named():
+    # int(2.5) made it 2 silently.
+    def make_generator():
+        return MLPGenerator(4, 2, hidden_sizes=(8,))
+
+    def make_discriminator():
+        return MLPDiscriminator(2, hidden_sizes=(8,))
+
+    with pytest.raises(ValueError, match="'n_members' parameter of GANTrainer.ensemble"):
+        GANTrainer.ensemble(make_generator, make_discriminator, 2.5, device="cpu")
+
+
+def test_resuming_on_an_empty_loader_is_named(tmp_path):
+    # Skipping the batches already consumed divided by the empty loader's length.
+    trainer = _trainer()
+    trainer.fit(_loader(_data()), n_steps=3)
+    path = tmp_path / "run.pt"
+    trainer.save(path)
+    resumed = GANTrainer.load(path)
+    with pytest.raises(ValueError, match="the data loader yields no batches"):
+        resumed.fit(_loader(np.zeros((0, 2), np.float32)), n_steps=5)

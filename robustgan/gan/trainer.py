@@ -825,9 +825,8 @@ class GANTrainer:
         >>> trainer.history_.d_loss.shape
         (300, 3)
         """
-        n_members = int(n_members)
-        if n_members < 1:
-            raise ValueError(f"n_members must be >= 1, got {n_members}")
+        validate_parameter_constraints({"n_members": [_POSITIVE_INT]}, {"n_members": n_members},
+                                       caller_name=f"{cls.__name__}.ensemble")
         rng = check_random_state(random_state)
         init_seeds = rng.randint(np.iinfo(np.int32).max, size=n_members)
         generators, discriminators = [], []
