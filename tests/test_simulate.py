@@ -124,7 +124,7 @@ def test_a_divergence_the_estimator_would_refuse_fails_the_grid_before_the_run(
     spec = {"estimator": "js-gan", "n_steps": 20, "divergence": divergence}
     with pytest.raises(GridError, match=message) as error:
         parse_grid({**SMALL, "estimators": {"gan": spec}})
-    assert error.value.field == "estimators.gan"
+    assert error.value.field == "estimators.gan.divergence"
 
 
 def test_unknown_estimators_and_parameters_are_grid_errors():

@@ -523,10 +523,12 @@ def _check_estimators(grid, fail):
                                        random_state=0, **params)
             check_estimator_params(estimator)
         except (ValueError, TypeError) as exc:
-            # scikit-learn names the parameter ("The 'n_steps' parameter of ..."): point at it.
-            named = re.search(r"The '(\w+)' parameter", str(exc))
-            in_table = isinstance(where[-1], str) and named and named.group(1) in params
-            fail(where + [named.group(1)] if in_table else where, str(exc))
+            # scikit-learn names the parameter ("The 'n_steps' parameter of ..."), and the
+            # divergence registry its own ("unknown divergence 'tvv'"): point at it.
+            named = re.search(r"The '(\w+)' parameter|^(?:unknown )?(divergence) '", str(exc))
+            named = named and re.match(r"\w+", named.group(1) or named.group(2))
+            in_table = isinstance(where[-1], str) and named and named.group(0) in params
+            fail(where + [named.group(0)] if in_table else where, str(exc))
         renamed = renamed_params(estimator)
         checked[label] = (name, _current_names(params, renamed, where, fail))
         if renamed:
