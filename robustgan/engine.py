@@ -433,6 +433,9 @@ class IndexSampler:
         pass
 
 
+_NO_BATCH = object()
+
+
 class LoaderSampler:
     """Minibatches from a ``torch.utils.data.DataLoader``, epoch after epoch.
 
@@ -440,7 +443,8 @@ class LoaderSampler:
     that is a tuple or list contributes its first element (the inputs of an ``(x, y)`` dataset).
     The loop's generator is not used. The number of batches consumed is saved, so a resumed run
     restarts at the same batch of a new epoch iterator; that is the same batch only when the
-    loader's order is a function of the epoch alone.
+    loader's order is a function of the epoch alone. A loader that yields no batch is a
+    ValueError at the draw that finds it empty.
 
     Parameters
     ----------
@@ -471,7 +475,10 @@ class LoaderSampler:
             batch = next(self._iterator)
         except StopIteration:
             self._iterator = iter(self.loader)
-            batch = next(self._iterator)
+            batch = next(self._iterator, _NO_BATCH)
+            if batch is _NO_BATCH:
+                raise ValueError("the data loader yields no batches (a one-shot iterable, such "
+                                 "as a generator, yields none after its first pass)") from None
         self.consumed += 1
         if isinstance(batch, (tuple, list)):
             batch = batch[0]

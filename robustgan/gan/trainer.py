@@ -405,11 +405,7 @@ class _CheckedLoaderSampler(LoaderSampler):
         self.first = True
 
     def __call__(self, generator):
-        try:
-            batch = super().__call__(generator)
-        except StopIteration:
-            raise ValueError("the data loader yields no batches (a one-shot iterable, such as "
-                             "a generator, yields none after its first pass)") from None
+        batch = super().__call__(generator)
         self.check_rows(batch, "a data loader batch")
         if self.first and not bool(torch.isfinite(batch).all()):
             raise ValueError("the data loader's first batch contains NaN or infinity")
