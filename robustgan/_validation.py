@@ -1,13 +1,15 @@
 """The one input-validation path shared by every estimator of robustgan.
 
-scikit-learn's ``validate_data`` already names NaN, infinity, complex and non-numeric input, a
-wrong number of dimensions, too few rows and a feature count that differs from ``fit``; this
-module fixes the options every estimator uses so that none of them re-states them, and names
-the data on which a robust scatter is degenerate (``check_degenerate``): an error where no
-estimate exists, a ``DegenerateDataWarning`` where the estimate exists but is singular or cannot
-resist outliers, never a silently non-robust answer.
+scikit-learn's ``validate_data`` already names NaN, infinity, complex input, a wrong number of
+dimensions, too few rows and a feature count that differs from ``fit`` (a DataFrame's
+non-numeric columns are named here: its message names only a value); this module fixes the
+options every estimator uses so that none of them re-states them, and names the data on which a
+robust scatter is degenerate (``check_degenerate``): an error where no estimate exists, a
+``DegenerateDataWarning`` where the estimate exists but is singular or cannot resist outliers,
+never a silently non-robust answer.
 """
 
+import contextlib
 import sys
 import warnings
 from numbers import Integral
@@ -25,6 +27,7 @@ __all__ = [
     "check_scatter_representable",
     "check_training_data",
     "warn_at_user",
+    "warn_tied_columns",
 ]
 
 # Smallest eigenvalue of the data's correlation matrix (trace = number of features) below
@@ -119,9 +122,10 @@ def check_training_data(estimator, X, *, min_samples=2, scatter=False):
     >>> check_training_data(BaseEstimator(), [[0.0, 1.0], [1.0, 2.0]]).dtype
     dtype('float64')
     """
-    X = validate_data(
-        estimator, X, reset=True, dtype=np.float64, ensure_min_samples=min_samples
-    )
+    with _naming_non_numeric_columns(X):
+        X = validate_data(
+            estimator, X, reset=True, dtype=np.float64, ensure_min_samples=min_samples
+        )
     if scatter:
         check_scatter_representable(X)
         check_degenerate(X)
@@ -166,7 +170,28 @@ def check_scatter_representable(X):
 def check_fitted_data(estimator, X):
     """Validated float64 data for a fitted estimator's ``predict``, ``score`` and friends."""
     check_is_fitted(estimator)
-    return validate_data(estimator, X, reset=False, dtype=np.float64)
+    with _naming_non_numeric_columns(X):
+        return validate_data(estimator, X, reset=False, dtype=np.float64)
+
+
+@contextlib.contextmanager
+def _naming_non_numeric_columns(X):
+    """Re-raise a failed conversion of a DataFrame to floats with the columns that caused it:
+    NumPy's message names a value ("could not convert string to float: 'x'"), not its column."""
+    try:
+        yield
+    except (ValueError, TypeError) as error:
+        dtypes = getattr(X, "dtypes", None)
+        if dtypes is None or not hasattr(dtypes, "items"):
+            raise
+        columns = [str(name) for name, dtype in dtypes.items()
+                   if getattr(dtype, "kind", "O") not in "biuf"]
+        if not columns:
+            raise
+        raise ValueError(
+            f"non-numeric column(s) {', '.join(columns)}: the estimators need numbers; encode "
+            "or drop them first (sklearn.compose.ColumnTransformer with OneHotEncoder)"
+        ) from error
 
 
 def check_degenerate(X):
@@ -239,6 +264,30 @@ def check_degenerate(X):
         )
 
 
+def warn_tied_columns(X):
+    """Warn (``DegenerateDataWarning``) where at least half the values of a column that varies
+    are equal: a robust per-feature scale, which may leave half the values out, is about 0
+    there, so the rows off the common value are far in any robust distance.
+
+    For location estimators with a robust per-feature scale (``RobustGANMean``); a constant
+    column is left alone (its scale is 0 by design and it is kept out of the distances).
+    ``check_degenerate`` warns about both for the scatter estimators.
+
+    Examples
+    --------
+    >>> X = np.column_stack([np.arange(10.0), [0.0] * 6 + [1.0, 2.0, 3.0, 4.0]])
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_tied_columns(X)
+    >>> str(caught[0].message)[:50]
+    'in column(s) 1 at least half the values are equal '
+    """
+    values, counts = _column_modes(X)
+    partly = (2 * counts >= X.shape[0]) & (counts < X.shape[0])
+    if partly.any():
+        _warn_tied_columns(values, counts, partly, X.shape[0])
+
+
 def _column_modes(X):
     """For each column, a value held by at least half its rows if there is one, and its count.
 
@@ -287,8 +336,9 @@ def _warn_tied_columns(values, counts, tied, n):
         parts.append(
             f"in column(s) {_name(partly)} at least half the values are equal ("
             + ", ".join(f"{counts[j]} of {n} at x{j} = {values[j]:g}" for j in partly[:_NAMED])
-            + "): half the rows or more lie on a hyperplane x_j = c, so a robust scatter has "
-            "no spread across it and its median absolute deviation is 0. Discrete or "
+            + "): half the rows or more lie on a hyperplane x_j = c, so a robust scale or "
+            "scatter has no spread across it (the median absolute deviation is 0) and the "
+            "rows off it are far in robust distances. Discrete or "
             "censored features need their own model; model them apart from the continuous ones."
         )
     warn_at_user(" ".join(parts), DegenerateDataWarning)

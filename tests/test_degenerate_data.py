@@ -16,6 +16,7 @@ import pytest
 
 from robustgan import (
     CoordinatewiseMedian,
+    RobustGANMean,
     KendallTauScatter,
     RobustGANScaler,
     RobustGANScatter,
@@ -217,3 +218,17 @@ def test_tyler_fits_inside_the_subspace_its_shape_of_the_full_space_does_not_exi
     # The location lies on the data's plane, and the scatter spreads within it as the data do.
     np.testing.assert_allclose((est.location_ - X.mean(axis=0)) @ [-1.0, -1.0, 1.0], 0.0, atol=1e-9)
     assert np.linalg.norm(est.covariance_ - np.cov(X, rowvar=False), 2) < 0.5
+
+
+def test_robust_gan_mean_warns_about_a_column_mostly_tied():
+    # 60% of x2 at 0: its robust scale came out 3e-13 without a word, and every row off 0 was
+    # 1e33 away in the model's distances. A constant column stays silent (it keeps its value).
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((600, 5))
+    X[rng.random(600) < 0.6, 2] = 0.0
+    with pytest.warns(DegenerateDataWarning, match=r"column\(s\) 2 at least half the values"):
+        RobustGANMean(n_steps=20, random_state=0).fit(X)
+    X[:, 2] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DegenerateDataWarning)
+        RobustGANMean(n_steps=20, random_state=0).fit(X)

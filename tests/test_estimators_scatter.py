@@ -139,6 +139,35 @@ def test_affine_equivariance_of_the_fit():
     assert relative < 0.15
 
 
+def test_features_in_units_ten_orders_apart_give_the_same_fit():
+    # scikit-learn's breast cancer data: variances from 1e-6 to 1e5. The eigenvalue floor
+    # acted on the covariance in the data's units, where it lifted the small-unit directions:
+    # the fit on standardised features, mapped back, disagreed by generalised eigenvalues
+    # 0.0013-1.20 and 16 of 569 labels. The floor on the correlation form is unit-free.
+    from sklearn.datasets import load_breast_cancer
+
+    X = load_breast_cancer().data
+    units = X.std(axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = RobustGANScatter(random_state=0).fit(X)
+        standardised = RobustGANScatter(random_state=0).fit(X / units)
+    mapped = standardised.covariance_ * np.outer(units, units)
+    ratios = np.linalg.eigvals(np.linalg.solve(est.covariance_, mapped)).real
+    np.testing.assert_allclose(ratios, 1.0, atol=1e-6)
+    np.testing.assert_array_equal(est.predict(X), standardised.predict(X / units))
+
+
+@pytest.mark.parametrize("n, p", [(25, 2), (38, 3), (41, 4), (75, 4)])
+def test_the_default_subset_is_mincovdets_size(n, p):
+    # (n + p + 1)/(2n)·n rounded up to 14.000000000000002 for n = 25, p = 2, and its ceiling
+    # kept one row more than MinCovDet's ⌈(n + p + 1)/2⌉ (for 10,064 of the (n, p) with
+    # n < 3,000, p < 60), one row short of MCD's breakdown point.
+    X = np.random.default_rng(0).standard_normal((n, p))
+    ours = RobustGANScatter(n_steps=5, random_state=0).fit(X).raw_support_.sum()
+    assert ours == MinCovDet(random_state=0).fit(X).raw_support_.sum() == -(-(n + p + 1) // 2)
+
+
 def test_same_seed_same_answer(far):
     a = RobustGANScatter(n_steps=50, random_state=3).fit(far.X[:1000])
     b = RobustGANScatter(n_steps=50, random_state=3).fit(far.X[:1000])

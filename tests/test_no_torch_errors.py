@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from robustgan import RobustGANMean, RobustGANScaler, RobustGANScatter
+from robustgan import CoordinatewiseMedian, RobustGANMean, RobustGANScaler, RobustGANScatter
 from robustgan.estimators.game_setup import pull_in_far_rows
 
 ESTIMATORS = {
@@ -84,3 +84,21 @@ def test_far_rows_are_pulled_in_along_their_own_direction():
     np.testing.assert_allclose(pulled[1:], [[6.0, -8.0], [0.0, 10.0]])
     near = Z[:1]
     assert pull_in_far_rows(near, radius=10.0) is near  # no copy where no row is far
+
+
+@pytest.mark.parametrize("make", [CoordinatewiseMedian, lambda: RobustGANMean(n_steps=5),
+                                  lambda: RobustGANScatter(n_steps=5)])
+def test_non_numeric_dataframe_columns_are_named(make):
+    # NumPy's conversion error names a value ("could not convert string to float: 'x'"), a
+    # categorical column gave a TypeError: the columns are named instead, at fit and predict.
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.standard_normal(60), "b": rng.standard_normal(60)})
+    text = frame.assign(town=["x", "y"] * 30, kind=pd.Categorical(["u", "v"] * 30))
+    with pytest.raises(ValueError, match=r"non-numeric column\(s\) town, kind"):
+        make().fit(text)
+    fitted = make().fit(frame.assign(c=rng.standard_normal(60)))
+    with pytest.raises(ValueError, match=r"non-numeric column\(s\) c"):
+        fitted.predict(frame.assign(c=["x"] * 60))
+    # Numbers held as a categorical convert, as they always did.
+    make().fit(frame.assign(c=pd.Categorical(rng.standard_normal(60))))

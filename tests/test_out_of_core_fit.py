@@ -39,6 +39,19 @@ def test_a_memmap_is_fitted_on_its_seeded_subsample(memmap, estimator):
     assert np.linalg.norm(fitted.location_ - data.location) < 0.3
 
 
+def test_a_random_state_instance_gives_the_fit_of_the_same_subsample_in_memory(memmap):
+    # The subsample's seed was drawn from the instance itself, so the fit's own seeds were the
+    # instance's next draws, not those an in-memory fit takes (location_ 0.036 apart).
+    X, _ = memmap
+    # scale=1.0: the game is the estimate, and its seeds decide it.
+    def estimator():
+        return RobustGANMean(scale=1.0, n_steps=40, random_state=np.random.RandomState(0))
+
+    fitted = estimator().fit(X)
+    again = estimator().fit(game_setup.rows_in_memory(X, np.random.RandomState(0)))
+    np.testing.assert_array_equal(fitted.location_, again.location_)
+
+
 def test_a_dask_array_on_a_local_cluster_gives_the_memmaps_fit(memmap):
     da = pytest.importorskip("dask.array")
     distributed = pytest.importorskip("distributed")

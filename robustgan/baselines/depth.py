@@ -33,9 +33,14 @@ of the deepest region, the convention of Rousseeuw & Ruts, 1998). Three algorith
   directions) rows: about 1 s for n = 5,000, p = 10, K = 1,000 on two cores, 45 s for
   n = 50,000, p = 100.
 
-Coincident or collinear configurations are resolved with tolerances: directions within 1e-9
-radians count as the same (p = 2, exact), and points within 1e-10 of the data's spread of a
-halfspace's boundary as on it (approximate).
+All of them run on standardised data: each feature centred at its median and divided by its
+own robust spread (``_standardise``). The depth is affine invariant, so this changes nothing in
+exact arithmetic; it makes the tolerances below relative to the bulk of each feature, so that
+the answer does not depend on the features' units (a feature in 1e-8 next to one in 1e8 would
+otherwise lie entirely within the tolerance) nor on how far gross outliers are. Coincident or
+collinear configurations are resolved with tolerances: directions within 1e-9 radians count as
+the same (p = 2, exact), and points within 1e-10 (standardised units) of a halfspace's boundary
+as on it (approximate).
 """
 
 import math
@@ -50,10 +55,10 @@ from .._validation import check_generator
 __all__ = ["halfspace_depth", "random_directions", "tukey_median"]
 
 _ANGLE_TOL = 1e-9
-# Projections within this fraction of the data's spread of a halfspace's boundary count as on
+# Projections (of standardised data) within this distance of a halfspace's boundary count as on
 # it (in both closed halfspaces), so that round-off in the data cannot flip a count.
 _PROJECTION_TOL = 1e-10
-# Chebyshev radius (in units of the data's spread) below which a region counts as empty.
+# Chebyshev radius (in standardised units) below which a region counts as empty.
 _LP_TOL = 1e-9
 # Row-chunks of the angular sweep hold about this many (query, point) pairs, and at most
 # _SWEEP_ROWS rows, so that the row offsets of _arc_counter (16 per row) keep a float spacing
@@ -105,18 +110,41 @@ def halfspace_depth(x, X, *, directions=None):
     """
     x = np.atleast_2d(np.asarray(x, dtype=np.float64))
     X = np.asarray(X, dtype=np.float64)
+    if directions is None and X.shape[1] == 1:
+        return _depth_counts_1d(x[:, 0], np.sort(X[:, 0])) / X.shape[0]
+    # The coordinates tukey_median works in: its depth_ is reproduced here, tolerances included.
+    centre, scale = _standardise(X)
+    Z, z = (X - centre) / scale, (x - centre) / scale
     if directions is not None:
-        counts = _projection_depth_counts(x, X, directions)
-    elif X.shape[1] == 1:
-        counts = _depth_counts_1d(x[:, 0], np.sort(X[:, 0]))
+        # uᵀ(x − Xᵢ) = (u∘s)ᵀ(z − Zᵢ): the same halfspaces, with normals u∘s in these coordinates.
+        U = np.asarray(directions, dtype=np.float64) * scale
+        counts = _projection_depth_counts(z, Z, U / np.linalg.norm(U, axis=1, keepdims=True))
     elif X.shape[1] == 2:
-        counts = _depth_counts_2d(x, X)
+        counts = _depth_counts_2d(z, Z)
     else:
         raise ValueError(
             f"the exact halfspace depth is implemented for p <= 2, got p={X.shape[1]}; "
             "pass directions for the approximate depth"
         )
     return counts / X.shape[0]
+
+
+def _standardise(X):
+    """The coordinatewise median of X and, per feature, a robust spread: the median distance to
+    it of the values that differ from it (1 for a constant feature).
+
+    Both are equivariant under translations and positive rescalings of each feature. The
+    values equal to the median are left out so that a feature in which half the rows share a
+    value (where the median absolute deviation is 0) still gets the spread of the others.
+    """
+    centre = np.median(X, axis=0)
+    deviation = np.abs(X - centre)
+    scale = np.ones(X.shape[1])
+    for j in range(X.shape[1]):
+        differing = deviation[:, j][deviation[:, j] > 0.0]
+        if differing.size:
+            scale[j] = np.median(differing)
+    return centre, scale
 
 
 def random_directions(n_directions, n_features, rng):
@@ -140,8 +168,9 @@ def _depth_counts_1d(t, sorted_values, tol=0.0):
 
 
 def _projection_depth_counts(x, X, directions, chunk=256):
-    """Depth counts of the rows of x along each direction, minimised over the directions."""
-    tol = _PROJECTION_TOL * np.max(np.abs(X - np.median(X, axis=0)))
+    """Depth counts of the rows of x along each direction, minimised over the directions
+    (x and X standardised, the directions unit vectors in those coordinates)."""
+    tol = _PROJECTION_TOL
     counts = np.full(x.shape[0], X.shape[0], dtype=np.int64)
     for start in range(0, directions.shape[0], chunk):
         U = directions[start : start + chunk]
@@ -155,8 +184,8 @@ def _projection_depth_counts(x, X, directions, chunk=256):
 
 
 def _halfspace_counts(P):
-    """Row-wise min(#{P ≥ 0}, #{P ≤ 0}) up to the projection tolerance (P in units of the
-    data's spread), and the two counts."""
+    """Row-wise min(#{P ≥ 0}, #{P ≤ 0}) up to the projection tolerance (P projections of
+    standardised data), and the two counts."""
     at_least = np.count_nonzero(P >= -_PROJECTION_TOL, axis=1)
     at_most = np.count_nonzero(P <= _PROJECTION_TOL, axis=1)
     return np.minimum(at_least, at_most), at_least, at_most
@@ -164,7 +193,7 @@ def _halfspace_counts(P):
 
 def _counts_at_origin(W, directions):
     """For each direction u, min(#{Wu ≥ 0}, #{Wu ≤ 0}): the depth of 0 in the data W along u
-    (W in units of the data's spread)."""
+    (W standardised data)."""
     out = np.empty(directions.shape[0], dtype=np.int64)
     chunk = max(1, _SWEEP_PAIRS // W.shape[0])
     for start in range(0, directions.shape[0], chunk):
@@ -501,9 +530,11 @@ def _tukey_median_2d(Z):
     and its depth count."""
     # Collinear data: off their line the depth is 0, on it the depth on the line. (The lines
     # through pairs of points do not bound the depth regions then, there being only one.)
-    axis = Z[np.argmax(np.einsum("ij,ij->i", Z, Z))]
-    axis = axis / np.linalg.norm(axis)
-    if np.max(np.abs(Z[:, 0] * axis[1] - Z[:, 1] * axis[0])) <= 1e-12:
+    norms = np.linalg.norm(Z, axis=1)
+    axis = Z[np.argmax(norms)] / norms.max()
+    # A point's distance from the line is rounded in proportion to its norm: far outliers on
+    # the line stay on it, and do not pull the bulk (at norms of order 1) onto it either.
+    if np.all(np.abs(Z[:, 0] * axis[1] - Z[:, 1] * axis[0]) <= 1e-12 * (1.0 + norms)):
         t = Z @ axis
         median = np.median(t)
         return median * axis, int(_depth_counts_1d(np.array([median]), np.sort(t))[0])
@@ -676,6 +707,13 @@ def _tukey_median_projection(Z, n_directions, n_refinements, rng):
     candidates = [np.zeros(p)]  # the coordinatewise median, where Z is centred
     depths = [max(1, int(_counts_at_origin(Z, pool).min()))]
     known = [pool.shape[0]]
+    if 2 * depths[0] > n + 1:
+        # Deeper than the deepest slab level (n + 1) // 2: rows coincide with the start (e.g.
+        # half the rows are one point). It is then the unique deepest point along any set of
+        # directions holding the axes: another point differs from it along some axis u, and
+        # the two closed halfspaces {uᵀy ≥ uᵀ·that point} and {uᵀy ≤ uᵀ·start} are disjoint,
+        # so they cannot both hold more than n/2 rows.
+        return candidates[0], depths[0], pool, 0
     levels = _SlabLevels(Z, depths[0], (n + 1) // 2)
     levels.add(pool[: p + min(n_directions, 2 * p)])
     # The first search for the deepest level starts at the depth of the start; later ones at
@@ -743,7 +781,8 @@ def tukey_median(X, *, algorithm="auto", n_directions=1000, n_refinements=20, ra
         Depth of ``median`` as a fraction of n (along ``directions`` for the approximate
         algorithm).
     directions : ndarray of shape (K, p) or None
-        The directions of the approximate depth, None for the exact algorithms.
+        The unit directions of the approximate depth (in the coordinates of X, for
+        ``halfspace_depth``), None for the exact algorithms.
     n_iter : int
         Cutting-plane rounds (0 for the exact algorithms).
 
@@ -760,18 +799,22 @@ def tukey_median(X, *, algorithm="auto", n_directions=1000, n_refinements=20, ra
         algorithm = "exact" if p <= 2 else "approximate"
     if algorithm == "exact" and p > 2:
         raise ValueError(f"the exact Tukey median is implemented for p <= 2, got p={p}")
-    # Centred at the coordinatewise median and scaled, so that the LP tolerances are relative
-    # and a translation of X translates every intermediate quantity exactly.
-    centre = np.median(X, axis=0)
-    spread = np.max(np.abs(X - centre))
-    if spread == 0.0:
-        return centre, 1.0, None, 0
-    Z = (X - centre) / spread
+    if np.all(X == X[0]):
+        return X[0].copy(), 1.0, None, 0
+    # Standardised feature by feature, so that the tolerances are relative to each feature's
+    # bulk (one spread for all features put a feature in 1e-8 next to one in 1e8 within them,
+    # and its median anywhere), and a translation of X translates every intermediate quantity
+    # exactly.
+    centre, scale = _standardise(X)
+    Z = (X - centre) / scale
     if algorithm == "exact" and p == 1:
         return centre, float(_depth_counts_1d(centre, np.sort(X[:, 0]))[0]) / n, None, 0
     if algorithm == "exact":
         z, depth = _tukey_median_2d(Z)
-        return centre + spread * z, depth / n, None, 0
+        return centre + scale * z, depth / n, None, 0
     rng = check_generator(random_state)
     z, depth, directions, n_iter = _tukey_median_projection(Z, n_directions, n_refinements, rng)
-    return centre + spread * z, depth / n, directions, n_iter
+    # uᵀZ = (u/s)ᵀ(X − centre): the same halfspaces, with normals u/s in the coordinates of X.
+    directions = directions / scale
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    return centre + scale * z, depth / n, directions, n_iter

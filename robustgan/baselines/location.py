@@ -10,7 +10,6 @@ estimators of :mod:`robustgan.baselines.scatter` by the Mahalanobis distance und
 """
 
 import math
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -19,7 +18,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._validation import check_fitted_data, check_training_data
+from .._validation import check_fitted_data, check_training_data, warn_at_user
 from ..outliers import CONTAMINATION_CONSTRAINT, RobustLocationMixin
 from .depth import halfspace_depth, tukey_median
 
@@ -260,11 +259,15 @@ def geometric_median(X, *, tol=1e-7, max_iter=500):
         y = y_new
         if step <= tol * unit:
             return y, n_iter
-    warnings.warn(
-        f"geometric_median did not converge in {max_iter} iterations (last step "
-        f"{step:.3g}, tolerance {tol * unit:.3g}); increase max_iter",
+    # Both numbers in the unit of the stopping rule, so that the message reads the same for
+    # the same data whatever their units, and at the user's line: the estimators call this
+    # function from their own fit, where a fixed stacklevel would point.
+    warn_at_user(
+        f"geometric_median did not converge in {max_iter} iterations: its last step was "
+        f"{step / unit:.3g} times the mean distance of the data to the start (their "
+        f"coordinatewise median), against tol={tol:.3g}; increase max_iter (the iteration "
+        "is slow when the median lies close to a data point)",
         ConvergenceWarning,
-        stacklevel=2,
     )
     return y, max_iter
 

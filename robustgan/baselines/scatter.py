@@ -16,9 +16,10 @@ from numbers import Integral, Real
 import numpy as np
 from scipy import linalg, stats
 from sklearn.base import BaseEstimator, _fit_context
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._validation import affine_span, check_generator, check_training_data
+from .._validation import affine_span, check_generator, check_training_data, warn_at_user
 from ..multivariate import (
     EIGEN_FLOOR,
     correlation_from_products,
@@ -74,20 +75,37 @@ def nearest_psd(S, floor=0.0):
     return (vectors * np.maximum(values, floor)) @ vectors.T
 
 
-def _scatter_from_spectrum(vectors, values):
-    """V diag(λ) Vᵀ with λ clipped at ``EIGEN_FLOOR`` of the largest, and its inverse."""
-    values = np.maximum(values, EIGEN_FLOOR * max(values.max(), np.finfo(float).tiny))
-    covariance = (vectors * values) @ vectors.T
-    precision = (vectors / values) @ vectors.T
+def _floored_scatter_and_precision(scatter):
+    """``scatter`` with the eigenvalues of its correlation form floored at ``EIGEN_FLOOR`` of
+    the largest, and its inverse.
+
+    The floor acts on R = D^{-1/2}·S·D^{-1/2}, D = diag(S), as
+    ``robustgan.multivariate.regularised_scatter``'s does, and both matrices are mapped back
+    from R's eigendecomposition: a floor on S's own eigenvalues depends on the features'
+    units (features in units 1e-3 and 1e3 had the first's variance lifted 1,100 times), and
+    so would an inverse taken in them. A feature of zero variance is measured in the largest
+    variance's units; a zero matrix becomes the identity.
+    """
+    p = scatter.shape[0]
+    variances = np.diag(scatter)
+    largest = variances.max(initial=0.0)
+    if not largest > 0:
+        return np.eye(p), np.eye(p)
+    scales = np.sqrt(np.where(variances > 0, variances, largest))
+    outer = np.outer(scales, scales)
+    correlation = scatter / outer
+    values, vectors = np.linalg.eigh((correlation + correlation.T) / 2.0)
+    values = np.maximum(values, EIGEN_FLOOR * values.max())
+    covariance = (vectors * values) @ vectors.T * outer
+    precision = (vectors / values) @ vectors.T / outer
     return (covariance + covariance.T) / 2.0, (precision + precision.T) / 2.0
 
 
 def _store_scatter(estimator, X, location, covariance):
     """Set ``location_``, ``covariance_``, ``precision_`` and ``offset_`` of a fitted
     scatter estimator."""
-    values, vectors = np.linalg.eigh((covariance + covariance.T) / 2.0)
     estimator.location_ = location
-    estimator.covariance_, estimator.precision_ = _scatter_from_spectrum(vectors, values)
+    estimator.covariance_, estimator.precision_ = _floored_scatter_and_precision(covariance)
     estimator._set_offset(X)
 
 
@@ -106,7 +124,10 @@ def kendall_tau_matrix(X, *, max_pairs=1_000_000, random_state=None):
     replacement, an incomplete U-statistic (Blom, 1976) with variance (1 − τ²)/max_pairs on
     top of that of the full statistic, about 4/(9n) at τ = 0. For n = 50,000 rows and the
     default 10⁶ pairs that adds about 11% to the variance of each entry, at a cost of
-    10⁶·p² flops instead of the full statistic's 1.25·10⁹·p².
+    10⁶·p² flops instead of the full statistic's 1.25·10⁹·p². The pairs are drawn among the
+    rows sorted lexicographically (by the first column, ties by the next ones), so that a
+    seeded τ does not change when the rows are permuted or the features mapped by increasing
+    functions, as the full statistic does not.
 
     Parameters
     ----------
@@ -138,8 +159,15 @@ def kendall_tau_matrix(X, *, max_pairs=1_000_000, random_state=None):
         first, second = np.triu_indices(n, 1)
     else:
         rng = check_generator(random_state)
-        first = rng.integers(n, size=max_pairs)
-        second = (first + rng.integers(1, n, size=max_pairs)) % n
+        # Positions in an order of the rows that depends on their values only: drawn in the
+        # given order, the same seed paired other rows once the rows were permuted (entries
+        # of the covariance moved by 8e-3 at n = 2,000). The lexicographic order, unlike
+        # robustgan.multivariate.canonical_row_order's projections, also keeps τ's
+        # invariance under increasing maps of each feature, at the cost of one sort.
+        order = _lexicographic_row_order(X)
+        position = rng.integers(n, size=max_pairs)
+        first = order[position]
+        second = order[(position + rng.integers(1, n, size=max_pairs)) % n]
     C = np.zeros((p, p))
     # Float32 sums of ±1 products stay exact below 2²⁴ terms.
     block = int(min(max(1, (1 << 22) // p), 1 << 23))
@@ -148,6 +176,33 @@ def kendall_tau_matrix(X, *, max_pairs=1_000_000, random_state=None):
         S = S.astype(np.float32)
         C += S.T @ S
     return correlation_from_products(C)
+
+
+def _lexicographic_row_order(X):
+    """The permutation that sorts the rows of X lexicographically, first column first.
+
+    Only equal rows keep their given order among themselves, so the sorted rows depend on
+    the rows' values only, and increasing maps of the columns leave the order unchanged. A
+    column is read only where the ones before it tie: on continuous data it costs one sort.
+
+    Examples
+    --------
+    >>> _lexicographic_row_order(np.array([[2.0, 1.0], [1.0, 5.0], [2.0, 0.0]]))
+    array([1, 2, 0])
+    """
+    order = np.argsort(X[:, 0], kind="stable")
+    column = X[order, 0]
+    # tied[k]: the k-th and (k+1)-th sorted rows agree on every column read so far.
+    tied = column[1:] == column[:-1]
+    for j in range(1, X.shape[1]):
+        if not tied.any():
+            break
+        # Sorting within the runs of tied rows leaves the runs where they are.
+        run = np.concatenate(([0], np.cumsum(~tied)))
+        order = order[np.lexsort((X[order, j], run))]
+        column = X[order, j]
+        tied &= column[1:] == column[:-1]
+    return order
 
 
 def rank_correlation_scatter(R, scales):
@@ -358,9 +413,14 @@ def tyler_shape(X, location, *, tol=1e-6, max_iter=500):
     The fixed point of V = (p/n) Σᵢ zᵢzᵢᵀ / (zᵢᵀV⁻¹zᵢ), zᵢ = Xᵢ − location, found by
     iterating the map from V = I and rescaling to trace p after each step (Tyler, 1987,
     equation 2.2 and the iteration of Section 3). Rows equal to the location are left out
-    (their weight is undefined). Stops when ‖V_{k+1} − V_k‖_F ≤ tol·‖V_k‖_F; O(np²) per
-    iteration. The fixed point exists and is unique when no subspace of dimension q < p holds
-    more than a fraction q/p of the rows (Kent & Tyler, 1988).
+    (their weight is undefined). The fixed point is affine equivariant, V(zA) ∝ AᵀV(z)A, and
+    the map's rounding follows positive rescaling of the features; the stopping rule and the
+    test that V is positive definite look at its correlation form R = V/√(diag V diag Vᵀ),
+    which does not depend on the features' units, so that the answer follows their rescaling
+    at any ratio of units (to within ``tol``: the start, I, is in the data's units). It stops
+    when ‖R_{k+1} − R_k‖_F ≤ tol·‖R_{k+1}‖_F; O(np²) per iteration. The fixed point exists
+    and is unique when no subspace of dimension q < p holds more than a fraction q/p of the
+    rows (Kent & Tyler, 1988).
 
     Parameters
     ----------
@@ -374,6 +434,8 @@ def tyler_shape(X, location, *, tol=1e-6, max_iter=500):
     shape : ndarray of shape (p, p)
         Symmetric positive definite, trace p.
     n_iter : int
+        Iterations run; equal to ``max_iter`` when it did not converge (a
+        ``ConvergenceWarning`` is raised then).
 
     Raises
     ------
@@ -399,6 +461,7 @@ def tyler_shape(X, location, *, tol=1e-6, max_iter=500):
     Z = Z[np.any(Z != 0.0, axis=1)]
     p = Z.shape[1]
     V = np.eye(p)
+    R = V
     for n_iter in range(1, max_iter + 1):
         try:
             chol = np.linalg.cholesky(V)
@@ -408,14 +471,33 @@ def tyler_shape(X, location, *, tol=1e-6, max_iter=500):
             ) from None
         d2 = np.sum(np.square(linalg.solve_triangular(chol, Z.T, lower=True)), axis=0)
         V_new = (Z.T / d2) @ Z
-        V_new = (V_new + V_new.T) * (p / (2.0 * np.trace(V_new)))
-        change = np.linalg.norm(V_new - V)
-        V = V_new
-        if change <= tol * np.linalg.norm(V):
+        V = (V_new + V_new.T) * (p / (2.0 * np.trace(V_new)))
+        # Judged on the correlation form: on features in units 1e-8 and 1e8, V's entries are
+        # 1e32 apart, and its own norm saw the large ones only, as did eigvalsh below
+        # (absolute error 1e-16 of the largest eigenvalue: full-rank data were refused).
+        R_new = _correlation_form(V)
+        change = np.linalg.norm(R_new - R)
+        R = R_new
+        # A non-finite step (rows in a proper subspace) ends in the error below, not a warning.
+        if not np.isfinite(change) or change <= tol * np.linalg.norm(R):
             break
-    if not np.all(np.isfinite(V)) or np.linalg.eigvalsh(V)[0] <= 0.0:
+    else:
+        warn_at_user(
+            f"tyler_shape did not converge in {max_iter} iterations: its last step changed the "
+            f"shape's correlation form by {change / np.linalg.norm(R):.3g} of its norm, "
+            f"against tol={tol:.3g}; increase max_iter",
+            ConvergenceWarning,
+        )
+    if not np.all(np.isfinite(R)) or np.linalg.eigvalsh(R)[0] <= 0.0:
         raise ValueError("Tyler's shape does not exist: the centred data lie in a proper subspace")
     return V, n_iter
+
+
+def _correlation_form(V):
+    """V/√(diag V diag Vᵀ); entries where a diagonal entry is not positive become NaN."""
+    d = np.sqrt(np.diag(V))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return V / np.outer(d, d)
 
 
 class TylerScatter(ScatterDistances, RobustLocationMixin, BaseEstimator):
@@ -428,6 +510,12 @@ class TylerScatter(ScatterDistances, RobustLocationMixin, BaseEstimator):
     squared Mahalanobis distances of the training rows under the shape and χ²_p(1/2) the
     median of the χ² law with p degrees of freedom, the law of d² for Gaussian rows.
 
+    Shape and scatter are computed in units that do not depend on the features' (see
+    :func:`tyler_shape`), so features in units 1e-8 and 1e8 fit as well as standardised ones.
+    With ``location="coordinatewise_median"`` the fit follows shifts and positive rescaling
+    of the features (to within ``tol``); the spatial median follows rotations and a common
+    scale instead, not per-feature rescaling, and the shape around it moves with it.
+
     On rows in a proper affine subspace of dimension r < p, where Tyler's shape of ℝ^p does not
     exist (``tyler_shape`` raises), the fit warns (``DegenerateDataWarning``) and computes the
     shape within the subspace, around the location projected on it (χ²_r for the scale):
@@ -439,9 +527,11 @@ class TylerScatter(ScatterDistances, RobustLocationMixin, BaseEstimator):
         The location around which the shape is computed (and ``location_``): the geometric
         median (``geometric_median``, orthogonally equivariant) or the coordinatewise median.
     tol : float, default=1e-6
-        Relative change of the shape (Frobenius) below which the fixed-point iteration stops.
+        Relative change of the shape's correlation form (Frobenius) below which the
+        fixed-point iteration stops.
     max_iter : int, default=500
-        Largest number of fixed-point iterations.
+        Largest number of fixed-point iterations, of the shape's and of the spatial median's
+        (which stops at its own default tolerance, :func:`geometric_median`).
     contamination : "auto" or float in [0, 0.5), default=0.1
         Rule for ``predict``: see ``RobustLocationMixin``. The default labels the tenth of
         the training rows farthest from the fit, as ``EllipticEnvelope``'s; ``"auto"`` (the
@@ -456,7 +546,7 @@ class TylerScatter(ScatterDistances, RobustLocationMixin, BaseEstimator):
         The shape scaled to be consistent at the Gaussian.
     precision_ : ndarray of shape (n_features, n_features)
     n_iter_ : int
-        Fixed-point iterations run.
+        Fixed-point iterations of the shape run.
     offset_ : float
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -508,7 +598,9 @@ class TylerScatter(ScatterDistances, RobustLocationMixin, BaseEstimator):
         X = check_training_data(self, X, scatter=True)
         p = X.shape[1]
         if self.location == "spatial_median":
-            location = geometric_median(X)[0]
+            # max_iter is the one handle on both iterations, so that the ConvergenceWarning's
+            # advice (increase max_iter) is one the user can follow.
+            location = geometric_median(X, max_iter=self.max_iter)[0]
         else:
             location = np.median(X, axis=0)
         centre, basis = affine_span(X)
@@ -658,6 +750,12 @@ class SpatialSignCovariance(ScatterDistances, RobustLocationMixin, BaseEstimator
 class OGK(BaseEstimator):
     """statsmodels' orthogonalised Gnanadesikan–Kettenring estimator with the scikit-learn face
     the runner needs (``location_``, ``covariance_``).
+
+    statsmodels' defaults (``cov_ogk``): MAD scales, and after the reweighting step a
+    consistency factor for the rows kept, 0.9/P(χ²_{p+2} ≤ χ²_p(0.9)), with the (n − 1)
+    covariance: on HBK ``covariance_`` is 1.228 times R's ``rrcov::CovOgk(beta = 0.9,
+    smrob = "s_mad")``, which applies neither, and the location and the unreweighted fit
+    (``reweight=None``) agree with R's to 1e-12.
 
     Parameters
     ----------

@@ -4,6 +4,7 @@ permutation-invariant, step counts that follow n, and discriminators seeded with
 torch's global RNG.
 """
 
+import copy
 import math
 from numbers import Integral
 
@@ -177,5 +178,9 @@ def rows_in_memory(X, random_state):
     """
     if not is_out_of_core(X):
         return X
+    # From a copy of a RandomState instance: the fit draws its own seeds from the instance
+    # next, and they must be those of the same fit on rows in memory (as with an int seed).
+    if isinstance(random_state, np.random.RandomState):
+        random_state = copy.deepcopy(random_state)
     seed = check_random_state(random_state).randint(2**31 - 1)
     return sample_rows(X, OUT_OF_CORE_ROWS, random_state=int(seed))

@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._validation import check_scatter_representable, check_training_data
+from .._validation import check_scatter_representable, check_training_data, warn_tied_columns
 from ..clusters import HEAVY_TAIL_DF, correct_absorbed_cluster
 from ..divergences import Divergence, check_robust_divergence, get_divergence
 from ..engine import AdversarialProblem, resolve_device, robust_learning_rates
@@ -431,6 +431,8 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         init_seed, train_seed = check_random_state(self.random_state).randint(2**31 - 1, size=2)
         hidden_sizes = check_hidden_sizes(self.hidden_sizes)
         X = check_training_data(self, X)
+        if isinstance(self.scale, str):
+            warn_tied_columns(X)  # their robust scale is about 0
         if isinstance(self.scale, str) and self.scale == "auto":
             check_scatter_representable(X)  # the robust start is a full scatter
         self.scale_ = self._check_scale(X)

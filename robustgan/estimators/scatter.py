@@ -28,7 +28,6 @@ from ..clusters import correct_absorbed_cluster
 from ..divergences import Divergence, check_robust_divergence, get_divergence
 from ..engine import AdversarialProblem, make_optimizer, resolve_device, robust_learning_rates
 from ..multivariate import (
-    EIGEN_FLOOR,
     canonical_row_order,
     elliptical_cutoff,
     regularised_scatter,
@@ -213,8 +212,10 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
     dist_ : ndarray of shape (n_samples,)
         Squared Mahalanobis distances of the training rows.
     raw_location_, raw_covariance_ : ndarray
-        The starting point (trimmed concentration steps), already consistent at the Gaussian,
-        corrected for a cluster of outliers it held where it held one.
+        The starting point: ``trimmed_scatter``'s concentration steps followed by its two
+        reweighting steps, consistent at the Gaussian, and corrected for a cluster of outliers
+        it held where it held one. Unlike MinCovDet's, not the mean and covariance of the
+        ``raw_support_`` rows (MCD's raw estimate, before reweighting).
     cluster_direction_ : ndarray of shape (n_features,) or None
         The direction along which the start was corrected for a cluster of outliers inside
         its subset (``robustgan.clusters.correct_absorbed_cluster``); the corrected start is
@@ -829,8 +830,11 @@ class RobustGANScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         # blow a value one unit off the constant up by 10⁴ or more.
         varying = np.ptp(X, axis=0) > 0
         block = np.ix_(varying, varying)
-        values, vectors = np.linalg.eigh(self.covariance_[block])
-        values = np.maximum(values, EIGEN_FLOOR * max(values.max(initial=0.0), 1e-300))
+        # Floored in the correlation form (``regularised_scatter``), so that the whitening of
+        # features in different units does not depend on the units: a floor on the
+        # covariance's own eigenvalues lifted those of the small-unit features.
+        values, vectors = np.linalg.eigh(regularised_scatter(self.covariance_[block]))
+        values = np.maximum(values, 1e-300)
         self.whitening_ = np.eye(X.shape[1])
         self.whitening_[block] = (vectors / np.sqrt(values)) @ vectors.T
         self._colouring = np.eye(X.shape[1])
