@@ -52,6 +52,7 @@ __all__ = [
     "spatial_sign_covariance",
     "spearman_rho_matrix",
     "squared_mahalanobis",
+    "squared_mahalanobis_from_factor",
     "trimmed_scatter",
     "truncation_consistency",
 ]
@@ -728,7 +729,22 @@ def squared_mahalanobis(X, location, scatter):
     >>> squared_mahalanobis(np.array([[2.0, 0.0], [0.0, 3.0]]), np.zeros(2), np.diag([4.0, 9.0]))
     array([1., 1.])
     """
-    factor = np.linalg.cholesky(scatter)
+    return squared_mahalanobis_from_factor(X, location, np.linalg.cholesky(scatter))
+
+
+def squared_mahalanobis_from_factor(X, location, factor):
+    """``squared_mahalanobis`` under Σ = L·Lᵀ, given L (lower triangular, positive diagonal).
+
+    For a caller that keeps the factor (``RobustGANMean.inlier_factor_``): the same blocked
+    whitening, without factorising Σ again.
+
+    Examples
+    --------
+    >>> X = np.array([[2.0, 0.0], [0.0, 3.0]])
+    >>> squared_mahalanobis_from_factor(X, np.zeros(2), np.diag([2.0, 3.0]))
+    array([1., 1.])
+    """
+    factor = np.asarray(factor, dtype=np.float64)
     trtri = linalg.get_lapack_funcs("trtri", (factor,))
     inverse, info = trtri(factor, lower=1)
     if info != 0:

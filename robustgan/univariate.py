@@ -26,7 +26,7 @@ _MEAN_ABS_TO_SD = float(np.sqrt(np.pi / 2))
 _TOLERANCE = 1e-2
 
 
-def reweighted_location_scale(X, max_steps=10):
+def reweighted_location_scale(X, max_steps=10, *, return_median=False):
     """Per-feature location and scale: the median and MAD, then reweighting steps to a fixed point.
 
     Each step keeps, per feature, the values within 2.24 scales of the current location (the
@@ -47,9 +47,14 @@ def reweighted_location_scale(X, max_steps=10):
         At Q = N(5·1, I), ε = 0.2 (n = 50,000, p = 100) the scale is 1.041 after two steps,
         1.006 after four and 1.002 after six (the inliers' is 1); the 1e-2 rule stops after
         five (1.003), a 1e-3 rule after eight (1.001).
+    return_median : bool, default=False
+        Return the coordinatewise median the steps start from too (first), for callers that
+        need it: it is not computed again.
 
     Returns
     -------
+    median : ndarray of shape (n_features,)
+        Only with ``return_median=True``.
     location : ndarray of shape (n_features,)
     scale : ndarray of shape (n_features,)
         Zero exactly for constant features.
@@ -65,7 +70,8 @@ def reweighted_location_scale(X, max_steps=10):
     # Column-major: every pass below runs along a feature's values in memory, and the sums
     # over rows are numpy's pairwise sums of contiguous data, as they have always been here.
     X = np.asfortranarray(X, dtype=np.float64)
-    location = np.median(X, axis=0)
+    median = np.median(X, axis=0)
+    location = median.copy()
     deviation = np.abs(X - location)
     # Partitioned in place (no copy); the tied features' deviations are recomputed.
     scale = _MAD_TO_SD * np.median(deviation, axis=0, overwrite_input=True)
@@ -110,7 +116,7 @@ def reweighted_location_scale(X, max_steps=10):
         if (np.max(np.abs(shift[update]), initial=0.0) < _TOLERANCE
                 and np.max(np.abs(factor[update] - 1.0), initial=0.0) < _TOLERANCE):
             break
-    return location, scale
+    return (median, location, scale) if return_median else (location, scale)
 
 
 def robust_scale(X, scale="mad", *, center=None):

@@ -5,7 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from scipy import linalg, stats
+from scipy import stats
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -18,6 +18,7 @@ from ..multivariate import (
     canonical_row_order,
     radial_tail_df,
     squared_mahalanobis,
+    squared_mahalanobis_from_factor,
     trimmed_scatter,
 )
 from ..nets import ACTIVATIONS, LocationGenerator, seed_first_layer
@@ -436,7 +437,8 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         if isinstance(self.scale, str) and self.scale == "auto":
             check_scatter_representable(X)  # the robust start is a full scatter
         self.scale_ = self._check_scale(X)
-        self.initial_location_ = np.median(X, axis=0)
+        median = self.__dict__.pop("_median", None)
+        self.initial_location_ = np.median(X, axis=0) if median is None else median
         self._robust_start(X, int(init_seed))
         # Centring at the median makes the fit translation-equivariant to rounding error and
         # keeps float32 accurate for data far from the origin.
@@ -543,10 +545,10 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         if not auto or k == 0 or n <= k + 2:
             return
         centre, scale = location_scale
+        rows = _varying_columns(X, varying)
         location, scatter, _ = trimmed_scatter(
-            X[:, varying], (n + k + 1) / (2 * n), random_state=seed,
+            rows, (n + k + 1) / (2 * n), random_state=seed,
             location_scale=(centre[varying], scale[varying]))
-        rows = X[:, varying]
         distances = squared_mahalanobis(rows, location, scatter)
         location, scatter, direction = correct_absorbed_cluster(rows, location, scatter, distances)
         # _select reads the start's distances again: those of an uncorrected start are these.
@@ -580,7 +582,8 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
             varying = self.scale_ > 0
             distances = self.__dict__.pop("_start_distances", None)
             if distances is None:
-                distances = squared_mahalanobis(X[:, varying], self.trimmed_location_[varying],
+                distances = squared_mahalanobis(_varying_columns(X, varying),
+                                                self.trimmed_location_[varying],
                                                 self.trimmed_scatter_[np.ix_(varying, varying)])
             self.tail_df_ = radial_tail_df(distances, int(varying.sum()))
             # A start corrected for the cluster it held is taken: the cluster is still in the
@@ -615,12 +618,11 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
             return False
         varying = self.scale_ > 0
         k = int(varying.sum())
-        rows = X[:, varying]
         location = self.trimmed_location_[varying]
         scatter = self.trimmed_scatter_[np.ix_(varying, varying)]
         direction = np.linalg.solve(scatter, location - self.game_location_[varying])
         inside = distances <= stats.chi2.ppf(AUTO_INLIER_QUANTILE, k)
-        projected = (rows[inside] - location) @ direction
+        projected = (_varying_columns(X, varying)[inside] - location) @ direction
         if inside.sum() < 3 or not np.ptp(projected) > 0:
             return False
         return stats.skew(projected) * math.sqrt(inside.sum() / 6.0) >= _SKEW_Z
@@ -629,8 +631,10 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         if isinstance(self.scale, str):
             if self.scale == "mad":
                 return robust_scale(X)
-            # Kept for the robust start, which standardises by the same pass.
-            self._location_scale = reweighted_location_scale(X)
+            # Kept for the robust start, which standardises by the same pass, and the median
+            # for initial_location_.
+            self._median, *self._location_scale = reweighted_location_scale(
+                X, return_median=True)
             return self._location_scale[1]
         scale = np.asarray(self.scale, dtype=np.float64)
         if scale.ndim > 1 or scale.size not in (1, X.shape[1]):
@@ -643,10 +647,11 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
 
     def _squared_distances(self, X):
         varying = np.diag(self.inlier_factor_) > 0
-        factor = self.inlier_factor_[np.ix_(varying, varying)]
-        white = linalg.solve_triangular(factor, (X[:, varying] - self.location_[varying]).T,
-                                        lower=True)
-        d2 = np.einsum("ij,ij->j", white, white)
+        d2 = squared_mahalanobis_from_factor(_varying_columns(X, varying),
+                                             self.location_[varying],
+                                             self.inlier_factor_[np.ix_(varying, varying)])
+        if varying.all():
+            return d2
         # A feature that was constant in training: any other value is infinitely far.
         off_constant = np.any(X[:, ~varying] != self.location_[~varying], axis=1)
         return np.where(off_constant, np.inf, d2)
@@ -655,3 +660,9 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         # The density of the model on the features that vary.
         diagonal = np.diag(self.inlier_factor_)
         return 2.0 * np.sum(np.log(diagonal[diagonal > 0]))
+
+
+def _varying_columns(X, varying):
+    """X's columns where ``varying``: X itself where every feature varies (no copy of the
+    data, which a boolean index makes: 40 MB and about 20 ms at 50,000 × 100)."""
+    return X if varying.all() else X[:, varying]
