@@ -342,7 +342,8 @@ def _fit(args):
         print(np.array2string(np.asarray(result["covariance"]), precision=4, max_line_width=100))
     if "n_outliers" in result:
         print(f"flagged as outliers: {result['n_outliers']}")
-        assumed = not any(hasattr(estimator, a) for a in ("covariance_", "scatter_"))
+        measured = ("covariance_", "scatter_", "feature_scale_")
+        assumed = not any(hasattr(estimator, a) for a in measured)
         if assumed or args.estimator in GIVEN_SCATTER:
             # These measure distances under an identity scatter they assume, not estimate: in
             # other units every row, or none, is flagged.

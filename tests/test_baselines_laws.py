@@ -25,6 +25,7 @@ from robustgan.baselines import (
     SpatialSignCovariance,
     SpearmanScatter,
     TrimmedMean,
+    TukeyMedian,
     TylerScatter,
 )
 from robustgan.baselines.scatter import kendall_tau_matrix, tyler_shape
@@ -179,3 +180,20 @@ def test_tyler_shape_that_runs_out_of_iterations_warns_at_the_users_line():
         _, n_iter = tyler_shape(X, np.zeros(3), max_iter=2)
     assert n_iter == 2
     assert w[0].filename == __file__
+
+
+@pytest.mark.parametrize("make, per_feature", [
+    (CoordinatewiseMedian, True), (TrimmedMean, True),
+    (lambda: TukeyMedian(random_state=0), True),
+    # Their locations follow a common scale, not per-feature units.
+    (GeometricMedian, False), (DimensionHalving, False)])
+def test_location_only_labels_follow_the_features_units(make, per_feature):
+    # Under an identity scatter and contamination="auto" their labels depended on the units
+    # (CoordinatewiseMedian on N(0, I) data: 99.2% of the rows flagged at ×10, none at ×0.1).
+    # Distances are now in units of each feature's MAD, and the default labels a tenth.
+    X = np.random.default_rng(0).standard_normal((500, 3))
+    units = np.array([1e-3, 1.0, 1e4]) if per_feature else np.ones(3)
+    labels = make().fit_predict(X)
+    assert np.mean(labels == -1) == pytest.approx(0.1, abs=0.01)
+    for factor in (10.0, 0.1):
+        np.testing.assert_array_equal(make().fit_predict(factor * X * units + 7.0), labels)

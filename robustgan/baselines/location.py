@@ -4,7 +4,8 @@ Each estimator is a thin class over a module-level function that takes arrays an
 arrays: ``numpy.median``, ``scipy.stats.trim_mean``, :func:`geometric_median`,
 :func:`robustgan.baselines.depth.tukey_median`, :func:`filtered_mean` and
 :func:`dimension_halving_mean`. The location-only ones score points by the Euclidean distance
-to ``location_`` (identity scatter, ``_IdentityScatter``); ``IterativeFilter`` and the scatter
+to ``location_`` in units of each feature's MAD (``_FeatureScaleDistances``); ``IterativeFilter``
+(under the Σ it is given) and the scatter
 estimators of :mod:`robustgan.baselines.scatter` by the Mahalanobis distance under their
 ``covariance_`` (``ScatterDistances``).
 """
@@ -20,6 +21,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._validation import check_fitted_data, check_training_data, warn_at_user
 from ..outliers import CONTAMINATION_CONSTRAINT, RobustLocationMixin
+from ..univariate import robust_scale
 from .depth import halfspace_depth, tukey_median
 
 __all__ = [
@@ -36,17 +38,26 @@ __all__ = [
 ]
 
 
-class _IdentityScatter:
-    """Squared Euclidean distances to ``location_``: Mahalanobis under the identity scatter."""
+class _FeatureScaleDistances:
+    """Squared distances to ``location_`` in units of each feature's robust scale
+    (``feature_scale_``, the MAD; ``robustgan.univariate.robust_scale``): Mahalanobis under
+    the diagonal scatter diag(feature_scale_²).
+
+    The location-only estimators estimate no scatter; under the identity their labels
+    depended on the data's units (wine: 99% of the rows flagged, and all of them at ×10⁶).
+    """
+
+    def _set_feature_scale(self, X):
+        self.feature_scale_ = robust_scale(X)
 
     def _squared_distances(self, X):
-        return np.sum(np.square(X - self.location_), axis=1)
+        return np.sum(np.square((X - self.location_) / self.feature_scale_), axis=1)
 
     def _log_det_scatter(self):
-        return 0.0
+        return 2.0 * float(np.sum(np.log(self.feature_scale_)))
 
 
-class CoordinatewiseMedian(_IdentityScatter, RobustLocationMixin, BaseEstimator):
+class CoordinatewiseMedian(_FeatureScaleDistances, RobustLocationMixin, BaseEstimator):
     """The median of each feature: breakdown point 1/2, but error of order √p·ε in p dimensions.
 
     Under Huber's contamination the bias of each coordinate is of order ε, so the Euclidean error
@@ -55,12 +66,16 @@ class CoordinatewiseMedian(_IdentityScatter, RobustLocationMixin, BaseEstimator)
 
     Parameters
     ----------
-    contamination : "auto" or float in [0, 0.5), default="auto"
-        Rule for ``predict``, with identity scatter: see ``RobustLocationMixin``.
+    contamination : "auto" or float in [0, 0.5), default=0.1
+        Rule for ``predict`` (see ``RobustLocationMixin``), on distances in units of the
+        features' robust scales ``feature_scale_``: the default labels the tenth of the
+        training rows farthest from ``location_``, as ``EllipticEnvelope``'s.
 
     Attributes
     ----------
     location_ : ndarray of shape (n_features,)
+    feature_scale_ : ndarray of shape (n_features,)
+        Each feature's MAD (``robust_scale``), the units of ``mahalanobis``.
     offset_ : float
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -83,7 +98,7 @@ class CoordinatewiseMedian(_IdentityScatter, RobustLocationMixin, BaseEstimator)
 
     _parameter_constraints = {"contamination": CONTAMINATION_CONSTRAINT}
 
-    def __init__(self, *, contamination="auto"):
+    def __init__(self, *, contamination=0.1):
         self.contamination = contamination
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -102,6 +117,7 @@ class CoordinatewiseMedian(_IdentityScatter, RobustLocationMixin, BaseEstimator)
         """
         X = check_training_data(self, X)
         self.location_ = np.median(X, axis=0)
+        self._set_feature_scale(X)
         self._set_offset(X)
         return self
 
@@ -123,7 +139,7 @@ class ScatterDistances:
 # ---------------------------------------------------------------------------------------------
 
 
-class TrimmedMean(_IdentityScatter, RobustLocationMixin, BaseEstimator):
+class TrimmedMean(_FeatureScaleDistances, RobustLocationMixin, BaseEstimator):
     """The coordinatewise trimmed mean: in each feature, the mean of the values left after
     cutting a fraction ``proportiontocut`` from each end.
 
@@ -135,12 +151,16 @@ class TrimmedMean(_IdentityScatter, RobustLocationMixin, BaseEstimator):
     proportiontocut : float in [0, 0.5), default=0.1
         Fraction cut from each end of each feature, as in ``scipy.stats.trim_mean`` (which
         computes it: it cuts ⌊proportiontocut·n⌋ values from each end).
-    contamination : "auto" or float in [0, 0.5), default="auto"
-        Rule for ``predict``, with identity scatter: see ``RobustLocationMixin``.
+    contamination : "auto" or float in [0, 0.5), default=0.1
+        Rule for ``predict`` (see ``RobustLocationMixin``), on distances in units of the
+        features' robust scales ``feature_scale_``: the default labels the tenth of the
+        training rows farthest from ``location_``, as ``EllipticEnvelope``'s.
 
     Attributes
     ----------
     location_ : ndarray of shape (n_features,)
+    feature_scale_ : ndarray of shape (n_features,)
+        Each feature's MAD (``robust_scale``), the units of ``mahalanobis``.
     offset_ : float
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -166,7 +186,7 @@ class TrimmedMean(_IdentityScatter, RobustLocationMixin, BaseEstimator):
         "contamination": CONTAMINATION_CONSTRAINT,
     }
 
-    def __init__(self, proportiontocut=0.1, *, contamination="auto"):
+    def __init__(self, proportiontocut=0.1, *, contamination=0.1):
         self.proportiontocut = proportiontocut
         self.contamination = contamination
 
@@ -186,6 +206,7 @@ class TrimmedMean(_IdentityScatter, RobustLocationMixin, BaseEstimator):
         """
         X = check_training_data(self, X)
         self.location_ = np.asarray(stats.trim_mean(X, self.proportiontocut, axis=0))
+        self._set_feature_scale(X)
         self._set_offset(X)
         return self
 
@@ -295,7 +316,7 @@ def _at_unit_scale(estimate, X):
     return (centre + scale * location, *rest)
 
 
-class GeometricMedian(_IdentityScatter, RobustLocationMixin, BaseEstimator):
+class GeometricMedian(_FeatureScaleDistances, RobustLocationMixin, BaseEstimator):
     """The geometric (spatial, L1) median: the point that minimises the sum of the Euclidean
     distances to the data.
 
@@ -311,14 +332,18 @@ class GeometricMedian(_IdentityScatter, RobustLocationMixin, BaseEstimator):
         coordinatewise median (the start).
     max_iter : int, default=500
         Largest number of iterations.
-    contamination : "auto" or float in [0, 0.5), default="auto"
-        Rule for ``predict``, with identity scatter: see ``RobustLocationMixin``.
+    contamination : "auto" or float in [0, 0.5), default=0.1
+        Rule for ``predict`` (see ``RobustLocationMixin``), on distances in units of the
+        features' robust scales ``feature_scale_``: the default labels the tenth of the
+        training rows farthest from ``location_``, as ``EllipticEnvelope``'s.
 
     Attributes
     ----------
     location_ : ndarray of shape (n_features,)
     n_iter_ : int
         Iterations run.
+    feature_scale_ : ndarray of shape (n_features,)
+        Each feature's MAD (``robust_scale``), the units of ``mahalanobis``.
     offset_ : float
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -348,7 +373,7 @@ class GeometricMedian(_IdentityScatter, RobustLocationMixin, BaseEstimator):
         "contamination": CONTAMINATION_CONSTRAINT,
     }
 
-    def __init__(self, *, tol=1e-7, max_iter=500, contamination="auto"):
+    def __init__(self, *, tol=1e-7, max_iter=500, contamination=0.1):
         self.tol = tol
         self.max_iter = max_iter
         self.contamination = contamination
@@ -370,6 +395,7 @@ class GeometricMedian(_IdentityScatter, RobustLocationMixin, BaseEstimator):
         X = check_training_data(self, X)
         self.location_, self.n_iter_ = _at_unit_scale(
             lambda Z: geometric_median(Z, tol=self.tol, max_iter=self.max_iter), X)
+        self._set_feature_scale(X)
         self._set_offset(X)
         return self
 
@@ -379,7 +405,7 @@ class GeometricMedian(_IdentityScatter, RobustLocationMixin, BaseEstimator):
 # ---------------------------------------------------------------------------------------------
 
 
-class TukeyMedian(_IdentityScatter, RobustLocationMixin, BaseEstimator):
+class TukeyMedian(_FeatureScaleDistances, RobustLocationMixin, BaseEstimator):
     """The Tukey (halfspace) median: a point of maximal halfspace depth.
 
     The minimax-optimal robust location under Huber's contamination (error of order
@@ -415,8 +441,10 @@ class TukeyMedian(_IdentityScatter, RobustLocationMixin, BaseEstimator):
         "auto" is exact for p ≤ 2 and approximate above; "exact" raises for p > 2.
     random_state : int, RandomState instance or None, default=None
         Draws the random directions.
-    contamination : "auto" or float in [0, 0.5), default="auto"
-        Rule for ``predict``, with identity scatter: see ``RobustLocationMixin``.
+    contamination : "auto" or float in [0, 0.5), default=0.1
+        Rule for ``predict`` (see ``RobustLocationMixin``), on distances in units of the
+        features' robust scales ``feature_scale_``: the default labels the tenth of the
+        training rows farthest from ``location_``, as ``EllipticEnvelope``'s.
 
     Attributes
     ----------
@@ -429,6 +457,8 @@ class TukeyMedian(_IdentityScatter, RobustLocationMixin, BaseEstimator):
         refined ones); None for the exact algorithms.
     n_iter_ : int
         Cutting-plane rounds run (0 for the exact algorithms).
+    feature_scale_ : ndarray of shape (n_features,)
+        Each feature's MAD (``robust_scale``), the units of ``mahalanobis``.
     offset_ : float
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -475,7 +505,7 @@ class TukeyMedian(_IdentityScatter, RobustLocationMixin, BaseEstimator):
         n_refinements=20,
         algorithm="auto",
         random_state=None,
-        contamination="auto",
+        contamination=0.1,
     ):
         self.n_directions = n_directions
         self.n_refinements = n_refinements
@@ -511,6 +541,7 @@ class TukeyMedian(_IdentityScatter, RobustLocationMixin, BaseEstimator):
             random_state=self.random_state,
         )
         self._fit_X = X
+        self._set_feature_scale(X)
         self._set_offset(X)
         return self
 
@@ -849,7 +880,7 @@ def dimension_halving_mean(X, contamination_level):
     return mean_low + high @ dimension_halving_mean(X @ high, contamination_level)
 
 
-class DimensionHalving(_IdentityScatter, RobustLocationMixin, BaseEstimator):
+class DimensionHalving(_FeatureScaleDistances, RobustLocationMixin, BaseEstimator):
     """Robust mean by recursive dimension halving (Lai, Rao & Vempala, 2016).
 
     Remove the points far from the coordinatewise median, estimate the mean by the sample mean
@@ -863,12 +894,16 @@ class DimensionHalving(_IdentityScatter, RobustLocationMixin, BaseEstimator):
     contamination_level : float in [0, 0.5), default=0.1
         η, the fraction of outliers the outlier removal is tuned for (not the ``predict``
         rule). With 0 the estimate is the sample mean.
-    contamination : "auto" or float in [0, 0.5), default="auto"
-        Rule for ``predict``, with identity scatter: see ``RobustLocationMixin``.
+    contamination : "auto" or float in [0, 0.5), default=0.1
+        Rule for ``predict`` (see ``RobustLocationMixin``), on distances in units of the
+        features' robust scales ``feature_scale_``: the default labels the tenth of the
+        training rows farthest from ``location_``, as ``EllipticEnvelope``'s.
 
     Attributes
     ----------
     location_ : ndarray of shape (n_features,)
+    feature_scale_ : ndarray of shape (n_features,)
+        Each feature's MAD (``robust_scale``), the units of ``mahalanobis``.
     offset_ : float
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -894,7 +929,7 @@ class DimensionHalving(_IdentityScatter, RobustLocationMixin, BaseEstimator):
         "contamination": CONTAMINATION_CONSTRAINT,
     }
 
-    def __init__(self, contamination_level=0.1, *, contamination="auto"):
+    def __init__(self, contamination_level=0.1, *, contamination=0.1):
         self.contamination_level = contamination_level
         self.contamination = contamination
 
@@ -915,5 +950,6 @@ class DimensionHalving(_IdentityScatter, RobustLocationMixin, BaseEstimator):
         X = check_training_data(self, X)
         self.location_ = _at_unit_scale(
             lambda Z: (dimension_halving_mean(Z, self.contamination_level),), X)[0]
+        self._set_feature_scale(X)
         self._set_offset(X)
         return self
