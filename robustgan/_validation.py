@@ -184,8 +184,10 @@ def _naming_non_numeric_columns(X):
         dtypes = getattr(X, "dtypes", None)
         if dtypes is None or not hasattr(dtypes, "items"):
             raise
+        # Only the columns that do not convert: NaN, infinity or a feature-name mismatch in a
+        # frame that also has an object column keep their own messages.
         columns = [str(name) for name, dtype in dtypes.items()
-                   if getattr(dtype, "kind", "O") not in "biuf"]
+                   if getattr(dtype, "kind", "O") not in "biuf" and not _converts(X[name])]
         if not columns:
             raise
         raise ValueError(
@@ -264,10 +266,18 @@ def check_degenerate(X):
         )
 
 
+def _converts(column):
+    try:
+        np.asarray(column, dtype=np.float64)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
 def warn_tied_columns(X):
-    """Warn (``DegenerateDataWarning``) where at least half the values of a column that varies
-    are equal: a robust per-feature scale, which may leave half the values out, is about 0
-    there, so the rows off the common value are far in any robust distance.
+    """Warn (``DegenerateDataWarning``) where more than half the values of a column that
+    varies are equal: a robust per-feature scale, which may leave half the values out, is
+    about 0 there, so the rows off the common value are far in any robust distance.
 
     For location estimators with a robust per-feature scale (``RobustGANMean``); a constant
     column is left alone (its scale is 0 by design and it is kept out of the distances).
@@ -282,10 +292,14 @@ def warn_tied_columns(X):
     >>> str(caught[0].message)[:50]
     'in column(s) 1 at least half the values are equal '
     """
+    n = X.shape[0]
+    if n < 3:
+        return
     values, counts = _column_modes(X)
-    partly = (2 * counts >= X.shape[0]) & (counts < X.shape[0])
+    # More than half: with exactly half the values tied the MAD need not be 0.
+    partly = (2 * counts > n) & (counts < n)
     if partly.any():
-        _warn_tied_columns(values, counts, partly, X.shape[0])
+        _warn_tied_columns(values, counts, partly, n)
 
 
 def _column_modes(X):

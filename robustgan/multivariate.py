@@ -43,6 +43,7 @@ __all__ = [
     "correlation_from_products",
     "data_directions",
     "elliptical_cutoff",
+    "floored_scatter_and_precision",
     "outlyingness",
     "outlyingness_start",
     "projection_ks_distance",
@@ -681,21 +682,59 @@ def regularised_scatter(scatter):
     >>> bool(np.allclose(regularised_scatter(A @ S @ A), A @ regularised_scatter(S) @ A))
     True
     """
-    variances = np.diag(scatter)
-    largest = variances.max(initial=0.0)
-    if not largest > 0:
+    scales = _correlation_scales(scatter)
+    if scales is None:
         return np.eye(len(scatter))
-    scales = np.sqrt(np.where(variances > 0, variances, largest))
     correlation = (scatter / scales[:, None]) / scales[None, :]
     # The eigenvalues alone decide (40% of eigh's time at p = 100); the eigenvectors are
     # computed only for a scatter that needs the floor.
     values = np.linalg.eigvalsh(correlation)
-    floor = max(EIGEN_FLOOR * values.max(), 1e-300)
-    if values.min() >= floor:
+    if values.min() >= max(EIGEN_FLOOR * values.max(), 1e-300):
         return scatter
-    values, vectors = np.linalg.eigh(correlation)
-    correlation = (vectors * np.maximum(values, floor)) @ vectors.T
-    return (correlation * scales[:, None]) * scales[None, :]
+    return floored_scatter_and_precision(scatter)[0]
+
+
+def floored_scatter_and_precision(scatter):
+    """``regularised_scatter``'s floor applied to ``scatter`` (always), and the inverse.
+
+    Both come from the eigendecomposition of the correlation form, so that the inverse is
+    accurate whatever the features' units: an inverse taken in them (``scipy.linalg.pinvh``)
+    drops the directions of features in small units (variances 1e16 apart: precision·
+    covariance was 1 off the identity).
+
+    Returns
+    -------
+    scatter : ndarray of shape (n_features, n_features)
+    precision : ndarray of shape (n_features, n_features)
+
+    Examples
+    --------
+    >>> S = np.diag([1e-8, 1.0, 1e8])
+    >>> _, P = floored_scatter_and_precision(S)
+    >>> bool(np.allclose(P @ S, np.eye(3)))
+    True
+    """
+    p = len(scatter)
+    scales = _correlation_scales(scatter)
+    if scales is None:
+        return np.eye(p), np.eye(p)
+    outer = np.outer(scales, scales)
+    correlation = scatter / outer
+    values, vectors = np.linalg.eigh((correlation + correlation.T) / 2.0)
+    values = np.maximum(values, max(EIGEN_FLOOR * values.max(), 1e-300))
+    floored = (vectors * values) @ vectors.T * outer
+    precision = (vectors / values) @ vectors.T / outer
+    return (floored + floored.T) / 2.0, (precision + precision.T) / 2.0
+
+
+def _correlation_scales(scatter):
+    """√diag(scatter), with a zero variance measured in the largest one's units; None for a
+    scatter without a positive variance."""
+    variances = np.diag(scatter)
+    largest = variances.max(initial=0.0)
+    if not largest > 0:
+        return None
+    return np.sqrt(np.where(variances > 0, variances, largest))
 
 
 def squared_mahalanobis(X, location, scatter):
@@ -745,6 +784,9 @@ def squared_mahalanobis_from_factor(X, location, factor):
     array([1., 1.])
     """
     factor = np.asarray(factor, dtype=np.float64)
+    if factor.size == 0:
+        # No features (RobustGANMean on constant ones only): every row is at the location.
+        return np.zeros(len(X))
     trtri = linalg.get_lapack_funcs("trtri", (factor,))
     inverse, info = trtri(factor, lower=1)
     if info != 0:

@@ -128,7 +128,11 @@ class RobustLocationMixin(OutlierMixin):
         kept squared distance. A plain log-likelihood would reward following the outliers; the
         trimmed one does not, so ``GridSearchCV`` can choose between robust fits by it. Without
         the truncation term a scatter too small would win (on clean N(0, I) data, 0.4·I
-        scored above I); with it the score is largest at the inliers' own scatter.
+        scored above I); with it the score is consistent, largest at the inliers' own scatter
+        as n grows. It is flat in the scatter's size, though: the kept half says little about
+        scale, least at p ≤ 2 (N(0, 1) data, n = 100: a variance of 10⁶ scored highest on 4
+        samples in 10). It tells fits apart by their location and shape far better than by
+        their size.
 
         Parameters
         ----------
@@ -148,9 +152,14 @@ class RobustLocationMixin(OutlierMixin):
         keep = max(1, math.ceil(0.5 * len(log_density)))
         kept = np.argpartition(distances, keep - 1)[:keep]
         # The model's mass inside the kept rows' ellipsoid; rows all at the centre fill none.
-        log_mass = stats.chi2.logcdf(distances[kept].max(), X.shape[1])
+        log_mass = stats.chi2.logcdf(distances[kept].max(), self._model_dimension(X.shape[1]))
         truncation = log_mass if np.isfinite(log_mass) else 0.0
         return float(np.mean(log_density[kept]) - truncation)
+
+    def _model_dimension(self, n_features):
+        """The dimension of the fitted model's density (``RobustGANMean``'s leaves out the
+        features that were constant in training)."""
+        return n_features
 
     def _set_offset(self, X):
         """Fix ``offset_`` from the training data, per the ``contamination`` rule above."""

@@ -174,6 +174,18 @@ def test_raising_max_iter_as_the_warning_says_lets_the_spatial_median_converge(c
         cls(max_iter=10_000).fit(_longley())
 
 
+def test_tyler_shape_stops_on_a_step_of_the_diagonal_too():
+    # Sign-symmetric rows keep the off-diagonal sums at 0: the correlation form does not move
+    # while the diagonal converges, and a rule on it alone stopped after one step, 83 times
+    # off on the first feature.
+    A = np.random.default_rng(0).standard_normal((500, 2)) * [1.0, 100.0]
+    X = np.vstack([A, A * [-1.0, 1.0], A * [1.0, -1.0], -A])
+    shape, n_iter = tyler_shape(X, np.zeros(2))
+    exact, _ = tyler_shape(X, np.zeros(2), tol=1e-14, max_iter=5000)
+    assert n_iter > 1
+    np.testing.assert_allclose(shape, exact, rtol=1e-4, atol=1e-12)
+
+
 def test_tyler_shape_that_runs_out_of_iterations_warns_at_the_users_line():
     X = _gaussian(200, 3, 0) * [1.0, 2.0, 3.0]
     with pytest.warns(ConvergenceWarning, match="tyler_shape did not converge.*max_iter") as w:

@@ -232,3 +232,12 @@ def test_robust_gan_mean_warns_about_a_column_mostly_tied():
     with warnings.catch_warnings():
         warnings.simplefilter("error", DegenerateDataWarning)
         RobustGANMean(n_steps=20, random_state=0).fit(X)
+
+
+@pytest.mark.parametrize("p", [1, 2])
+def test_robust_gan_mean_fits_data_whose_every_feature_is_constant(p):
+    # Every row at one point: the location is that point and every row an inlier (the
+    # distances' whitening had a 0 × 0 factor, which LAPACK refused).
+    est = RobustGANMean(n_steps=5, random_state=0).fit(np.ones((60, p)))
+    np.testing.assert_array_equal(est.location_, np.ones(p))
+    np.testing.assert_array_equal(est.predict(np.ones((3, p))), 1)

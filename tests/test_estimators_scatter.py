@@ -156,6 +156,14 @@ def test_features_in_units_ten_orders_apart_give_the_same_fit():
     ratios = np.linalg.eigvals(np.linalg.solve(est.covariance_, mapped)).real
     np.testing.assert_allclose(ratios, 1.0, atol=1e-6)
     np.testing.assert_array_equal(est.predict(X), standardised.predict(X / units))
+    # precision_ is covariance_'s inverse in any units (pinvh in the data's units dropped the
+    # small-unit directions: precision_ @ covariance_ was 1 off the identity at 1e∓4).
+    # Entry (i, j) of the product is in units s_j/s_i: compared in the features' own units.
+    for fitted in (est, RobustGANScatter(n_steps=30, random_state=0).fit(
+            X[:, :3] * [1e-4, 1.0, 1e4])):
+        sd = np.sqrt(np.diag(fitted.covariance_))
+        product = (fitted.precision_ @ fitted.covariance_) * sd[:, None] / sd[None, :]
+        np.testing.assert_allclose(product, np.eye(len(product)), atol=1e-6)
 
 
 @pytest.mark.parametrize("n, p", [(25, 2), (38, 3), (41, 4), (75, 4)])

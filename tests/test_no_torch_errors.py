@@ -102,3 +102,17 @@ def test_non_numeric_dataframe_columns_are_named(make):
         fitted.predict(frame.assign(c=["x"] * 60))
     # Numbers held as a categorical convert, as they always did.
     make().fit(frame.assign(c=pd.Categorical(rng.standard_normal(60))))
+
+
+def test_other_errors_of_a_frame_with_an_object_column_keep_their_own_words():
+    # The rename applies to the columns that do not convert: a NaN in a numeric object
+    # column, or a feature-name mismatch at predict, are what they are.
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    numbers = pd.Series(list(rng.standard_normal(59)) + [np.nan], dtype=object)
+    with pytest.raises(ValueError, match="NaN"):
+        CoordinatewiseMedian().fit(pd.DataFrame({"a": rng.standard_normal(60), "c": numbers}))
+    fitted = CoordinatewiseMedian().fit(pd.DataFrame({"a": rng.standard_normal(60)}))
+    extra = pd.DataFrame({"a": rng.standard_normal(5), "c": pd.Series(["1"] * 5, dtype=object)})
+    with pytest.raises(ValueError, match="feature names should match"):
+        fitted.predict(extra)

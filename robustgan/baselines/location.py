@@ -40,7 +40,7 @@ __all__ = [
 
 class _FeatureScaleDistances:
     """Squared distances to ``location_`` in units of each feature's robust scale
-    (``feature_scale_``, the MAD; ``robustgan.univariate.robust_scale``): Mahalanobis under
+    (``feature_scale_``: the MAD, ``robustgan.univariate.robust_scale``): Mahalanobis under
     the diagonal scatter diag(feature_scale_²).
 
     The location-only estimators estimate no scatter; under the identity their labels
@@ -75,7 +75,8 @@ class CoordinatewiseMedian(_FeatureScaleDistances, RobustLocationMixin, BaseEsti
     ----------
     location_ : ndarray of shape (n_features,)
     feature_scale_ : ndarray of shape (n_features,)
-        Each feature's MAD (``robust_scale``), the units of ``mahalanobis``.
+        Each feature's robust scale (``robust_scale``: the MAD, or the standard deviation
+        where the MAD is 0, 1 for a constant feature), the units of ``mahalanobis``.
     offset_ : float
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -160,7 +161,8 @@ class TrimmedMean(_FeatureScaleDistances, RobustLocationMixin, BaseEstimator):
     ----------
     location_ : ndarray of shape (n_features,)
     feature_scale_ : ndarray of shape (n_features,)
-        Each feature's MAD (``robust_scale``), the units of ``mahalanobis``.
+        Each feature's robust scale (``robust_scale``: the MAD, or the standard deviation
+        where the MAD is 0, 1 for a constant feature), the units of ``mahalanobis``.
     offset_ : float
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -343,7 +345,8 @@ class GeometricMedian(_FeatureScaleDistances, RobustLocationMixin, BaseEstimator
     n_iter_ : int
         Iterations run.
     feature_scale_ : ndarray of shape (n_features,)
-        Each feature's MAD (``robust_scale``), the units of ``mahalanobis``.
+        Each feature's robust scale (``robust_scale``: the MAD, or the standard deviation
+        where the MAD is 0, 1 for a constant feature), the units of ``mahalanobis``.
     offset_ : float
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -458,7 +461,8 @@ class TukeyMedian(_FeatureScaleDistances, RobustLocationMixin, BaseEstimator):
     n_iter_ : int
         Cutting-plane rounds run (0 for the exact algorithms).
     feature_scale_ : ndarray of shape (n_features,)
-        Each feature's MAD (``robust_scale``), the units of ``mahalanobis``.
+        Each feature's robust scale (``robust_scale``: the MAD, or the standard deviation
+        where the MAD is 0, 1 for a constant feature), the units of ``mahalanobis``.
     offset_ : float
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -903,7 +907,8 @@ class DimensionHalving(_FeatureScaleDistances, RobustLocationMixin, BaseEstimato
     ----------
     location_ : ndarray of shape (n_features,)
     feature_scale_ : ndarray of shape (n_features,)
-        Each feature's MAD (``robust_scale``), the units of ``mahalanobis``.
+        Each feature's robust scale (``robust_scale``: the MAD, or the standard deviation
+        where the MAD is 0, 1 for a constant feature), the units of ``mahalanobis``.
     offset_ : float
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)

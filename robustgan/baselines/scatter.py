@@ -23,6 +23,7 @@ from .._validation import affine_span, check_generator, check_training_data, war
 from ..multivariate import (
     EIGEN_FLOOR,
     correlation_from_products,
+    floored_scatter_and_precision,
     spatial_sign_covariance,
     spearman_rho_matrix,
 )
@@ -75,37 +76,11 @@ def nearest_psd(S, floor=0.0):
     return (vectors * np.maximum(values, floor)) @ vectors.T
 
 
-def _floored_scatter_and_precision(scatter):
-    """``scatter`` with the eigenvalues of its correlation form floored at ``EIGEN_FLOOR`` of
-    the largest, and its inverse.
-
-    The floor acts on R = D^{-1/2}·S·D^{-1/2}, D = diag(S), as
-    ``robustgan.multivariate.regularised_scatter``'s does, and both matrices are mapped back
-    from R's eigendecomposition: a floor on S's own eigenvalues depends on the features'
-    units (features in units 1e-3 and 1e3 had the first's variance lifted 1,100 times), and
-    so would an inverse taken in them. A feature of zero variance is measured in the largest
-    variance's units; a zero matrix becomes the identity.
-    """
-    p = scatter.shape[0]
-    variances = np.diag(scatter)
-    largest = variances.max(initial=0.0)
-    if not largest > 0:
-        return np.eye(p), np.eye(p)
-    scales = np.sqrt(np.where(variances > 0, variances, largest))
-    outer = np.outer(scales, scales)
-    correlation = scatter / outer
-    values, vectors = np.linalg.eigh((correlation + correlation.T) / 2.0)
-    values = np.maximum(values, EIGEN_FLOOR * values.max())
-    covariance = (vectors * values) @ vectors.T * outer
-    precision = (vectors / values) @ vectors.T / outer
-    return (covariance + covariance.T) / 2.0, (precision + precision.T) / 2.0
-
-
 def _store_scatter(estimator, X, location, covariance):
     """Set ``location_``, ``covariance_``, ``precision_`` and ``offset_`` of a fitted
     scatter estimator."""
     estimator.location_ = location
-    estimator.covariance_, estimator.precision_ = _floored_scatter_and_precision(covariance)
+    estimator.covariance_, estimator.precision_ = floored_scatter_and_precision(covariance)
     estimator._set_offset(X)
 
 
@@ -414,11 +389,12 @@ def tyler_shape(X, location, *, tol=1e-6, max_iter=500):
     iterating the map from V = I and rescaling to trace p after each step (Tyler, 1987,
     equation 2.2 and the iteration of Section 3). Rows equal to the location are left out
     (their weight is undefined). The fixed point is affine equivariant, V(zA) ∝ AᵀV(z)A, and
-    the map's rounding follows positive rescaling of the features; the stopping rule and the
-    test that V is positive definite look at its correlation form R = V/√(diag V diag Vᵀ),
-    which does not depend on the features' units, so that the answer follows their rescaling
-    at any ratio of units (to within ``tol``: the start, I, is in the data's units). It stops
-    when ‖R_{k+1} − R_k‖_F ≤ tol·‖R_{k+1}‖_F; O(np²) per iteration. The fixed point exists
+    the map's rounding follows positive rescaling of the features; the stopping rule measures
+    a step in the last iterate's own scales, D = diag V_k, and the test that V is positive
+    definite looks at its correlation form R = V/√(diag V diag Vᵀ), neither of which depends
+    on the features' units, so that the answer follows their rescaling at any ratio of units
+    (to within ``tol``: the start, I, is in the data's units). It stops when
+    ‖D^{-1/2}(V_{k+1} − V_k)D^{-1/2}‖_F ≤ tol·√p; O(np²) per iteration. The fixed point exists
     and is unique when no subspace of dimension q < p holds more than a fraction q/p of the
     rows (Kent & Tyler, 1988).
 
@@ -461,7 +437,6 @@ def tyler_shape(X, location, *, tol=1e-6, max_iter=500):
     Z = Z[np.any(Z != 0.0, axis=1)]
     p = Z.shape[1]
     V = np.eye(p)
-    R = V
     for n_iter in range(1, max_iter + 1):
         try:
             chol = np.linalg.cholesky(V)
@@ -471,23 +446,25 @@ def tyler_shape(X, location, *, tol=1e-6, max_iter=500):
             ) from None
         d2 = np.sum(np.square(linalg.solve_triangular(chol, Z.T, lower=True)), axis=0)
         V_new = (Z.T / d2) @ Z
-        V = (V_new + V_new.T) * (p / (2.0 * np.trace(V_new)))
-        # Judged on the correlation form: on features in units 1e-8 and 1e8, V's entries are
-        # 1e32 apart, and its own norm saw the large ones only, as did eigvalsh below
-        # (absolute error 1e-16 of the largest eigenvalue: full-rank data were refused).
-        R_new = _correlation_form(V)
-        change = np.linalg.norm(R_new - R)
-        R = R_new
+        V_new = (V_new + V_new.T) * (p / (2.0 * np.trace(V_new)))
+        # The step in units of the last iterate's own scales, D^{-1/2}(V_new − V)D^{-1/2}: on
+        # features in units 1e-8 and 1e8, V's entries are 1e32 apart, and its own norm saw the
+        # large ones only (full-rank data were refused); the correlation form alone misses a
+        # step of the diagonal (sign-symmetric data: it stopped after one step, 83 times off).
+        scales = np.sqrt(np.diag(V))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            change = np.linalg.norm((V_new - V) / np.outer(scales, scales)) / math.sqrt(p)
+        V = V_new
         # A non-finite step (rows in a proper subspace) ends in the error below, not a warning.
-        if not np.isfinite(change) or change <= tol * np.linalg.norm(R):
+        if not np.isfinite(change) or change <= tol:
             break
     else:
         warn_at_user(
             f"tyler_shape did not converge in {max_iter} iterations: its last step changed the "
-            f"shape's correlation form by {change / np.linalg.norm(R):.3g} of its norm, "
-            f"against tol={tol:.3g}; increase max_iter",
+            f"shape by {change:.3g} of its own scales, against tol={tol:.3g}; increase max_iter",
             ConvergenceWarning,
         )
+    R = _correlation_form(V)
     if not np.all(np.isfinite(R)) or np.linalg.eigvalsh(R)[0] <= 0.0:
         raise ValueError("Tyler's shape does not exist: the centred data lie in a proper subspace")
     return V, n_iter
@@ -527,7 +504,7 @@ class TylerScatter(ScatterDistances, RobustLocationMixin, BaseEstimator):
         The location around which the shape is computed (and ``location_``): the geometric
         median (``geometric_median``, orthogonally equivariant) or the coordinatewise median.
     tol : float, default=1e-6
-        Relative change of the shape's correlation form (Frobenius) below which the
+        Change of the shape in its own scales (``tyler_shape``'s rule) below which the
         fixed-point iteration stops.
     max_iter : int, default=500
         Largest number of fixed-point iterations, of the shape's and of the spatial median's

@@ -432,8 +432,9 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         init_seed, train_seed = check_random_state(self.random_state).randint(2**31 - 1, size=2)
         hidden_sizes = check_hidden_sizes(self.hidden_sizes)
         X = check_training_data(self, X)
-        if isinstance(self.scale, str):
-            warn_tied_columns(X)  # their robust scale is about 0
+        if isinstance(self.scale, str) and self.scale == "auto":
+            # Their reweighted scale is about 0 ("mad" falls back to the standard deviation).
+            warn_tied_columns(X)
         if isinstance(self.scale, str) and self.scale == "auto":
             check_scatter_representable(X)  # the robust start is a full scatter
         self.scale_ = self._check_scale(X)
@@ -655,6 +656,9 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         # A feature that was constant in training: any other value is infinitely far.
         off_constant = np.any(X[:, ~varying] != self.location_[~varying], axis=1)
         return np.where(off_constant, np.inf, d2)
+
+    def _model_dimension(self, n_features):
+        return int(np.count_nonzero(np.diag(self.inlier_factor_) > 0))
 
     def _log_det_scatter(self):
         # The density of the model on the features that vary.

@@ -30,6 +30,7 @@ from ..engine import AdversarialProblem, make_optimizer, resolve_device, robust_
 from ..multivariate import (
     canonical_row_order,
     elliptical_cutoff,
+    floored_scatter_and_precision,
     regularised_scatter,
     reweighted_estimate,
     squared_mahalanobis,
@@ -596,6 +597,14 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
             )
         return sizes, activation
 
+    def _set_covariance(self, covariance):
+        # EmpiricalCovariance's inverts with pinvh in the data's units, which drops the
+        # directions of features in small units (variances 1e16 apart: precision_ @
+        # covariance_ was 1 off the identity); the inverse here comes from the correlation form.
+        super()._set_covariance(covariance)
+        if self.store_precision:
+            self.precision_ = floored_scatter_and_precision(self.covariance_)[1]
+
     def _squared_distances(self, X):
         return squared_mahalanobis(X, self.location_, self.covariance_)
 
@@ -830,9 +839,10 @@ class RobustGANScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         # blow a value one unit off the constant up by 10⁴ or more.
         varying = np.ptp(X, axis=0) > 0
         block = np.ix_(varying, varying)
-        # Floored in the correlation form (``regularised_scatter``), so that the whitening of
-        # features in different units does not depend on the units: a floor on the
-        # covariance's own eigenvalues lifted those of the small-unit features.
+        # Floored in the correlation form (``regularised_scatter``): a floor on the
+        # covariance's own eigenvalues lifted those of features in small units. The
+        # eigendecomposition itself is in the data's units, so with variances 1e16 apart or
+        # more inverse_transform loses the small-unit features' digits (whitening_ is Γ̂^{-1/2}).
         values, vectors = np.linalg.eigh(regularised_scatter(self.covariance_[block]))
         values = np.maximum(values, 1e-300)
         self.whitening_ = np.eye(X.shape[1])
