@@ -5,9 +5,8 @@ arrays: ``numpy.median``, ``scipy.stats.trim_mean``, :func:`geometric_median`,
 :func:`robustgan.baselines.depth.tukey_median`, :func:`filtered_mean` and
 :func:`dimension_halving_mean`. The location-only ones score points by the Euclidean distance
 to ``location_`` in units of each feature's MAD (``_FeatureScaleDistances``); ``IterativeFilter``
-(under the Σ it is given) and the scatter
-estimators of :mod:`robustgan.baselines.scatter` by the Mahalanobis distance under their
-``covariance_`` (``ScatterDistances``).
+(under the Σ it is given) and the scatter estimators of :mod:`robustgan.baselines.scatter` by
+the Mahalanobis distance under their ``covariance_`` (``ScatterDistances``).
 """
 
 import math
@@ -47,8 +46,9 @@ class _FeatureScaleDistances:
     depended on the data's units (wine: 99% of the rows flagged, and all of them at ×10⁶).
     """
 
-    def _set_feature_scale(self, X):
-        self.feature_scale_ = robust_scale(X)
+    def _set_feature_scale(self, X, median=None):
+        """``median``: X's coordinatewise median, where the estimator has it."""
+        self.feature_scale_ = robust_scale(X, center=median)
 
     def _squared_distances(self, X):
         return np.sum(np.square((X - self.location_) / self.feature_scale_), axis=1)
@@ -118,7 +118,7 @@ class CoordinatewiseMedian(_FeatureScaleDistances, RobustLocationMixin, BaseEsti
         """
         X = check_training_data(self, X)
         self.location_ = np.median(X, axis=0)
-        self._set_feature_scale(X)
+        self._set_feature_scale(X, median=self.location_)
         self._set_offset(X)
         return self
 
