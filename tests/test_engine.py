@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import robustgan._threads as threads
 from robustgan.batched import MemberNormalPool
@@ -10,6 +12,7 @@ from robustgan.engine import (
     NormalPool,
     TrainingDivergedError,
     antithetic_normal,
+    clip_grad_norm_,
     latent_pool_size,
     make_optimizer,
     resolve_device,
@@ -421,3 +424,34 @@ def test_exponential_average_and_standard_normal():
         ExponentialAverage(module, decay=1.0)
     z = standard_normal(4000, 2, torch_generator(0, "cpu"), "cpu")
     assert z.shape == (4000, 2) and abs(z.mean().item()) < 0.05
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), max_norm=st.floats(1e-3, 1e3),
+       magnitude=st.floats(1e-4, 1e4), missing=st.booleans())
+def test_clip_grad_norm_is_torchs_to_the_bit(seed, max_norm, magnitude, missing):
+    g = torch.Generator().manual_seed(seed)
+    shapes = [(20, 7), (20,), (1, 20), (1,)]
+    ours = [torch.zeros(shape, requires_grad=True) for shape in shapes]
+    theirs = [torch.zeros(shape, requires_grad=True) for shape in shapes]
+    for a, b in zip(ours, theirs):
+        a.grad = magnitude * torch.randn(a.shape, generator=g)
+        b.grad = a.grad.clone()
+    if missing:  # a parameter without a gradient is left out of the norm, as torch does
+        ours[1].grad = theirs[1].grad = None
+    norm = clip_grad_norm_(iter(ours), max_norm)
+    expected = torch.nn.utils.clip_grad_norm_(theirs, max_norm, foreach=True)
+    assert torch.equal(norm, expected)
+    for a, b in zip(ours, theirs):
+        assert (a.grad is None and b.grad is None) or torch.equal(a.grad, b.grad)
+
+
+def test_clip_grad_norm_mixed_dtypes_and_no_gradients():
+    a = torch.zeros(3, requires_grad=True)
+    b = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    a.grad, b.grad = torch.tensor([3.0, 0.0, 0.0]), torch.tensor([4.0, 0.0], dtype=torch.float64)
+    norm = clip_grad_norm_([a, b], 1.0)  # torch's own path: one norm over both dtypes
+    assert float(norm) == pytest.approx(5.0)
+    assert float(a.grad[0]) == pytest.approx(0.6, rel=1e-5)
+    assert float(b.grad[0]) == pytest.approx(0.8, rel=1e-5)
+    assert clip_grad_norm_([torch.zeros(2, requires_grad=True)], 1.0) is None
