@@ -274,7 +274,7 @@ def _converts(column):
     return True
 
 
-def warn_tied_columns(X):
+def warn_tied_columns(X, median=None):
     """Warn (``DegenerateDataWarning``) where more than half the values of a column that
     varies are equal: a robust per-feature scale, which may leave half the values out, is
     about 0 there, so the rows off the common value are far in any robust distance.
@@ -282,6 +282,11 @@ def warn_tied_columns(X):
     For location estimators with a robust per-feature scale (``RobustGANMean``); a constant
     column is left alone (its scale is 0 by design and it is kept out of the distances).
     ``check_degenerate`` warns about both for the scatter estimators.
+
+    ``median``: X's column medians (``np.median(X, axis=0)``) where the caller has them. A
+    value held by more than half a column's rows is both its middle values, hence its median
+    exactly (the mean of two equal floats is that float), so one count per column finds it:
+    no partial sort of a copy of the data (0.16 s at 50,000 × 100).
 
     Examples
     --------
@@ -295,7 +300,10 @@ def warn_tied_columns(X):
     n = X.shape[0]
     if n < 3:
         return
-    values, counts = _column_modes(X)
+    if median is None:
+        values, counts = _column_modes(X)
+    else:
+        values, counts = median, np.count_nonzero(X == median, axis=0)
     # More than half: with exactly half the values tied the MAD need not be 0.
     partly = (2 * counts > n) & (counts < n)
     if partly.any():

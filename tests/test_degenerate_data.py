@@ -24,7 +24,12 @@ from robustgan import (
     SpearmanScatter,
     TylerScatter,
 )
-from robustgan._validation import DegenerateDataWarning, affine_span, check_degenerate
+from robustgan._validation import (
+    DegenerateDataWarning,
+    affine_span,
+    check_degenerate,
+    warn_tied_columns,
+)
 
 FAST = dict(n_steps=30, hidden_sizes=(16, 8), random_state=0)
 
@@ -241,3 +246,24 @@ def test_robust_gan_mean_fits_data_whose_every_feature_is_constant(p):
     est = RobustGANMean(n_steps=5, random_state=0).fit(np.ones((60, p)))
     np.testing.assert_array_equal(est.location_, np.ones(p))
     np.testing.assert_array_equal(est.predict(np.ones((3, p))), 1)
+
+
+def _tied_warnings(X, median=None):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_tied_columns(X, median)
+    return [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_tied_columns_found_from_the_median_as_by_the_partial_sort(seed):
+    # Small integer columns: ties of every size, majorities among them, even and odd n.
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(3, 40))
+    X = rng.integers(0, rng.integers(1, 5, size=6), size=(n, 6)).astype(float)
+    X[:, 0] = np.where(rng.random(n) < 0.6, 2.5, rng.normal(size=n))  # a majority, or not
+    assert _tied_warnings(X, np.median(X, axis=0)) == _tied_warnings(X)
+    if seed == 0:
+        X[: n // 2 + 1, 1] = 7.0
+        X[n // 2 + 1:, 1] = np.arange(n - n // 2 - 1)
+        assert any("column(s) 1" in message for message in _tied_warnings(X, np.median(X, 0)))

@@ -432,13 +432,14 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         init_seed, train_seed = check_random_state(self.random_state).randint(2**31 - 1, size=2)
         hidden_sizes = check_hidden_sizes(self.hidden_sizes)
         X = check_training_data(self, X)
-        if isinstance(self.scale, str) and self.scale == "auto":
-            # Their reweighted scale is about 0 ("mad" falls back to the standard deviation).
-            warn_tied_columns(X)
-        if isinstance(self.scale, str) and self.scale == "auto":
+        auto = isinstance(self.scale, str) and self.scale == "auto"
+        if auto:
             check_scatter_representable(X)  # the robust start is a full scatter
         self.scale_ = self._check_scale(X)
         median = self.__dict__.pop("_median", None)
+        if auto:
+            # Their reweighted scale is about 0 ("mad" falls back to the standard deviation).
+            warn_tied_columns(X, median)
         self.initial_location_ = np.median(X, axis=0) if median is None else median
         self._robust_start(X, int(init_seed))
         # Centring at the median makes the fit translation-equivariant to rounding error and
