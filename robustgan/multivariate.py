@@ -34,7 +34,7 @@ from scipy import linalg, special, stats
 from sklearn.utils import check_random_state
 
 from .outliers import AUTO_INLIER_QUANTILE
-from .univariate import reweighted_location_scale, robust_scale
+from .univariate import column_median, reweighted_location_scale, robust_scale
 
 __all__ = [
     "EIGEN_FLOOR",
@@ -101,12 +101,12 @@ def outlyingness(X, directions):
     99
     """
     projections = X @ directions
-    center = np.median(projections, axis=0)
+    center = column_median(projections)
     # The absolute deviations serve both the MAD and the outlyingness: one median and one pass
     # fewer than scipy.stats.median_abs_deviation, whose values these are to the bit.
     deviations = np.abs(projections - center)
     del projections
-    spread = np.median(deviations, axis=0) / _NORMAL_MAD
+    spread = column_median(deviations) / _NORMAL_MAD
     informative = spread > 0
     if not informative.any():
         return np.zeros(len(X))
@@ -435,7 +435,7 @@ def _trimmed_scatter(X, support_fraction, n_iter, n_directions, random_state):
     # concentration steps need far fewer rows than the last steps, which use every row.
     m = min(n, max(_START_ROWS, _START_ROWS_PER_FEATURE * p))
     sample = X if m == n else X[np.sort(rng.choice(n, size=m, replace=False))]
-    median = np.median(sample, axis=0)
+    median = column_median(sample)
     starts = _deterministic_starts(sample, median)
     h_sample = _support_size(support_fraction, m, p)
     if p > 1:

@@ -13,7 +13,7 @@ and exclude far outliers (the same design: 1.04).
 import numpy as np
 from scipy import stats
 
-__all__ = ["reweighted_location_scale", "robust_scale"]
+__all__ = ["column_median", "reweighted_location_scale", "robust_scale"]
 
 # sqrt of the χ²₁ 0.975 quantile: the univariate cut of MCD's reweighting step.
 _CUT = float(np.sqrt(stats.chi2.ppf(0.975, 1)))
@@ -24,6 +24,43 @@ _MAD_TO_SD = 1.482602218505602
 _GAUSSIAN_MAD = float(stats.norm.ppf(0.75))
 _MEAN_ABS_TO_SD = float(np.sqrt(np.pi / 2))
 _TOLERANCE = 1e-2
+# Values per block of columns in the reweighting steps' buffers (2 MB of float64).
+_BLOCK_VALUES = 262_144
+
+
+def column_median(X, overwrite_input=False):
+    """``np.median(X, axis=0)`` to the bit for finite X, at about a third of its cost.
+
+    One partial sort at the upper middle row; for an even number of rows the lower middle
+    value is the largest of the rows below it, and the median their mean, as NumPy's. NumPy's
+    own median partitions at both middle rows and checks for NaN, which took 0.10 against
+    0.03 s on 50,000 × 100 values (column-major), twice in every default fit.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), finite, n_samples ≥ 1
+    overwrite_input : bool, default=False
+        Partition X in place (its row order is lost) instead of a copy.
+
+    Returns
+    -------
+    ndarray of shape (n_features,)
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 4.0], [3.0, 2.0], [2.0, 8.0], [5.0, 1.0]])
+    >>> column_median(X)
+    array([2.5, 3. ])
+    """
+    upper = X.shape[0] // 2
+    if overwrite_input:
+        X.partition(upper, axis=0)
+        ordered = X
+    else:
+        ordered = np.partition(X, upper, axis=0)
+    if X.shape[0] % 2:
+        return ordered[upper].copy()
+    return (ordered[:upper].max(axis=0) + ordered[upper]) / 2
 
 
 def reweighted_location_scale(X, max_steps=10, *, return_median=False):
@@ -70,47 +107,57 @@ def reweighted_location_scale(X, max_steps=10, *, return_median=False):
     # Column-major: every pass below runs along a feature's values in memory, and the sums
     # over rows are numpy's pairwise sums of contiguous data, as they have always been here.
     X = np.asfortranarray(X, dtype=np.float64)
-    median = np.median(X, axis=0)
+    median = column_median(X)
     location = median.copy()
     deviation = np.abs(X - location)
     # Partitioned in place (no copy); the tied features' deviations are recomputed.
-    scale = _MAD_TO_SD * np.median(deviation, axis=0, overwrite_input=True)
+    scale = _MAD_TO_SD * column_median(deviation, overwrite_input=True)
     tied = scale == 0
     if tied.any():
         scale[tied] = _MEAN_ABS_TO_SD * np.abs(X[:, tied] - location[tied]).mean(axis=0)
     columns = np.flatnonzero(scale > 0)
     every_column = columns.size == X.shape[1]
-    # Every step writes into the same two buffers: fresh temporaries of the data's size cost
-    # page faults, half a step's time at 50,000 × 100.
-    U = deviation if every_column else np.empty((len(X), columns.size), order="F")
     del deviation
+    # A block of columns at a time, in buffers that stay in the cache: each step reads the data
+    # once instead of passing over data-sized temporaries ten times (0.28 against 0.1 s for
+    # five steps at 50,000 × 100). The sums are per column, so the values are the same.
+    block = max(1, min(columns.size, _BLOCK_VALUES // max(len(X), 1)))
+    U = np.empty((len(X), block), order="F")
     magnitude = np.empty_like(U)
-    previous = None
-    for _ in range(max_steps):
+    inside = np.empty((len(X), columns.size), dtype=bool, order="F")
+    previous = np.empty_like(inside)
+    count = np.empty(columns.size, dtype=np.intp)
+    total, squares = np.empty(columns.size), np.empty(columns.size)
+    for step in range(max_steps):
         if columns.size == 0:
             break
-        # In units of the current scale, so that data of any magnitude (1e-200 or 1e200)
-        # neither under- nor overflows when squared.
-        if every_column:
-            np.subtract(X, location, out=U)
-        else:
-            np.take(X, columns, axis=1, out=U)
-            U -= location[columns]
-        U /= scale[columns]
-        inside = np.abs(U, out=magnitude) <= _CUT
-        if previous is not None and np.array_equal(inside, previous):
+        for first in range(0, columns.size, block):
+            part = slice(first, first + block)
+            kept = columns[part]
+            u, mag, ins = U[:, :kept.size], magnitude[:, :kept.size], inside[:, part]
+            # In units of the current scale, so that data of any magnitude (1e-200 or 1e200)
+            # neither under- nor overflows when squared.
+            if every_column:
+                np.subtract(X[:, part], location[part], out=u)
+            else:
+                np.take(X, kept, axis=1, out=u)
+                u -= location[kept]
+            u /= scale[kept]
+            np.less_equal(np.abs(u, out=mag), _CUT, out=ins)
+            count[part] = ins.sum(axis=0)
+            u *= ins
+            total[part] = u.sum(axis=0)
+            squares[part] = np.square(u, out=mag).sum(axis=0)
+        if step > 0 and np.array_equal(inside, previous):
             break
-        count = inside.sum(axis=0)
-        U *= inside
-        shift = U.sum(axis=0) / np.maximum(count, 1)
-        squares = np.square(U, out=magnitude).sum(axis=0)
+        shift = total / np.maximum(count, 1)
         variance = (squares - count * shift**2) / np.maximum(count - 1, 1)
         factor = np.sqrt(np.maximum(variance, 0.0) / _TRUNCATED_VARIANCE)
         # A feature with fewer than two kept values, or all of them tied, keeps its estimate.
         update = (count >= 2) & (factor > 0)
         location[columns[update]] += scale[columns[update]] * shift[update]
         scale[columns[update]] *= factor[update]
-        previous = inside
+        previous, inside = inside, previous
         # Relative moves, so the decision is the same in any units; the next step would move
         # the estimates by less than this again (the steps contract: 1.041, 1.016, 1.006, ...).
         if (np.max(np.abs(shift[update]), initial=0.0) < _TOLERANCE

@@ -1,10 +1,13 @@
 """robustgan.univariate: the per-feature location and scale every estimator starts from."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
-from robustgan.univariate import reweighted_location_scale
+import robustgan.univariate as univariate
+from robustgan.univariate import column_median, reweighted_location_scale
 
 RNG = np.random.default_rng(0)
 SAMPLE = np.vstack([RNG.standard_normal((4000, 3)), 5 + RNG.standard_normal((1000, 3))])
@@ -45,3 +48,30 @@ def test_equivariant_under_scaling_and_shift(log_a, log_d, b):
     moved_location, moved_scale = reweighted_location_scale(a * SAMPLE * D + b)
     np.testing.assert_allclose(moved_scale, a * scale * D, rtol=1e-10)
     np.testing.assert_allclose((moved_location - b) / (a * D), location, rtol=0, atol=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 40), st.integers(1, 6)),
+              elements=st.one_of(st.sampled_from([0.0, -1.5, 2.0, 1e300, -1e-300]),
+                                 st.floats(-1e6, 1e6))),
+       st.booleans(), st.booleans())
+def test_column_median_is_numpys_to_the_bit(X, fortran, overwrite):
+    X = np.asfortranarray(X) if fortran else X
+    expected = np.median(X, axis=0)
+    assert np.array_equal(column_median(X.copy(order="K"), overwrite_input=overwrite), expected)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_reweighting_steps_do_not_depend_on_the_block_of_columns(seed, monkeypatch):
+    # Blocks of one column, of three, and all columns at once: the same values to the bit.
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((301, 7)) * np.exp(rng.normal(0, 3, 7))
+    X[:60] += 5 * X.std(axis=0)
+    X[:, 2] = np.round(X[:, 2])
+    X[:, 5] = 1.0 if seed % 2 else X[:, 5]
+    results = []
+    for columns_per_block in (1, 3, 7):
+        monkeypatch.setattr(univariate, "_BLOCK_VALUES", 301 * columns_per_block)
+        results.append(reweighted_location_scale(X, return_median=True))
+    for other in results[1:]:
+        assert all(np.array_equal(a, b) for a, b in zip(results[0], other))
