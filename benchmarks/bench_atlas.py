@@ -122,6 +122,7 @@ CELLS = [
     _cell("eps0.1", "ε", eps=0.1),
     _cell("eps0.3", "ε", eps=0.3),
     _cell("eps0.4", "ε", eps=0.4),
+    _cell("eps0.45", "ε", eps=0.45),
     _cell("close05-eps0.1", "ε", q="close", shift=0.5, eps=0.1),
     _cell("close05-eps0.4", "ε", q="close", shift=0.5, eps=0.4),
     # The inlier law.

@@ -56,6 +56,7 @@ __all__ = [
     "squared_mahalanobis_from_factor",
     "trimmed_scatter",
     "truncation_consistency",
+    "two_group_share",
 ]
 
 
@@ -370,7 +371,10 @@ def trimmed_scatter(X, support_fraction=0.5, n_iter=4, *, n_directions=250, rand
     cluster of outliers lowers the determinant of every subset that holds it, and wins it.
     Where the winner's distances fit a multivariate t with ν < ``HEAVY_TAIL_DF``
     (``radial_tail_df``), every Gaussian fits the projections badly, and each candidate is
-    measured against the t its own distances fit instead.
+    measured against the t its own distances fit instead. A winner whose 0.975 ellipsoid
+    holds two groups along its major axis (``two_group_share`` ≥ 0.9: near ε = 1/2 a
+    concentration can settle between the inliers and a far cluster) gives way to the best
+    fitting candidate that holds one.
     On more than max(10,000, 50·p) rows the candidates come from a random subsample of that
     size and the winner takes two more concentration steps on every row (FastMCD's nested
     subsets). Two reweighting steps follow (``reweighted_estimate``; MCD takes one). The data
@@ -601,6 +605,7 @@ def _best_fitting(X, candidates, n_directions, rng, median=None):
     """
     if len(candidates) == 1:
         return 0
+    split = [_split_along_major_axis(X, *candidate) for candidate in candidates]
     if len(X) > _CHECK_ROWS:
         X = X[rng.choice(len(X), size=_CHECK_ROWS, replace=False)]
         median = None
@@ -639,7 +644,60 @@ def _best_fitting(X, candidates, n_directions, rng, median=None):
             distances.append(distance(
                 index, lambda z, df=df, spread=spread: _t_cdf(df, z / spread)))
         best = int(np.argmin(distances))
+    # A candidate whose ellipsoid holds two groups (ε near 1/2: a concentration from the
+    # coordinatewise median can settle between the inliers and a far cluster, elongated
+    # towards both and thin across, a fixed point of the C-steps) fits the projections better
+    # than the clean candidate, whose Gaussian misses the cluster's ε of the mass: at
+    # ε = 0.45 it won, 7.1 from θ against the clean candidate's 0.11. The best fitting of
+    # the candidates without two groups is taken, where there is one.
+    single = [index for index in range(len(candidates)) if split[index] < _TWO_GROUPS]
+    if split[best] >= _TWO_GROUPS and single:
+        best = min(single, key=distances.__getitem__)
     return best
+
+
+# A 1-D sample is two groups when the best split in two explains this share of its sum of
+# squares: 2/π for a Gaussian (0.64 measured on the atlas's clean candidates, at most 0.84 on
+# 21 rows), 0.75 for a uniform, 0.96-0.99 for the inliers and a cluster 3-5 SD away together.
+_TWO_GROUPS = 0.9
+
+
+def _split_along_major_axis(X, location, scatter, support, distances):
+    """The share of the sum of squares that the best split in two explains (1-D k-means), for
+    the rows inside the candidate's 0.975 ellipsoid projected on its scatter's major axis."""
+    inside = distances <= _reweighting_constants(X.shape[1])[0]
+    if np.count_nonzero(inside) < 4:
+        return 0.0
+    _, vectors = np.linalg.eigh(scatter)
+    return two_group_share((X[inside] - location) @ vectors[:, -1])
+
+
+def two_group_share(values):
+    """The share of the sum of squares of ``values`` that the best split in two groups explains.
+
+    The between-group sum of squares of the best split of the sorted values (exact 1-D
+    2-means, O(n log n)) over the total: 2/π ≈ 0.64 for a large Gaussian sample, 0.75 for a
+    uniform, near 1 for two tight groups far apart; 0 where the values are all equal.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> round(two_group_share(rng.standard_normal(100_000)), 2)
+    0.64
+    >>> bool(two_group_share(np.r_[rng.standard_normal(500), 10 + rng.standard_normal(400)]) > 0.9)
+    True
+    """
+    z = np.sort(np.asarray(values, dtype=np.float64))
+    n = len(z)
+    z = z - z.mean()  # centred: the sums of squares below do not cancel catastrophically
+    total = float(np.dot(z, z))
+    if n < 2 or not total > 0:
+        return 0.0
+    sums = np.cumsum(z)[:-1]
+    left = np.arange(1, n)
+    # The groups z[:k] and z[k:] about the overall mean 0: between = S²/k + S²/(n − k).
+    between = sums**2 / left + sums**2 / (n - left)
+    return float(np.max(between) / total)
 
 
 def _t_cdf(df, values):

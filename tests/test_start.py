@@ -13,6 +13,7 @@ from robustgan.multivariate import (
     outlyingness_start,
     projection_ks_distance,
     trimmed_scatter,
+    two_group_share,
 )
 
 
@@ -86,3 +87,29 @@ def test_on_cauchy_inliers_the_start_is_chosen_against_the_t_its_distances_fit(s
     n, p = data.X.shape
     location, _, _ = trimmed_scatter(data.X, (n + p + 1) / (2 * n), random_state=0)
     assert np.linalg.norm(location - data.location) < 0.2
+
+
+@pytest.mark.parametrize(("seed", "shift", "p"), [(0, 5.0, 10), (1, 3.0, 10), (2, 5.0, 20)])
+def test_at_45_percent_the_start_is_not_a_blend_of_inliers_and_cluster(seed, shift, p):
+    # ε = 0.45, a cluster N(θ + shift·1, I): the concentration from the coordinatewise median
+    # settles between the two groups (a C-step fixed point, elongated towards both), and its
+    # Gaussian fitted the projections best: 7.1 from θ (4.3 at shift 3). Its ellipsoid holds
+    # two groups, so the clean candidate is taken. 0.3 is three times the inliers' own
+    # error here (√(p/n) ≈ 0.07-0.1).
+    data = make_huber_contamination(2000, p, 0.45, shift=shift, random_state=seed)
+    n = len(data.X)
+    location, scatter, _ = trimmed_scatter(data.X, (n + p + 1) / (2 * n), random_state=0)
+    assert np.linalg.norm(location - data.location) < 0.3
+    assert np.abs(np.linalg.eigvalsh(scatter) - 1).max() < 0.5
+
+
+def test_two_group_share_is_two_over_pi_for_a_gaussian_and_near_one_for_two_groups():
+    rng = np.random.default_rng(0)
+    assert two_group_share(rng.standard_normal(200_000)) == pytest.approx(2 / np.pi, abs=0.005)
+    assert two_group_share(rng.uniform(size=200_000)) == pytest.approx(0.75, abs=0.005)
+    two = np.r_[rng.standard_normal(1100), 15.8 + rng.standard_normal(900)]
+    assert two_group_share(two) > 0.98
+    assert two_group_share(np.ones(5)) == 0.0 and two_group_share([1.0]) == 0.0
+    # Affine invariant: the share is a ratio of sums of squares.
+    z = rng.standard_normal(101)
+    assert two_group_share(-3 * z + 7) == pytest.approx(two_group_share(z), rel=1e-12)
