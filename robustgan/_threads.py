@@ -11,14 +11,21 @@ restored on exit, so a fit never changes the process's thread count.
 
 ``torch.set_num_threads`` is process-wide, so nested and concurrent (threaded) uses share one
 count: the first to limit saves the caller's setting, the last to leave restores it.
+
+``beside(function, *args, work=...)`` runs NumPy work that a game does not need (the robust
+start ``RobustGANMean`` compares its game with) on one background thread while the caller
+plays the game on torch: on two cores the two overlap.
 """
 
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import torch
+from threadpoolctl import threadpool_limits
 
-__all__ = ["SMALL_STEP_WORK", "step_work", "threads_for"]
+__all__ = ["BESIDE_MIN_WORK", "SMALL_STEP_WORK", "beside", "step_work", "threads_for"]
 
 # Rows per step × discriminator parameters below which a step runs on one intra-op thread.
 # ``benchmarks/bench_load.py --part threshold`` times generator steps (3 critic steps each) on
@@ -96,3 +103,92 @@ def threads_for(work, device="cpu"):
             _limited -= 1
             if _limited == 0 and _saved != 1:
                 torch.set_num_threads(_saved)
+
+
+# Values (rows × features) from which ``beside`` runs its work on the background thread: below,
+# the work takes a few milliseconds and a thread's hand-over would cost more than it saves.
+BESIDE_MIN_WORK = 1_000_000
+
+_background = None
+_background_lock = threading.Lock()
+
+
+class _Done:
+    """The outcome of work run in the caller's thread, with a ``Future``'s ``result``."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
+def _spare_cpus():
+    """CPUs this process may use, less the load on them: the one-minute load average (which
+    counts the caller's own running thread), as ``make -l`` reads it."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        usable = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not on a Unix
+        load = 1.0
+    return usable - load
+
+
+def _single_blas_thread(function, args):
+    # One BLAS thread: OpenBLAS's threads spin after a product, and beside a torch game on two
+    # cores they take the game's core (limits are per process; restored when the work ends).
+    with threadpool_limits(limits=1, user_api="blas"):
+        return function(*args)
+
+
+def _forget_background():
+    # A forked child has none of its parent's threads: its first ``beside`` starts its own.
+    global _background, _background_lock
+    _background, _background_lock = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_background)
+
+
+def beside(function, *args, work):
+    """``function(*args)``, run on robustgan's background thread when ``work`` is large.
+
+    The caller goes on (plays its game) and calls ``result()`` when it needs the value, which
+    waits for it and raises what the function raised. The work runs at once in the caller's
+    thread instead where it is smaller than ``BESIDE_MIN_WORK`` values, where no CPU is spare
+    (fewer than half a CPU beyond the one-minute load average, which counts the caller: a
+    second thread on a busy machine only takes the game's core, 10% slower in a measured fit),
+    and when called from the background thread itself. That thread is one for the whole
+    process, so concurrent fits queue their work there rather than oversubscribe the cores.
+    The function must not depend on what the caller does meanwhile, so its value is the same
+    either way.
+
+    Parameters
+    ----------
+    function : callable
+    *args
+        Its arguments.
+    work : int
+        The size of the work (values it reads).
+
+    Returns
+    -------
+    object with ``result()``
+
+    Examples
+    --------
+    >>> beside(sum, [1, 2, 3], work=3).result()
+    6
+    """
+    global _background
+    on_background = threading.current_thread().name.startswith("robustgan-beside")
+    if work < BESIDE_MIN_WORK or on_background or _spare_cpus() < 0.5:
+        return _Done(function(*args))
+    with _background_lock:
+        if _background is None:
+            _background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="robustgan-beside")
+    return _background.submit(_single_blas_thread, function, args)

@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._threads import beside
 from .._validation import check_scatter_representable, check_training_data, warn_tied_columns
 from ..clusters import HEAVY_TAIL_DF, correct_absorbed_cluster
 from ..divergences import Divergence, check_robust_divergence, get_divergence
@@ -441,7 +442,10 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
             # Their reweighted scale is about 0 ("mad" falls back to the standard deviation).
             warn_tied_columns(X, median)
         self.initial_location_ = np.median(X, axis=0) if median is None else median
-        self._robust_start(X, int(init_seed))
+        # Computed beside the games (on a second core, where there is one): they do not
+        # need it, only the choice between their estimate and it does.
+        robust_start = self._robust_start(X, int(init_seed))
+        refereed = robust_start is not None
         # Centring at the median makes the fit translation-equivariant to rounding error and
         # keeps float32 accurate for data far from the origin.
         Z = (X - self.initial_location_) / np.where(self.scale_ > 0, self.scale_, 1.0)
@@ -460,7 +464,7 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
             lr_g=self.lr_g,
             l2_penalty=self.l2_penalty,
             start=self.start,
-            step_bounds=self._step_bounds(len(Z)),
+            step_bounds=self._step_bounds(len(Z), refereed),
         )
         start = schedule.pop("start")
         generator = LocationGenerator(torch.zeros(Z.shape[1], device=device))
@@ -478,27 +482,36 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
             latent_sampler="pool",
         )
         train_seed = int(train_seed)
-        if start == "js":
-            js_fit = yield self._js_start(real, generator, discriminator, options, train_seed)
-            # From the JS-GAN estimate, with the discriminator its game trained (in place).
-            generator = LocationGenerator(
-                js_fit.averaged_parameters["location"].detach().clone())
-            # The second game's draws: a seed derived from the first's, never equal to it.
-            train_seed = int(np.random.RandomState(train_seed).randint(2**31 - 1))
-        eta = generator.location.detach().double().cpu().numpy()
-        self.start_location_ = self.initial_location_ + self.scale_ * eta
-        fit = yield AdversarialProblem(real, generator, discriminator, divergence, options,
-                                       train_seed)
+        try:
+            if start == "js":
+                js_fit = yield self._js_start(real, generator, discriminator, options,
+                                              train_seed, refereed)
+                # From the JS-GAN estimate, with the discriminator its game trained (in place).
+                generator = LocationGenerator(
+                    js_fit.averaged_parameters["location"].detach().clone())
+                # The second game's draws: a seed derived from the first's, never equal to it.
+                train_seed = int(np.random.RandomState(train_seed).randint(2**31 - 1))
+            eta = generator.location.detach().double().cpu().numpy()
+            self.start_location_ = self.initial_location_ + self.scale_ * eta
+            fit = yield AdversarialProblem(real, generator, discriminator, divergence, options,
+                                           train_seed)
+        except BaseException:
+            # A failed or abandoned game: no start left computing after the fit has ended.
+            if robust_start is not None:
+                _wait_quietly(robust_start)
+            raise
+        if robust_start is not None:
+            self._adopt_start(X, robust_start.result())
         self._adversarial_result(X, fit)
 
-    def _js_start(self, real, generator, discriminator, options, seed):
+    def _js_start(self, real, generator, discriminator, options, seed, refereed):
         """The JS-GAN game with these parameters (its "auto" values) from the median: with the
         same seed, ``RobustGANMean("js")``'s game. Solving it trains ``discriminator``."""
         js = get_divergence("js")
         schedule = resolve_auto(js, real.shape[0], self.batch_size, self.optimizer,
                                 n_steps=self.n_steps, n_critic=self.n_critic, lr_d=self.lr_d,
                                 lr_g=self.lr_g, l2_penalty=self.l2_penalty,
-                                step_bounds=self._step_bounds(real.shape[0]))
+                                step_bounds=self._step_bounds(real.shape[0], refereed))
         return AdversarialProblem(real, generator, discriminator, js, {**options, **schedule},
                                   seed)
 
@@ -526,15 +539,16 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
             seed_first_layer(discriminator, principal_directions(real, k))
         return discriminator
 
-    def _step_bounds(self, n_samples):
-        """Bounds of the "auto" step count: lower on small data where the start is the estimate."""
-        refereed = self.trimmed_location_ is not None
+    def _step_bounds(self, n_samples, refereed):
+        """Bounds of the "auto" step count: lower on small data where the start is the estimate
+        (``refereed``: there is a robust start for the game to referee)."""
         return _SMALL_DATA_STEPS if refereed and n_samples <= _SMALL_DATA_ROWS else _AUTO_STEPS
 
     def _robust_start(self, X, seed):
         """With ``scale="auto"``: the robust start (``trimmed_scatter``, MinCovDet's coverage
         h = (n + p + 1)/2) on the varying features, corrected for a cluster it holds
-        (``correct_absorbed_cluster``). ``_select`` reads the tail of its distances."""
+        (``correct_absorbed_cluster``), as work run ``beside`` the games (its ``result()``
+        is for ``_adopt_start``); None where there is no start."""
         self.trimmed_location_ = self.trimmed_scatter_ = self.tail_df_ = None
         self.cluster_direction_ = None
         location_scale = self.__dict__.pop("_location_scale", None)
@@ -545,14 +559,16 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         # anywhere. The game, whose model has k scales and no correlations, is the estimate.
         auto = isinstance(self.scale, str) and self.scale == "auto"
         if not auto or k == 0 or n <= k + 2:
-            return
+            return None
         centre, scale = location_scale
-        rows = _varying_columns(X, varying)
-        location, scatter, _ = trimmed_scatter(
-            rows, (n + k + 1) / (2 * n), random_state=seed,
-            location_scale=(centre[varying], scale[varying]))
-        distances = squared_mahalanobis(rows, location, scatter)
-        location, scatter, direction = correct_absorbed_cluster(rows, location, scatter, distances)
+        return beside(_corrected_start, _varying_columns(X, varying), (n + k + 1) / (2 * n),
+                      seed, (centre[varying], scale[varying]), work=n * k)
+
+    def _adopt_start(self, X, start):
+        """Store the robust start ``_corrected_start`` computed. ``_select`` reads the tail of
+        its distances."""
+        location, scatter, direction, distances = start
+        varying = self.scale_ > 0
         # _select reads the start's distances again: those of an uncorrected start are these.
         self._start_distances = distances if direction is None else None
         if direction is not None:
@@ -665,6 +681,26 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         # The density of the model on the features that vary.
         diagonal = np.diag(self.inlier_factor_)
         return 2.0 * np.sum(np.log(diagonal[diagonal > 0]))
+
+
+def _corrected_start(rows, support_fraction, seed, location_scale):
+    """``trimmed_scatter`` of ``rows``, corrected for a cluster it holds: (location, scatter,
+    the cluster's direction or None, the uncorrected start's squared distances). Reads its
+    arguments only, so that it can run beside the games."""
+    location, scatter, _ = trimmed_scatter(rows, support_fraction, random_state=seed,
+                                           location_scale=location_scale)
+    distances = squared_mahalanobis(rows, location, scatter)
+    location, scatter, direction = correct_absorbed_cluster(rows, location, scatter, distances)
+    return location, scatter, direction, distances
+
+
+def _wait_quietly(pending):
+    """Wait for work run ``beside`` a game that has failed: the game's error is the one to
+    report."""
+    try:
+        pending.result()
+    except Exception:  # noqa: BLE001, S110 - the caller re-raises the game's error
+        pass
 
 
 def _varying_columns(X, varying):
