@@ -162,9 +162,10 @@ def beside(function, *args, work):
     thread instead where it is smaller than ``BESIDE_MIN_WORK`` values, where no CPU is spare
     (fewer than half a CPU beyond the one-minute load average, which counts the caller: a
     second thread on a busy machine only takes the game's core, 10% slower in a measured fit),
-    and when called from the background thread itself. That thread is one for the whole
-    process, so concurrent fits queue their work there rather than oversubscribe the cores.
-    The function must not depend on what the caller does meanwhile, so its value is the same
+    and when called from any thread but the main one: a caller's own threads (``fit_many``'s
+    preparation pool, a threading backend) are parallel already, and their BLAS limits would
+    interleave with this one's. The background thread is one for the whole process. The
+    function must not depend on what the caller does meanwhile, so its value is the same
     either way.
 
     Parameters
@@ -185,8 +186,8 @@ def beside(function, *args, work):
     6
     """
     global _background
-    on_background = threading.current_thread().name.startswith("robustgan-beside")
-    if work < BESIDE_MIN_WORK or on_background or _spare_cpus() < 0.5:
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if work < BESIDE_MIN_WORK or not in_main_thread or _spare_cpus() < 0.5:
         return _Done(function(*args))
     with _background_lock:
         if _background is None:

@@ -650,7 +650,8 @@ def _best_fitting(X, candidates, n_directions, rng, median=None):
     # than the clean candidate, whose Gaussian misses the cluster's ε of the mass: at
     # ε = 0.45 it won, 7.1 from θ against the clean candidate's 0.11. The best fitting of
     # the candidates without two groups is taken, where there is one.
-    single = [index for index in range(len(candidates)) if split[index] < _TWO_GROUPS]
+    single = [index for index in range(len(candidates))
+              if split[index] < _TWO_GROUPS and np.isfinite(distances[index])]
     if split[best] >= _TWO_GROUPS and single:
         best = min(single, key=distances.__getitem__)
     return best

@@ -29,18 +29,20 @@ _BLOCK_VALUES = 262_144
 
 
 def column_median(X, overwrite_input=False):
-    """``np.median(X, axis=0)`` to the bit for finite X, at about a third of its cost.
+    """``np.median(X, axis=0)``, the same values, at about a third of its cost.
 
     One partial sort at the upper middle row; for an even number of rows the lower middle
     value is the largest of the rows below it, and the median their mean, as NumPy's. NumPy's
-    own median partitions at both middle rows and checks for NaN, which took 0.10 against
-    0.03 s on 50,000 × 100 values (column-major), twice in every default fit.
+    own median partitions at both middle rows and at the last, which took 0.10 against
+    0.03 s on 50,000 × 100 values (column-major), twice in every default fit. Equal to NumPy's
+    to the bit but for the sign of a zero median (0.0 and -0.0 tie in the partial sort); a
+    column with a NaN has median NaN, as NumPy's; integers are taken as float64.
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features), finite, n_samples ≥ 1
+    X : ndarray of shape (n_samples, n_features), n_samples ≥ 1
     overwrite_input : bool, default=False
-        Partition X in place (its row order is lost) instead of a copy.
+        Partition X in place (its row order is lost) instead of a copy; floating X only.
 
     Returns
     -------
@@ -52,6 +54,9 @@ def column_median(X, overwrite_input=False):
     >>> column_median(X)
     array([2.5, 3. ])
     """
+    X = np.asarray(X)
+    if not np.issubdtype(X.dtype, np.floating):
+        X, overwrite_input = X.astype(np.float64), True  # a copy of its own
     upper = X.shape[0] // 2
     if overwrite_input:
         X.partition(upper, axis=0)
@@ -59,8 +64,14 @@ def column_median(X, overwrite_input=False):
     else:
         ordered = np.partition(X, upper, axis=0)
     if X.shape[0] % 2:
-        return ordered[upper].copy()
-    return (ordered[:upper].max(axis=0) + ordered[upper]) / 2
+        median = ordered[upper].copy()
+    else:
+        median = (ordered[:upper].max(axis=0) + ordered[upper]) / 2
+    # NaN sorts last: a column that holds one has it at or above the upper middle row.
+    missing = np.isnan(ordered[upper:]).any(axis=0)
+    if np.any(missing):
+        median = np.where(missing, np.nan, median)
+    return median
 
 
 def reweighted_location_scale(X, max_steps=10, *, return_median=False):

@@ -9,6 +9,7 @@ import pytest
 from threadpoolctl import threadpool_info
 
 import robustgan._threads as threads
+import robustgan.engine as engine
 import robustgan.estimators.mean as mean_module
 from robustgan import RobustGANMean
 from robustgan.engine import TrainingDivergedError
@@ -31,6 +32,8 @@ def test_small_work_runs_in_the_callers_thread(two_cpus):
 
 
 def test_large_work_runs_beside_on_one_blas_thread_and_restores_it(two_cpus):
+    # The limit shows where BLAS runs several threads, as by default on CI's two cores (with
+    # OMP_NUM_THREADS=1 it is 1 before and after anyway).
     before = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
     value, thread, blas = threads.beside(_where_and_blas_threads, 7,
                                          work=threads.BESIDE_MIN_WORK).result()
@@ -105,18 +108,28 @@ def test_the_start_beside_the_game_is_the_start_before_it(two_cpus, monkeypatch)
 
 def test_a_failed_game_waits_for_its_start_and_reports_the_games_error(two_cpus, monkeypatch):
     monkeypatch.setattr(threads, "BESIDE_MIN_WORK", 0)
-    finished = []
+    game_failed, finished = threading.Event(), []
     corrected_start = mean_module._corrected_start
+    failure_message = engine._failure_message
 
-    def slow_failing_start(*args):
-        time.sleep(0.3)
+    def failing(*args):
+        game_failed.set()
+        return failure_message(*args)
+
+    def start_outliving_the_game(*args):
+        # Still running when the game fails, and for a while after.
+        game_failed.wait(60)
+        time.sleep(0.5)
         finished.append(corrected_start(*args))
         raise ArithmeticError("the start's error, not the one to report")
 
-    monkeypatch.setattr(mean_module, "_corrected_start", slow_failing_start)
-    with pytest.raises(TrainingDivergedError):
+    monkeypatch.setattr(engine, "_failure_message", failing)
+    monkeypatch.setattr(mean_module, "_corrected_start", start_outliving_the_game)
+    with pytest.raises(TrainingDivergedError) as raised:
         RobustGANMean(lr_d=1e6, n_steps=60, random_state=0).fit(_contaminated())
-    assert finished  # waited for: nothing of the fit runs on after it has raised
+        # Checked with the error (and its traceback, which holds the games) still alive.
+    assert finished, "the fit raised while its start was computing"
+    del raised
 
 
 def test_a_failed_start_fails_the_fit(two_cpus, monkeypatch):
@@ -124,3 +137,13 @@ def test_a_failed_start_fails_the_fit(two_cpus, monkeypatch):
     monkeypatch.setattr(mean_module, "_corrected_start", lambda *args: _fail())
     with pytest.raises(ArithmeticError, match="from the background"):
         RobustGANMean(n_steps=60, random_state=0).fit(_contaminated())
+
+
+def test_a_call_from_another_thread_runs_in_that_thread(two_cpus):
+    # e.g. fit_many's preparation pool, which limits BLAS itself: no second limit interleaved.
+    found = []
+    worker = threading.Thread(target=lambda: found.append(
+        threads.beside(_where_and_blas_threads, 5, work=10**12).result()), name="callers-own")
+    worker.start()
+    worker.join(60)
+    assert found and found[0][:2] == (5, "callers-own")

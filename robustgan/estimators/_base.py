@@ -100,12 +100,19 @@ def fit_adversarial(estimator, X):
         Fitted.
     """
     games = estimator._adversarial_games(X)
-    problem = next(games, None)
-    while problem is not None:
-        with ProgressBar(getattr(estimator, "verbose", False), problem.options.get("n_steps"),
-                         desc=type(estimator).__name__) as progress:
-            fit = problem.solve(progress)
-        problem = next_game(games, fit)
+    try:
+        problem = next(games, None)
+        while problem is not None:
+            with ProgressBar(getattr(estimator, "verbose", False),
+                             problem.options.get("n_steps"),
+                             desc=type(estimator).__name__) as progress:
+                fit = problem.solve(progress)
+            problem = next_game(games, fit)
+    except BaseException:
+        # Closed now, not when the error's traceback is let go: an estimator's games clean up
+        # on close (RobustGANMean waits there for the robust start it computes beside them).
+        games.close()
+        raise
     return estimator
 
 

@@ -445,7 +445,23 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         # Computed beside the games (on a second core, where there is one): they do not
         # need it, only the choice between their estimate and it does.
         robust_start = self._robust_start(X, int(init_seed))
-        refereed = robust_start is not None
+        try:
+            fit = yield from self._games(X, divergence, hidden_sizes, int(init_seed),
+                                         int(train_seed), robust_start is not None, out)
+        except BaseException:
+            # A failed or abandoned game (fit_adversarial closes the games on an error): no
+            # start is left computing after the fit has ended.
+            if robust_start is not None:
+                _wait_quietly(robust_start)
+            raise
+        if robust_start is not None:
+            self._adopt_start(X, robust_start.result())
+        self._adversarial_result(X, fit)
+
+    def _games(self, X, divergence, hidden_sizes, init_seed, train_seed, refereed, out):
+        """The games of ``_adversarial_games`` (with ``start="js"`` the JS-GAN game first):
+        yields each problem, returns the last game's fit. ``refereed``: a robust start is
+        being computed beside them."""
         # Centring at the median makes the fit translation-equivariant to rounding error and
         # keeps float32 accurate for data far from the origin.
         Z = (X - self.initial_location_) / np.where(self.scale_ > 0, self.scale_, 1.0)
@@ -482,27 +498,19 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
             latent_sampler="pool",
         )
         train_seed = int(train_seed)
-        try:
-            if start == "js":
-                js_fit = yield self._js_start(real, generator, discriminator, options,
-                                              train_seed, refereed)
-                # From the JS-GAN estimate, with the discriminator its game trained (in place).
-                generator = LocationGenerator(
-                    js_fit.averaged_parameters["location"].detach().clone())
-                # The second game's draws: a seed derived from the first's, never equal to it.
-                train_seed = int(np.random.RandomState(train_seed).randint(2**31 - 1))
-            eta = generator.location.detach().double().cpu().numpy()
-            self.start_location_ = self.initial_location_ + self.scale_ * eta
-            fit = yield AdversarialProblem(real, generator, discriminator, divergence, options,
-                                           train_seed)
-        except BaseException:
-            # A failed or abandoned game: no start left computing after the fit has ended.
-            if robust_start is not None:
-                _wait_quietly(robust_start)
-            raise
-        if robust_start is not None:
-            self._adopt_start(X, robust_start.result())
-        self._adversarial_result(X, fit)
+        if start == "js":
+            js_fit = yield self._js_start(real, generator, discriminator, options,
+                                          train_seed, refereed)
+            # From the JS-GAN estimate, with the discriminator its game trained (in place).
+            generator = LocationGenerator(
+                js_fit.averaged_parameters["location"].detach().clone())
+            # The second game's draws: a seed derived from the first's, never equal to it.
+            train_seed = int(np.random.RandomState(train_seed).randint(2**31 - 1))
+        eta = generator.location.detach().double().cpu().numpy()
+        self.start_location_ = self.initial_location_ + self.scale_ * eta
+        fit = yield AdversarialProblem(real, generator, discriminator, divergence, options,
+                                       train_seed)
+        return fit
 
     def _js_start(self, real, generator, discriminator, options, seed, refereed):
         """The JS-GAN game with these parameters (its "auto" values) from the median: with the
