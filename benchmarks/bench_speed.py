@@ -410,7 +410,10 @@ def main():
         repeats, name = args.repeats, "bench_speed"
         note = (f"n = 50,000 for p ≤ 100, n = {args.n_large:,} for p = 1000 (the start of one "
                 "fit at p = 1000, n = 50,000 took 242 s on this shared machine); fit() timed "
-                f"({repeats} repeats) for p ≤ 100 only.")
+                f"({repeats} repeats) for p ≤ 100 only. Where a CPU is spare, RobustGANMean's "
+                "robust start runs beside its game (robustgan._threads.beside): its work then "
+                "overlaps the game's (slowing its steps) and shows in 'finish' as the wait for "
+                "it; 'start' is what precedes the game.")
     name = args.name or name
     started = time.perf_counter()
     result = run(sizes, repeats, direct_max_p=100)
