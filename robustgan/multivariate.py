@@ -605,7 +605,11 @@ def _best_fitting(X, candidates, n_directions, rng, median=None):
     """
     if len(candidates) == 1:
         return 0
-    split = [_split_along_major_axis(X, *candidate) for candidate in candidates]
+    # Each candidate's eigenvectors serve the two-group check (on every row, which its
+    # distances are of) and its extreme directions below.
+    eigenvectors = [np.linalg.eigh(scatter)[1] for _, scatter, *_ in candidates]
+    split = [_split_along_major_axis(X, location, vectors[:, -1], distances)
+             for (location, _, _, distances), vectors in zip(candidates, eigenvectors)]
     if len(X) > _CHECK_ROWS:
         X = X[rng.choice(len(X), size=_CHECK_ROWS, replace=False)]
         median = None
@@ -615,8 +619,7 @@ def _best_fitting(X, candidates, n_directions, rng, median=None):
     # The projections on the shared directions are sorted once for all candidates.
     shared_sorted = np.sort(X @ shared, axis=0)
     extreme_sorted = []
-    for _, scatter, *_ in candidates:
-        _, vectors = np.linalg.eigh(scatter)
+    for vectors in eigenvectors:
         k = min(_CHECK_EIGENVECTORS, vectors.shape[1])
         extreme = np.hstack([vectors[:, :k], vectors[:, -k:]])
         extreme_sorted.append((np.sort(X @ extreme, axis=0), extreme))
@@ -663,14 +666,13 @@ def _best_fitting(X, candidates, n_directions, rng, median=None):
 _TWO_GROUPS = 0.9
 
 
-def _split_along_major_axis(X, location, scatter, support, distances):
+def _split_along_major_axis(X, location, major_axis, distances):
     """The share of the sum of squares that the best split in two explains (1-D k-means), for
     the rows inside the candidate's 0.975 ellipsoid projected on its scatter's major axis."""
     inside = distances <= _reweighting_constants(X.shape[1])[0]
     if np.count_nonzero(inside) < 4:
         return 0.0
-    _, vectors = np.linalg.eigh(scatter)
-    return two_group_share((X[inside] - location) @ vectors[:, -1])
+    return two_group_share((X[inside] - location) @ major_axis)
 
 
 def two_group_share(values):

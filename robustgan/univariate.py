@@ -190,7 +190,7 @@ def robust_scale(X, scale="mad", *, center=None):
         Croux's Qn (more efficient, but O(n log n) per column in Python and it crashed on
         n = 50,000 rows in statsmodels 0.15, hence not the default).
     center : ndarray of shape (n_features,), optional
-        The column medians of X, ``np.median(X, axis=0)`` if not given (a caller that has
+        The column medians of X, ``column_median(X)`` if not given (a caller that has
         computed them saves that pass); only ``scale="mad"`` uses them.
 
     Returns
@@ -209,8 +209,8 @@ def robust_scale(X, scale="mad", *, center=None):
     X = np.asarray(X, dtype=np.float64)
     if scale == "mad":
         if center is None:
-            center = np.median(X, axis=0)
-        s = np.median(np.abs(X - center), axis=0, overwrite_input=True) / _GAUSSIAN_MAD
+            center = column_median(X)
+        s = column_median(np.abs(X - center), overwrite_input=True) / _GAUSSIAN_MAD
     else:
         s = np.asarray(scale(X), dtype=np.float64)
     s = np.where(s > 0, s, np.std(X, axis=0))

@@ -487,7 +487,7 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         )
         start = schedule.pop("start")
         generator = LocationGenerator(torch.zeros(Z.shape[1], device=device))
-        discriminator = self._init_discriminator(real, hidden_sizes, device, int(init_seed))
+        discriminator = self._init_discriminator(real, hidden_sizes, device, init_seed)
         del Z  # the games train on ``real``; this frame waits through them (fit_many: all)
         options = dict(
             **schedule,
@@ -500,7 +500,6 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
             average=self.average,
             latent_sampler="pool",
         )
-        train_seed = int(train_seed)
         if start == "js":
             js_fit = yield self._js_start(real, generator, discriminator, options,
                                           train_seed, refereed)
