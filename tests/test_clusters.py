@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from robustgan import RobustGANScatter, make_huber_contamination
+from robustgan import RobustGANMean, RobustGANScatter, make_huber_contamination
+from robustgan import clusters as cluster_module
 from robustgan.clusters import correct_absorbed_cluster, univariate_mcd
 from robustgan.multivariate import trimmed_scatter
 
@@ -179,3 +180,97 @@ def test_tied_values_never_leave_a_singular_scatter():
     _, corrected_scatter, _ = correct_absorbed_cluster(X, location, scatter)
     assert np.linalg.eigvalsh(corrected_scatter).min() > 0
     assert univariate_mcd(np.r_[np.zeros(60), np.arange(40.0)], 51)[1] == 0.0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_close_cluster_near_half_the_rows_is_taken_out(seed):
+    # Atlas close05-eps0.4: ε = 0.4, Q = N(0.5·1, I), p = 20. The start holds the cluster
+    # (error about ε·0.5·√20 = 0.89); half the rows are no bulk of inliers (the half-sample is
+    # wider than the start along 1), so the half-sample rule refused it. The two groups flatten
+    # the peak along 1 (kurtosis about −0.5 against about 0 elsewhere), and the larger group of
+    # the mixture fitted there is the inliers'. Oracle error 0.09, dimension halving 0.33.
+    p = 20
+    data = make_huber_contamination(5000, p, 0.4, shift=0.5, random_state=seed)
+    location, scatter = _start(data.X)
+    assert np.linalg.norm(location - data.location) > 0.75
+    corrected, corrected_scatter, direction = correct_absorbed_cluster(data.X, location, scatter)
+    assert direction is not None and abs(direction.sum()) / np.sqrt(p) > 0.95
+    assert np.linalg.norm(corrected - data.location) < 0.2
+    assert np.linalg.norm(corrected_scatter - np.eye(p), 2) < 0.25
+
+
+def test_robust_gan_mean_answers_near_half_the_rows_with_the_corrected_start():
+    data = make_huber_contamination(5000, 20, 0.4, shift=0.5, random_state=0)
+    est = RobustGANMean(random_state=0).fit(data.X)
+    assert est.cluster_direction_ is not None and est.selected_ == "trimmed"
+    assert np.linalg.norm(est.location_ - data.location) < 0.2
+
+
+@pytest.mark.parametrize("column", ["exponential", "gamma2", "weibull1.5"])
+def test_a_skewed_column_with_a_sharper_peak_is_not_read_as_two_groups(column):
+    # One skewed feature among Gaussian ones passes the looser skewness bound (and a mixture
+    # fitted along it would move the location), but its peak is not flatter than the others'
+    # (excess kurtosis 6, 3 and 0.2): no mixture is fitted.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((5000, 20))
+    X[:, 0] = {"exponential": lambda: rng.exponential(size=5000),
+               "gamma2": lambda: rng.gamma(2.0, size=5000),
+               "weibull1.5": lambda: rng.weibull(1.5, size=5000)}[column]()
+    assert correct_absorbed_cluster(X, *_start(X))[2] is None
+
+
+@pytest.mark.parametrize("p", [2, 20])
+def test_flat_symmetric_inliers_are_not_read_as_two_groups(p):
+    # Uniform inliers are flatter than the Gaussian along every direction (at p = 2 the
+    # reference is the trimmed Gaussian's), but skewed along none.
+    X = np.random.default_rng(0).uniform(size=(5000, p))
+    assert correct_absorbed_cluster(X, *_start(X))[2] is None
+
+
+def test_the_two_group_correction_follows_shifts_and_positive_rescaling_of_the_features():
+    data = make_huber_contamination(5000, 8, 0.4, shift=0.8, random_state=0)
+    scales = np.geomspace(1e-3, 1e3, 8)
+    shift = np.linspace(-50, 50, 8)
+    location, scatter = _start(data.X)
+    corrected, corrected_scatter, direction = correct_absorbed_cluster(data.X, location, scatter)
+    assert direction is not None and np.linalg.norm(corrected - data.location) < 0.2
+    moved_location, moved_scatter, moved_direction = correct_absorbed_cluster(
+        data.X * scales + shift, location * scales + shift, scatter * np.outer(scales, scales))
+    assert moved_direction is not None
+    np.testing.assert_allclose(moved_location, corrected * scales + shift, rtol=1e-8,
+                               atol=1e-8 * scales.max())
+    np.testing.assert_allclose(moved_scatter, corrected_scatter * np.outer(scales, scales),
+                               rtol=1e-7, atol=1e-10 * np.outer(scales, scales).max())
+
+
+def test_two_gaussians_is_the_mixtures_maximum_likelihood():
+    # scikit-learn's GaussianMixture run to a tight tolerance on the same values: the binned
+    # EM differs by the binning (bins of 1/512 of the range).
+    from sklearn.mixture import GaussianMixture
+
+    rng = np.random.default_rng(0)
+    values = np.concatenate([rng.normal(0.0, 1.0, 1400), rng.normal(2.5, 0.7, 600)])
+    weights, means, variances = cluster_module._two_gaussians(
+        values, (0.6, 0.4), (0.3, 2.0), (1.0, 1.0))
+    reference = GaussianMixture(2, tol=1e-10, max_iter=10_000, random_state=0).fit(
+        values[:, None])
+    order = np.argsort(reference.means_[:, 0])
+    np.testing.assert_allclose(weights, reference.weights_[order], atol=5e-3)
+    np.testing.assert_allclose(means, reference.means_[order, 0], atol=1e-2)
+    np.testing.assert_allclose(variances, reference.covariances_[order, 0, 0], rtol=2e-2)
+
+
+@pytest.mark.parametrize("p", [1, 2, 5])
+def test_the_trimmed_gaussian_kurtosis_is_the_closed_form_one(p):
+    from scipy import stats
+
+    cutoff = stats.chi2.ppf(0.975, p)
+    expected = cluster_module._truncated_gaussian_kurtosis(p, cutoff)
+    if p == 1:
+        bound = np.sqrt(cutoff)
+        assert expected == pytest.approx(float(stats.truncnorm(-bound, bound).stats("k")),
+                                         rel=1e-9)
+    x = np.random.default_rng(p).standard_normal((2_000_000, p))
+    inside = x[np.einsum("ij,ij->i", x, x) <= cutoff, 0]
+    # The sample kurtosis's standard error is under √(24/n) = 0.0035.
+    assert expected == pytest.approx(stats.kurtosis(inside), abs=0.015)
