@@ -166,6 +166,31 @@ def test_features_in_units_ten_orders_apart_give_the_same_fit():
         np.testing.assert_allclose(product, np.eye(len(product)), atol=1e-6)
 
 
+def test_hbk_the_textbook_outliers_and_rs_mcd_shape():
+    # Hawkins, Bradu & Kass (1984), as statsmodels' tests ship it with R's (rrcov) reweighted
+    # covMcd on it: rows 1-14 are the outliers (10 bad and 4 good leverage points). The fit
+    # flags exactly those and keeps every other row: the location is the mean of rows 15-75
+    # (R's reweighting keeps 59 of them: its mean differs by up to 0.052). The shape (trace 1)
+    # is R's to 0.02; the size differs, R's run taking no small-sample correction (trace 5.05
+    # against the 61 clean rows' sample covariance's 3.67, ours 3.91).
+    import pandas as pd
+
+    results = pytest.importorskip("statsmodels.robust.tests").__path__[0] + "/results/hbk.csv"
+    X = pd.read_csv(results).to_numpy(float)
+    r_covariance = np.array([
+        [1.5677744869295, 0.09285770205078, 0.252076010128, 0.13873444408300],
+        [0.0928577020508, 1.56769177397171, 0.224929617385, -0.00516128856542],
+        [0.2520760101278, 0.22492961738467, 1.483829106079, -0.20275013775619],
+        [0.1387344440830, -0.00516128856542, -0.202750137756, 0.43326701543885]])
+    est = RobustGANScatter(contamination="auto", random_state=0).fit(X)
+    np.testing.assert_array_equal(np.flatnonzero(est.predict(X) == -1), np.arange(14))
+    np.testing.assert_allclose(est.location_, X[14:].mean(axis=0), rtol=1e-10)
+    shape = est.covariance_ / np.trace(est.covariance_)
+    np.testing.assert_allclose(shape, r_covariance / np.trace(r_covariance), atol=0.02)
+    mean = RobustGANMean(contamination="auto", random_state=0).fit(X)
+    assert set(range(14)) <= set(np.flatnonzero(mean.predict(X) == -1))
+
+
 @pytest.mark.parametrize("n, p", [(25, 2), (38, 3), (41, 4), (75, 4)])
 def test_the_default_subset_is_mincovdets_size(n, p):
     # (n + p + 1)/(2n)·n rounded up to 14.000000000000002 for n = 25, p = 2, and its ceiling
