@@ -91,17 +91,20 @@ def univariate_mcd(values, support_size):
     return float(centre + window_sum[best] / h), float(variances[best] * consistency)
 
 
-def _column_skewness(values):
-    """Sample skewness m₃/m₂^{3/2} of each column (scipy.stats.skew's biased estimate); 0 for a
-    constant column."""
+def _column_shapes(values):
+    """Sample skewness m₃/m₂^{3/2} and excess kurtosis m₄/m₂² − 3 of each column (the biased
+    estimates of scipy.stats.skew and scipy.stats.kurtosis); 0 for a constant column."""
     centred = values - values.mean(axis=0)
     squares = centred * centred
     second = squares.mean(axis=0)
     third = np.einsum("ij,ij->j", squares, centred) / len(values)
+    fourth = np.einsum("ij,ij->j", squares, squares) / len(values)
     skewness = np.zeros(values.shape[1])
+    kurtosis = np.zeros(values.shape[1])
     varying = second > 0
     skewness[varying] = third[varying] / second[varying] ** 1.5
-    return skewness
+    kurtosis[varying] = fourth[varying] / second[varying] ** 2 - 3.0
+    return skewness, kurtosis
 
 
 def correct_absorbed_cluster(X, location, scatter, squared_distances=None):
@@ -197,8 +200,7 @@ def correct_absorbed_cluster(X, location, scatter, squared_distances=None):
     rows = X[inside]
     rows -= location
     rows /= sd
-    projected = rows @ basis
-    skewness = _column_skewness(projected)
+    skewness, kurtosis = _column_shapes(rows @ basis)
     z = np.abs(skewness) * math.sqrt(h / 6.0)
     best = int(np.argmax(z))
     bound = stats.norm.isf(_FALSE_ALARM / (2 * p))
@@ -227,7 +229,7 @@ def correct_absorbed_cluster(X, location, scatter, squared_distances=None):
     if p > 1 and symmetric_elsewhere:
         calibration = max(1.0, _central_half_ratio(projections, eigenvalues, best))
     threshold = max(1.0, _SKEWED_NARROWING * calibration)
-    if symmetric_elsewhere and _flattened(projected, best, h, p):
+    if symmetric_elsewhere and _flattened(kurtosis, best, h, p):
         # From ε ≈ 0.3 the cluster is too large a share for half the rows to be a bulk of
         # inliers (atlas close05-eps0.4: the half-sample is 1.18 times as wide as the start
         # along the cluster; at ε = 0.3 it is narrower, but its location is pulled halfway to
@@ -266,19 +268,6 @@ def correct_absorbed_cluster(X, location, scatter, squared_distances=None):
     return corrected_location, (corrected_scatter + corrected_scatter.T) / 2, direction
 
 
-def _column_kurtosis(values):
-    """Sample excess kurtosis m₄/m₂² − 3 of each column (scipy.stats.kurtosis's biased
-    estimate); 0 for a constant column."""
-    centred = values - values.mean(axis=0)
-    squares = centred * centred
-    second = squares.mean(axis=0)
-    fourth = np.einsum("ij,ij->j", squares, squares) / len(values)
-    kurtosis = np.zeros(values.shape[1])
-    varying = second > 0
-    kurtosis[varying] = fourth[varying] / second[varying] ** 2 - 3.0
-    return kurtosis
-
-
 def _truncated_gaussian_kurtosis(p, cutoff):
     """Excess kurtosis of one coordinate of N(0, I_p) restricted to ‖x‖² ≤ cutoff.
 
@@ -290,10 +279,11 @@ def _truncated_gaussian_kurtosis(p, cutoff):
     return 3.0 * fourth * inside / second**2 - 3.0
 
 
-def _flattened(projected, best, h, p):
-    """Whether the projection on column ``best`` of the rows inside the start's ellipsoid has a
-    flatter peak than the other columns' (a Bonferroni-free one-sided test at the false-alarm
-    rate: a single direction is tested).
+def _flattened(kurtosis, best, h, p):
+    """Whether the projection on column ``best`` of the h rows inside the start's ellipsoid
+    has a flatter peak than the other columns' (``kurtosis``: each column's sample excess
+    kurtosis), a Bonferroni-free one-sided test at the false-alarm rate: a single direction is
+    tested.
 
     Two Gaussian groups of one variance in proportions 1 − ε and ε at a distance δ (in their
     standard deviation) have excess kurtosis ε(1 − ε)(1 − 6ε(1 − ε))·δ⁴ / (1 + ε(1 − ε)δ²)²:
@@ -303,7 +293,6 @@ def _flattened(projected, best, h, p):
     the Gaussian's), or the trimmed Gaussian's for p ≤ 2, with the sample kurtosis's Gaussian
     standard error √(24/h) (and the median's, about √(π/2) times that over √(p − 1)).
     """
-    kurtosis = _column_kurtosis(projected)
     variance = 24.0 / h
     if p >= 3:
         reference = float(np.median(np.delete(kurtosis, best)))
