@@ -248,9 +248,8 @@ def correct_absorbed_cluster(X, location, scatter, squared_distances=None):
         # ε = 0.2 and a 2.5 SD shift). The side away from the cluster holds inliers only,
         # nearly: their deviations from the bulk's location are half-normal, with median
         # Φ⁻¹(3/4)·σ.
-        deviations = (projection - offset) * np.sign(skewness[best])
-        away = -deviations[deviations < 0]
-        away_variance = (np.median(away) / _HALF_NORMAL_MEDIAN) ** 2 if away.size >= 2 else 0.0
+        away = _away_side(projection, offset, skewness[best])
+        away_variance = _half_normal_variance(away) if away.size >= 2 else 0.0
         if away_variance > 0:
             bulk_variance = min(bulk_variance, away_variance)
     else:
@@ -339,17 +338,26 @@ def _gaussian_away_side(values, mean, variance, skew):
     times the fitted group's); a cluster beside Gaussian inliers leaves that side to them
     (z between −2.0 and 2.3, variance ratio 0.9-1.1).
     """
-    deviations = (mean - values) * np.sign(skew)
-    away = deviations[deviations > 0]
+    away = _away_side(values, mean, skew)
     m = away.size
     if m < _MIN_AWAY_ROWS:
         return False
-    half_normal_variance = (np.median(away) / _HALF_NORMAL_MEDIAN) ** 2
-    if not 0.5 < half_normal_variance / variance < 2.0:
+    if not 0.5 < _half_normal_variance(away) / variance < 2.0:
         return False
     squares = away * away
     kurtosis = float(np.mean(squares * squares) / np.mean(squares) ** 2 - 3.0)
     return kurtosis / math.sqrt(24.0 / m) > stats.norm.ppf(_FALSE_ALARM)
+
+
+def _away_side(values, centre, skew):
+    """The distances from ``centre`` of the values on its side away from the skewness."""
+    deviations = (centre - values) * np.sign(skew)
+    return deviations[deviations > 0]
+
+
+def _half_normal_variance(deviations):
+    """σ² of a half-normal sample, from its median Φ⁻¹(3/4)·σ."""
+    return (np.median(deviations) / _HALF_NORMAL_MEDIAN) ** 2
 
 
 def _two_gaussians(values, weights, means, variances, bins=512, tol=1e-9, max_iter=20_000):
