@@ -35,7 +35,8 @@ check, per member, reads one flag per ``check_every`` steps.
 
 The estimators' location game (``RobustGANMean``) never forms its generated rows: with
 antithetic noise z = ±h, the discriminator's first layer on η + z is W₁η + b₁ ± W₁h, a product
-over half the rows, and its gradients follow in closed form (``_LocationModelMLP``). Where
+over half the rows, and its gradients follow in closed form (``_LocationModelMLP``, on the
+kernels of ``robustgan.closed_form``, which single games use too). Where
 the divergence states its scores' derivatives (JS, GAN, TV), both players' gradients are
 computed without autograd at all; the engine's clipping and optimisers then take them as
 they would take backward's. The scatter game's Gaussian model (``RobustGANScatter``) takes
@@ -57,16 +58,24 @@ discriminator) plays them batched as it plays them alone.
 import copy
 import math
 import warnings
-from collections.abc import Callable
-from typing import NamedTuple
+from functools import partial
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import parametrize
 
-from .divergences import Divergence, has_closed_form_derivatives
+from .closed_form import (
+    backward_to_first_layer,
+    bound_and_gradient,
+    generator_loss_and_gradient,
+    location_model_backward,
+    location_model_forward,
+    mlp_layers,
+    rescaled,
+    takes_closed_form,
+    weight_gradient,
+)
 from .engine import (
     AdversarialFit,
     AdversarialLoop,
@@ -486,80 +495,6 @@ class StackedGaussianGenerator(MemberStack):
         return torch.bmm(z, factor.transpose(1, 2)) + self.module.location.unsqueeze(-2)
 
 
-class _Activation(NamedTuple):
-    """A hidden activation σ in every form the stacked MLPs use; ``slope`` is leaky ReLU's."""
-
-    plain: Callable  # (a, slope) -> σ(a) in autograd's operations (differentiable twice)
-    inplace: Callable  # (a, slope) -> σ(a), over a where σ' can be read off σ(a)
-    into: Callable  # (a, out, slope) -> σ(a) written into out (a strided view, or a itself)
-    grad: Callable  # (grad, out, slope) -> σ'(a)·grad from out = σ(a), a new tensor
-    grad_: Callable  # (grad, out, slope) -> the same, written over grad
-
-
-_aten = torch.ops.aten
-
-
-def _softplus_derivative(out):
-    """σ(a) = 1 − e^{−softplus(a)}, from out = softplus(a)."""
-    return torch.expm1(out.neg()).neg_()
-
-
-def _smooth(function, in_place, backward):
-    """The kernels of an activation whose torch function takes ``out=``, with an in-place
-    method and an aten backward from its output (sigmoid, tanh)."""
-    return _Activation(
-        plain=lambda a, slope: function(a),
-        inplace=lambda a, slope: in_place(a),
-        into=lambda a, out, slope: function(a, out=out),
-        grad=lambda grad, out, slope: backward(grad, out),
-        grad_=lambda grad, out, slope: backward.grad_input(grad, out, grad_input=grad),
-    )
-
-
-# The one dispatch on a hidden activation: its module's type gives its kernels and its slope
-# (None: settings the kernels do not compute; such a network takes the generic path).
-_ACTIVATIONS = {
-    nn.LeakyReLU: (lambda m: float(m.negative_slope), _Activation(
-        plain=lambda a, slope: F.leaky_relu(a, slope),
-        inplace=lambda a, slope: F.leaky_relu_(a, slope),
-        into=lambda a, out, slope: _aten.leaky_relu.out(a, slope, out=out),
-        grad=lambda grad, out, slope: _aten.leaky_relu_backward(grad, out, slope, True),
-        grad_=lambda grad, out, slope: _aten.leaky_relu_backward.grad_input(
-            grad, out, slope, True, grad_input=grad),
-    )),
-    nn.ReLU: (lambda m: 0.0, _Activation(
-        plain=lambda a, slope: F.relu(a),
-        inplace=lambda a, slope: a.relu_(),
-        into=lambda a, out, slope: torch.clamp(a, min=0.0, out=out),
-        grad=lambda grad, out, slope: _aten.threshold_backward(grad, out, 0.0),
-        grad_=lambda grad, out, slope: _aten.threshold_backward.grad_input(
-            grad, out, 0.0, grad_input=grad),
-    )),
-    nn.Sigmoid: (lambda m: 0.0, _smooth(torch.sigmoid, torch.Tensor.sigmoid_,
-                                        _aten.sigmoid_backward)),
-    nn.Tanh: (lambda m: 0.0, _smooth(torch.tanh, torch.Tensor.tanh_, _aten.tanh_backward)),
-    # The derivative is read off the output (``_softplus_derivative``): only the default
-    # β = 1 and threshold 20, which the kernels compute (past the threshold softplus(a) = a,
-    # whose derivative 1 the formula gives too).
-    nn.Softplus: (lambda m: 0.0 if (m.beta, m.threshold) == (1.0, 20.0) else None, _Activation(
-        plain=lambda a, slope: F.softplus(a),
-        inplace=lambda a, slope: F.softplus(a),  # not in place: softplus has no such kernel
-        into=lambda a, out, slope: _aten.softplus.out(a, 1.0, 20.0, out=out),
-        grad=lambda grad, out, slope: _softplus_derivative(out).mul_(grad),
-        grad_=lambda grad, out, slope: grad.mul_(_softplus_derivative(out)),
-    )),
-}
-
-
-def _activation_backward(grad, out, activation, slope):
-    """∂/∂a of the activation, from its output ``out``, times ``grad``.
-
-    Written over ``grad`` (a temporary of the backward: one large allocation fewer per layer)
-    unless ``grad`` is a broadcast view, which the result is then allocated for.
-    """
-    backward = activation.grad if 0 in grad.stride() else activation.grad_
-    return backward(grad, out, slope)
-
 
 class _StackedMLP(torch.autograd.Function):
     """R multilayer perceptrons with a scalar output, forward and backward by batched products.
@@ -600,12 +535,12 @@ class _StackedMLP(torch.autograd.Function):
         # The generator's step needs only the input's gradient: skip the weights' products.
         wanted = ctx.needs_input_grad[2:]
         grads = [None] * (2 * len(weights))
-        grad_a, scale = _backward_to_first_layer(grad_v, outputs[1:], weights, activations,
+        grad_a, scale = backward_to_first_layer(grad_v, outputs[1:], weights, activations,
                                                  wanted, grads)
         if wanted[0]:
-            grads[0] = _scaled(_weight_gradient(grad_a, outputs[0]), scale)
+            grads[0] = rescaled(weight_gradient(grad_a, outputs[0]), scale)
         if wanted[1]:
-            grads[1] = _scaled(grad_a.sum(2), scale)
+            grads[1] = rescaled(grad_a.sum(2), scale)
         if ctx.needs_input_grad[0]:
             w = weights[0] if scale is None else weights[0] * scale
             grad_h = torch.bmm(w.transpose(1, 2), grad_a)
@@ -613,122 +548,6 @@ class _StackedMLP(torch.autograd.Function):
         # location's gradient, a sum over rows) must see one layout whatever the chunking.
         grad_x = grad_h.transpose(1, 2).contiguous() if ctx.needs_input_grad[0] else None
         return (grad_x, None, *grads)
-
-
-def _scaled(gradient, scale):
-    """A first-layer gradient times the rank-one factor (R, width, 1) of the last hidden
-    layer's gradient, where that factor was left out (``_backward_to_first_layer``)."""
-    if scale is None:
-        return gradient
-    return gradient.mul_(scale if gradient.ndim == 3 else scale.squeeze(2))
-
-
-def _backward_to_first_layer(grad_v, hidden, weights, activations, wanted, grads):
-    """Back-propagate the logits' gradient down to the first hidden layer's pre-activations.
-
-    Fills ``grads`` (weights and biases, in layer order; only where ``wanted``) for the output
-    layer and the hidden layers above the first; ``hidden`` are the hidden layers' outputs,
-    feature-major (R, width, b). Returns ``(grad_a, scale)``: the first layer's
-    pre-activation gradient is ``grad_a`` times ``scale`` (R, width, 1) when ``scale`` is
-    not None. The last hidden layer's gradient is rank one per member, w_outᵀ grad_vᵀ: its
-    activation's backward reads grad_v broadcast over the units, and the output weights scale
-    the small products after it, one pass over the hidden activations fewer than forming
-    w_outᵀ grad_vᵀ.
-    """
-    if wanted[-2]:
-        grads[-2] = torch.bmm(grad_v.unsqueeze(1), hidden[-1].transpose(1, 2))
-    if wanted[-1]:
-        grads[-1] = grad_v.sum(1, keepdim=True)
-    scale = weights[-1].transpose(1, 2)
-    grad_h = grad_v.unsqueeze(1).expand(-1, scale.shape[1], -1)  # (R, width, b)
-    for k in range(len(hidden) - 1, 0, -1):
-        grad_a = _activation_backward(grad_h, hidden[k], *activations[k])
-        if wanted[2 * k]:
-            grads[2 * k] = _scaled(_weight_gradient(grad_a, hidden[k - 1]), scale)
-        if wanted[2 * k + 1]:
-            grads[2 * k + 1] = _scaled(grad_a.sum(2), scale)
-        w = weights[k] if scale is None else weights[k] * scale
-        grad_h = torch.bmm(w.transpose(1, 2), grad_a)
-        scale = None
-    return _activation_backward(grad_h, hidden[0], *activations[0]), scale
-
-
-def _location_model_forward(x_real, half, location, n_model, activations, params, factor=None):
-    """The logits of ``_LocationModelMLP`` and what its backward needs (no autograd).
-
-    With ``factor`` L (R, p, p), the model's rows are those of a Gaussian model, η + Lz.
-    """
-    weights, biases = params[0::2], params[1::2]
-    w1, b1 = weights[0], biases[0]
-    first, first_slope = activations[0]
-    members, m = half.shape[0], half.shape[1]
-    b = 0 if x_real is None else x_real.shape[1]
-    # The first layer's activations, real rows then the model's, in one tensor. Products into
-    # a column range of it would go through a temporary (MKL writes contiguous matrices), so
-    # the real rows' activation writes it instead.
-    h = w1.new_empty(members, w1.shape[1], b + n_model)
-    if b:
-        a = torch.bmm(w1, x_real.transpose(1, 2))
-        a += b1.unsqueeze(-1)
-        first.into(a, h[:, :, :b], first_slope)
-    centre = torch.bmm(w1, location.unsqueeze(2))
-    centre += b1.unsqueeze(-1)
-    # A Gaussian model's first layer is W₁η + b₁ ± (W₁L)h: L costs one (width, p) product.
-    spread = torch.bmm(w1 if factor is None else torch.bmm(w1, factor), half.transpose(1, 2))
-    torch.add(centre, spread, out=h[:, :, b:b + m])
-    torch.sub(centre, spread[:, :, :n_model - m], out=h[:, :, b + m:])
-    first.into(h[:, :, b:], h[:, :, b:], first_slope)
-    outputs = [h]
-    for (activation, slope), w, bias in zip(activations[1:], weights[1:-1], biases[1:-1]):
-        a = torch.bmm(w, h)
-        a += bias.unsqueeze(-1)
-        h = activation.inplace(a, slope)
-        outputs.append(h)
-    v = torch.bmm(weights[-1], h).squeeze(1) + biases[-1]
-    return v, (x_real, half, location, factor, *outputs, *weights)
-
-
-def _location_model_backward(saved, grad_v, activations, wanted, model_wanted):
-    """Gradients of the location, of the factor and of ``_LocationModelMLP``'s parameters.
-
-    From the logits' gradient, as ``(grad_location, grad_factor, grads)``: the model's
-    gradients are None unless ``model_wanted`` (the factor's also where the model has none),
-    the parameters' None where not ``wanted``. The factor's is lower-triangular, as
-    autograd's through ``torch.tril``.
-    """
-    n_hidden = len(activations)
-    x_real, half, location, factor = saved[:4]
-    outputs, weights = saved[4:4 + n_hidden], saved[4 + n_hidden:]
-    b, m = (0 if x_real is None else x_real.shape[1]), half.shape[1]
-    tail = outputs[0].shape[2] - b - m  # rows of −h
-    grads = [None] * (2 * len(weights))
-    grad_a, scale = _backward_to_first_layer(grad_v, outputs, weights, activations, wanted,
-                                             grads)
-    grad_location = grad_factor = None
-    model = grad_a[:, :, b:]
-    model_sum = model.sum(2)
-    if wanted[0] or (model_wanted and factor is not None):
-        plus, minus = model[:, :, :m], model[:, :, m:]
-        if tail == m:
-            paired = plus - minus
-        else:
-            paired = plus.clone()
-            paired[:, :, :tail] -= minus
-        noise = torch.bmm(paired, half)  # Σ g zᵀ over the model's rows
-    if wanted[0]:
-        grad_w = noise if factor is None else torch.bmm(noise, factor.transpose(1, 2))
-        if b:
-            grad_w += torch.bmm(grad_a[:, :, :b], x_real)
-        grad_w += model_sum.unsqueeze(2) * location.unsqueeze(1)
-        grads[0] = _scaled(grad_w, scale)
-    if model_wanted:
-        w = weights[0] if scale is None else weights[0] * scale
-        grad_location = torch.bmm(w.transpose(1, 2), model_sum.unsqueeze(2)).squeeze(2)
-        if factor is not None:
-            grad_factor = torch.bmm(w.transpose(1, 2), noise).tril_()
-    if wanted[1]:  # last: without real rows it scales model_sum in place
-        grads[1] = _scaled(model_sum if not b else grad_a[:, :, :b].sum(2) + model_sum, scale)
-    return grad_location, grad_factor, grads
 
 
 class _LocationModelMLP(torch.autograd.Function):
@@ -746,7 +565,7 @@ class _LocationModelMLP(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x_real, half, location, n_model, activations, *params):
-        v, saved = _location_model_forward(x_real, half, location, n_model, activations, params)
+        v, saved = location_model_forward(x_real, half, location, n_model, activations, params)
         ctx.activations = activations
         ctx.save_for_backward(*saved)
         return v
@@ -754,44 +573,10 @@ class _LocationModelMLP(torch.autograd.Function):
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_v):
-        grad_location, _, grads = _location_model_backward(
+        grad_location, _, grads = location_model_backward(
             ctx.saved_tensors, grad_v, ctx.activations, ctx.needs_input_grad[5:],
             ctx.needs_input_grad[2])
         return (None, None, grad_location, None, None, *grads)
-
-
-def _weight_gradient(grad_a, h):
-    """Σ_b grad_a[:, :, b] h[:, :, b]ᵀ, (R, out, in), contiguous, from feature-major operands.
-
-    The first layer's ``h`` is the row-major input seen transposed: grad_a times that input is
-    one plain product (1.6–1.8 times faster than the alternative at p = 10 and 100). For a
-    hidden layer's feature-major ``h``, MKL is faster at the first of the two equivalent
-    products for narrow layers and at the second for wide ones. The choice depends on layouts
-    and shapes only, never on R. Contiguous because a member's gradient norm (for clipping)
-    must be summed in one order.
-    """
-    if h.shape[1] < 32 and not h.transpose(1, 2).is_contiguous():
-        return torch.bmm(h, grad_a.transpose(1, 2)).transpose(1, 2).contiguous()
-    return torch.bmm(grad_a, h.transpose(1, 2))
-
-
-def _mlp_layers(module):
-    """((kernels, slope) per hidden activation, linear layers) of an MLPDiscriminator, or
-    None when it has other parts (or activations ``_ACTIVATIONS`` does not compute)."""
-    if type(module).forward is not MLPDiscriminator.forward:
-        return None
-    layers = list(module.net)
-    linears, activations = layers[0::2], layers[1::2]
-    if not all(type(m) is nn.Linear for m in linears) or linears[-1].out_features != 1:
-        return None  # spectrally normalised (parametrised) layers take the vmap path
-    kernels = []
-    for act in activations:
-        slope_of, activation = _ACTIVATIONS.get(type(act), (lambda m: None, None))
-        slope = slope_of(act)
-        if slope is None:
-            return None
-        kernels.append((activation, slope))
-    return tuple(kernels), linears
 
 
 class StackedMLPDiscriminator(MemberStack):
@@ -808,7 +593,7 @@ class StackedMLPDiscriminator(MemberStack):
 
     def __init__(self, modules, fused=True):
         super().__init__(modules)
-        self.activations, _ = _mlp_layers(self.module)
+        self.activations, _ = mlp_layers(self.module)
         self._compiled = None
         self.fused = fused
 
@@ -908,11 +693,11 @@ class StackedMLPDiscriminator(MemberStack):
         (losses, gradients)
         """
         params = [p.detach() for p in self._params()]
-        v, saved = _location_model_forward(x_real, half, location, n_model, self.activations,
+        v, saved = location_model_forward(x_real, half, location, n_model, self.activations,
                                            params, factor)
         losses, grad_v = loss_and_gradient(v)
         weights = wrt == "weights"
-        grad_location, grad_factor, grads = _location_model_backward(
+        grad_location, grad_factor, grads = location_model_backward(
             saved, grad_v, self.activations, (weights,) * len(params), not weights)
         if weights:
             return losses, grads
@@ -997,7 +782,7 @@ def stack_modules(modules, fused=True):
         return StackedLocationGenerator(modules)
     if kind is GaussianGenerator:
         return StackedGaussianGenerator(modules)
-    if isinstance(modules[0], MLPDiscriminator) and _mlp_layers(modules[0]) is not None:
+    if isinstance(modules[0], MLPDiscriminator) and mlp_layers(modules[0]) is not None:
         return StackedMLPDiscriminator(modules, fused=fused)
     return MemberStack(modules)
 
@@ -1081,10 +866,7 @@ class _StackedLoop(AdversarialLoop):
         loss = self.loss
         self._closed_form = (
             unformed and model in (StackedLocationGenerator, StackedGaussianGenerator)
-            and has_closed_form_derivatives(loss)
-            and type(loss).discriminator_loss is Divergence.discriminator_loss
-            and type(loss).generator_loss is Divergence.generator_loss
-            and type(loss).objective is Divergence.objective
+            and takes_closed_form(loss)
             and [id(p) for p in self.g_params] == [id(p) for p in self._model_parameters()]
         )
 
@@ -1118,7 +900,7 @@ class _StackedLoop(AdversarialLoop):
         location, factor = self._model()
         with torch.no_grad():
             d_loss, grads = self.discriminator.location_model_gradients(
-                x_real, half, location, b, self._bound_and_gradient, factor=factor)
+                x_real, half, location, b, partial(bound_and_gradient, self.loss), factor=factor)
         for param, grad in zip(self.discriminator._params(), grads):
             param.grad = grad
         return d_loss, None, b, x_real.device
@@ -1132,32 +914,11 @@ class _StackedLoop(AdversarialLoop):
         location, factor = self._model()
         with torch.no_grad():
             g_loss, grads = self.discriminator.location_model_gradients(
-                None, half, location, b, self._generator_loss_and_gradient, wrt="location",
-                factor=factor)
+                None, half, location, b, partial(generator_loss_and_gradient, self.loss),
+                wrt="location", factor=factor)
         for param, grad in zip(self.g_params, (grads,) if factor is None else grads):
             param.grad = grad
         return g_loss
-
-    def _generator_loss_and_gradient(self, v):
-        """Each member's generator loss, −mean f*(g(v)), and the gradient of their sum."""
-        divergence = self.loss
-        losses = divergence.fake_score(v).mean(-1).neg_()
-        return losses, divergence.fake_score_derivative(v).mul_(-1.0 / v.shape[1])
-
-    def _bound_and_gradient(self, v):
-        """Each member's discriminator loss, mean f*(g(v)) over its model rows minus mean
-        g(v) over its real rows, and the gradient of their sum, from the scores' derivatives."""
-        divergence = self.loss
-        n_model = v.shape[1] // 2
-        v_real, v_model = v[:, :n_model], v[:, n_model:]
-        losses = (divergence.fake_score(v_model).mean(-1)
-                  - divergence.real_score(v_real).mean(-1))
-        grad_v = torch.empty_like(v)
-        torch.mul(divergence.real_score_derivative(v_real), -1.0 / n_model,
-                  out=grad_v[:, :n_model])
-        torch.mul(divergence.fake_score_derivative(v_model), 1.0 / n_model,
-                  out=grad_v[:, n_model:])
-        return losses, grad_v
 
     def _score_minibatches(self, sample_real):
         if not self._location_game:

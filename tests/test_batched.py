@@ -1,5 +1,7 @@
 """robustgan.batched: many adversarial fits as one batched game."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 import torch
@@ -17,6 +19,7 @@ from robustgan.batched import (
     solve_many,
     stack_modules,
 )
+from robustgan.closed_form import bound_and_gradient, generator_loss_and_gradient
 from robustgan.divergences import get_divergence
 from robustgan.engine import (
     AdversarialLoop,
@@ -146,14 +149,14 @@ def test_closed_form_gradients_are_autograd_s(divergence, hidden):
     x_real, half = torch.randn(R, b, p), torch.randn(R, b // 2, p)
     location = torch.randn(R, p, requires_grad=True)
     losses, grads = stack.location_model_gradients(x_real, half, location.detach(), b,
-                                                   loop._bound_and_gradient)
+                                                   partial(bound_and_gradient, loop.loss))
     v = stack.score_location_model(x_real, half, location.detach(), b)
     expected = loop._loss(loop.loss.discriminator_loss, v[:, :b], v[:, b:])
     assert torch.allclose(losses, expected, atol=1e-6)
     for g, e in zip(grads, torch.autograd.grad(expected.sum(), list(stack.parameters()))):
         assert torch.allclose(g, e, atol=1e-6)
     losses, grad_location = stack.location_model_gradients(
-        None, half, location.detach(), b, loop._generator_loss_and_gradient, wrt="location")
+        None, half, location.detach(), b, partial(generator_loss_and_gradient, loop.loss), wrt="location")
     v = stack.score_location_model(None, half, location, b, weights_grad=False)
     expected = loop._loss(loop.loss.generator_loss, v)
     assert torch.allclose(losses, expected, atol=1e-6)
@@ -170,7 +173,7 @@ def test_the_closed_form_game_is_the_autograd_game_to_rounding(datasets, monkeyp
     with monkeypatch.context() as patch:
         patch.setattr(batched._LocationModelMLP, "apply", autograd_used)
         closed = fit_many(RobustGANMean(**FAST), X, random_states=range(3))
-    monkeypatch.setattr(batched, "has_closed_form_derivatives", lambda divergence: False)
+    monkeypatch.setattr(batched, "takes_closed_form", lambda divergence: False)
     graph = fit_many(RobustGANMean(**FAST), X, random_states=range(3))
     for a, b in zip(closed, graph):
         np.testing.assert_allclose(a.game_location_, b.game_location_, atol=1e-5)

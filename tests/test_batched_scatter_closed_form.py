@@ -87,7 +87,7 @@ def test_the_batched_scatter_game_never_forms_the_generated_rows(datasets, monke
 def test_the_closed_form_scatter_game_is_the_autograd_game_to_rounding(datasets, monkeypatch):
     X = [d.X for d in datasets[:3]]
     closed = fit_many(RobustGANScatter(**FAST), X, random_states=range(3))
-    monkeypatch.setattr(batched, "has_closed_form_derivatives", lambda divergence: False)
+    monkeypatch.setattr(batched, "takes_closed_form", lambda divergence: False)
     graph = fit_many(RobustGANScatter(**FAST), X, random_states=range(3))
     for a, b in zip(closed, graph):
         np.testing.assert_allclose(a.history_.d_loss, b.history_.d_loss, atol=1e-5)
