@@ -72,10 +72,15 @@ def _smooth(function, in_place, backward):
     )
 
 
+def _leaky_slope(module):
+    # σ'(a) is read off the sign of σ(a), which a negative slope would flip.
+    return None if module.negative_slope < 0 else float(module.negative_slope)
+
+
 # The one dispatch on a hidden activation: its module's type gives its kernels and its slope
 # (None: settings the kernels do not compute; such a network takes the generic path).
 _ACTIVATIONS = {
-    nn.LeakyReLU: (lambda m: float(m.negative_slope), _Activation(
+    nn.LeakyReLU: (_leaky_slope, _Activation(
         plain=lambda a, slope: F.leaky_relu(a, slope),
         inplace=lambda a, slope: F.leaky_relu_(a, slope),
         into=lambda a, out, slope: _aten.leaky_relu.out(a, slope, out=out),
@@ -256,6 +261,9 @@ def mlp_layers(module):
         return None
     layers = list(module.net)
     linears, activations = layers[0::2], layers[1::2]
+    # Alternating linear layers and activations, at least one hidden layer, a scalar output.
+    if not activations or len(linears) != len(activations) + 1:
+        return None
     if not all(type(m) is nn.Linear for m in linears) or linears[-1].out_features != 1:
         return None  # spectrally normalised (parametrised) layers take the vmap path
     kernels = []

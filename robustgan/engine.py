@@ -82,17 +82,18 @@ class SGD:
     """Plain stochastic gradient descent, p ← p − lr·∇p, per parameter group.
 
     ``torch.optim.SGD(params, lr)`` (no momentum, no weight decay) to the bit, with its
-    ``param_groups``, ``step``, ``zero_grad`` and state dicts (those of torch's load here), but
+    ``param_groups``, ``step``, ``zero_grad`` and state dicts (each loads the other's), but
     not a ``torch.optim.Optimizer``: building the first of those in a process imports
     torch's compiler stack (``torch._dynamo``, sympy; 1.5 s here), which the estimators' fits
     do not use, and its ``step`` costs 110 µs of wrappers where the update of a default mean
-    fit's four tensors costs 15.
+    fit's four tensors costs 15. ``torch.optim.lr_scheduler`` does not take it: for those,
+    pass ``d_optimizer=lambda params, lr: torch.optim.SGD(params, lr=lr)``.
 
     Parameters
     ----------
     params : iterable of tensors, or of dicts with "params" (and "lr")
     lr : float
-        The learning rate of the groups that do not set one.
+        The learning rate of the groups that do not set one (≥ 0).
 
     Examples
     --------
@@ -104,21 +105,44 @@ class SGD:
     tensor([0.5000, 2.0000], requires_grad=True)
     """
 
+    # What torch's SGD keeps per group besides lr and params, at the values this one computes.
+    _TORCH_GROUP = {"momentum": 0, "dampening": 0, "weight_decay": 0, "nesterov": False,
+                    "maximize": False, "foreach": None, "differentiable": False, "fused": None}
+
     def __init__(self, params, lr):
+        if torch.is_tensor(params):
+            raise TypeError("params must be an iterable of tensors or of parameter groups "
+                            f"(dicts), not a {type(params).__name__}")
         params = list(params)
-        groups = ([dict(group) for group in params] if params and isinstance(params[0], dict)
+        if not params:
+            raise ValueError("SGD got an empty parameter list")
+        groups = ([dict(group) for group in params] if isinstance(params[0], dict)
                   else [{"params": params}])
+        seen = set()
         for group in groups:
-            group["params"] = list(group["params"])
-            group.setdefault("lr", float(lr))
+            tensors = group["params"]
+            group["params"] = [tensors] if torch.is_tensor(tensors) else list(tensors)
+            group.setdefault("lr", lr)
+            if not group["lr"] >= 0:
+                raise ValueError(f"Invalid learning rate: {group['lr']!r} (must be >= 0)")
+            group["lr"] = float(group["lr"])
+            if seen & {id(p) for p in group["params"]}:
+                raise ValueError("some parameters appear in more than one parameter group")
+            seen |= {id(p) for p in group["params"]}
         self.param_groups = groups
 
-    @torch.no_grad()
-    def step(self):
-        for group in self.param_groups:
-            for parameter in group["params"]:
-                if parameter.grad is not None:
-                    parameter.add_(parameter.grad, alpha=-group["lr"])
+    def step(self, closure=None):
+        """One update; with ``closure``, first re-evaluate the loss (returned) with it."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        with torch.no_grad():
+            for group in self.param_groups:
+                for parameter in group["params"]:
+                    if parameter.grad is not None:
+                        parameter.add_(parameter.grad, alpha=-group["lr"])
+        return loss
 
     def zero_grad(self, set_to_none=True):
         for group in self.param_groups:
@@ -129,18 +153,27 @@ class SGD:
                     parameter.grad.zero_()
 
     def state_dict(self):
-        """As torch's: the groups' settings, parameters numbered in order; no state."""
+        """As torch's SGD writes it: each group's settings, parameters numbered in order; no
+        per-parameter state."""
         groups, first = [], 0
         for group in self.param_groups:
             count = len(group["params"])
-            groups.append({"lr": group["lr"], "params": list(range(first, first + count))})
+            groups.append({"lr": group["lr"], **self._TORCH_GROUP,
+                           "params": list(range(first, first + count))})
             first += count
         return {"state": {}, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
+        """Restore the learning rates of a state dict of this class or of torch's SGD."""
         saved = state_dict["param_groups"]
         if [len(g["params"]) for g in saved] != [len(g["params"]) for g in self.param_groups]:
             raise ValueError("the saved optimiser state has other parameter groups than this one")
+        for group in saved:
+            changed = {key: group[key] for key in ("momentum", "weight_decay", "nesterov")
+                       if group.get(key, self._TORCH_GROUP[key]) != self._TORCH_GROUP[key]}
+            if changed:
+                raise ValueError(f"the saved optimiser is SGD with {changed}, which this plain "
+                                 "SGD does not compute; build torch.optim.SGD for it")
         for group, saved_group in zip(self.param_groups, saved):
             group["lr"] = saved_group["lr"]
 
@@ -928,6 +961,23 @@ def clip_grad_norm_per_member_(parameters, max_norm, eps=1e-6):
     return norms
 
 
+_MODULE_HOOKS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks",
+                 "_backward_pre_hooks")
+
+
+def _hooked(loop, parameters):
+    """Whether a hook (global, on a module of either player, or on a parameter) could act on a
+    step that autograd would run: the closed form runs none."""
+    module_state = torch.nn.modules.module
+    if any(getattr(module_state, "_global" + name, None) for name in _MODULE_HOOKS):
+        return True
+    modules = chain(loop.generator.modules(), loop.discriminator.modules())
+    if any(getattr(m, name, None) for m in modules for name in _MODULE_HOOKS):
+        return True
+    return any(p._backward_hooks or getattr(p, "_post_accumulate_grad_hooks", None)
+               for p in parameters)
+
+
 class AdversarialLoop:
     """The state of one adversarial game and the step that advances it.
 
@@ -1057,7 +1107,7 @@ class AdversarialLoop:
         self._activations = self._closed_form_activations()
 
     # -- the closed form of the estimators' games ------------------------------------------
-    def _closed_form_activations(self):
+    def _closed_form_activations(self, dtype=None):
         """The discriminator's activation kernels where this game's gradients take the closed
         form (``robustgan.closed_form``), else None.
 
@@ -1066,12 +1116,17 @@ class AdversarialLoop:
         penalty and a divergence whose scores' derivatives are stated: the robust
         estimators' games. Its steps draw what autograd's steps draw and compute the same
         gradients, rounded otherwise (float32: estimates agree to about 1e-5 relative).
+        Anything autograd would honour and the closed form cannot see (a hook, a frozen
+        parameter, mixed dtypes, ``dtype`` of the real rows) keeps autograd's step; ``run``
+        asks again at its start and after its callbacks, which may change such things.
         """
         if self.members is not None or not self.joint_forward or self.d_penalties:
             return None
-        if (type(self.generator) not in (LocationGenerator, GaussianGenerator)
-                or type(self.latent_sampler) is not NormalPool or not takes_closed_form(self.loss)
-                or self.generator.location.ndim != 1):
+        generator, pool = self.generator, self.latent_sampler
+        if (type(generator) not in (LocationGenerator, GaussianGenerator)
+                or type(pool) is not NormalPool or not takes_closed_form(self.loss)
+                or generator.location.ndim != 1
+                or not generator.location.shape[0] == pool.half.shape[1] == self.latent_dim):
             return None
         # A subclass that scores otherwise (robustgan.batched) keeps its own scoring.
         kind = type(self)
@@ -1083,12 +1138,14 @@ class AdversarialLoop:
             return None
         activations, linears = layers
         weights_and_biases = [p for layer in linears for p in (layer.weight, layer.bias)]
-        hooked = any(m._forward_hooks or m._forward_pre_hooks or m._backward_hooks
-                     for m in self.discriminator.modules())
-        if (hooked or None in weights_and_biases
+        if (None in weights_and_biases
                 or [id(p) for p in self.d_params] != [id(p) for p in weights_and_biases]
-                or [id(p) for p in self.g_params] != [id(p) for p in self._model_parameters()]
-                or not all(p.requires_grad for p in chain(self.d_params, self.g_params))):
+                or [id(p) for p in self.g_params] != [id(p) for p in self._model_parameters()]):
+            return None
+        parameters = self.d_params + self.g_params
+        dtypes = {p.dtype for p in parameters} | {pool.half.dtype}
+        if (not all(p.requires_grad for p in parameters) or len(dtypes) > 1
+                or (dtype is not None and dtypes != {dtype}) or _hooked(self, parameters)):
             return None
         return activations
 
@@ -1278,6 +1335,7 @@ class AdversarialLoop:
         self._grow_history(n_steps)
         device = next(chain(self.g_params, self.d_params)).device
         # Small steps run on one intra-op thread (the caller's setting is restored after).
+        self._activations = self._closed_form_activations(getattr(sample_real, "dtype", None))
         with threads_for(step_work(_rows_per_step(sample_real), self.discriminator), device):
             return self._run(sample_real, n_steps, check_every, callbacks, progress)
 
@@ -1309,6 +1367,9 @@ class AdversarialLoop:
                     reported = step
                 if any(callback(step, self.generator, self.discriminator) for callback in callbacks):
                     break
+                if callbacks:  # they may have hooked or frozen a module
+                    self._activations = self._closed_form_activations(
+                        getattr(sample_real, "dtype", None))
         return self.step
 
     def _failures(self, step):

@@ -101,7 +101,7 @@ def test_closed_form_game_is_the_autograd_game_to_rounding(model, monkeypatch):
         patch.setattr(torch.autograd, "backward", no_autograd)
         patch.setattr(torch.autograd, "grad", no_autograd)
         closed = game()
-    monkeypatch.setattr(AdversarialLoop, "_closed_form_activations", lambda self: None)
+    monkeypatch.setattr(AdversarialLoop, "_closed_form_activations", lambda self, *args: None)
     auto = game()
     for name, value in auto.averaged_parameters.items():
         assert torch.allclose(closed.averaged_parameters[name], value, atol=1e-5), name
@@ -109,29 +109,27 @@ def test_closed_form_game_is_the_autograd_game_to_rounding(model, monkeypatch):
     assert np.allclose(closed.history.g_loss, auto.history.g_loss, atol=1e-5)
 
 
-def _hooked(loop):
-    loop.discriminator.register_forward_hook(lambda module, args, out: out)
-
-
-def _frozen(loop):
-    loop.discriminator.net[0].bias.requires_grad_(False)
-
-
 class _OwnScoring(AdversarialLoop):
     def _score_minibatches(self, sample_real):
         return super()._score_minibatches(sample_real)
 
 
+class _OwnGeneratedScoring(AdversarialLoop):
+    def _score_generated(self, b, device):
+        return super()._score_generated(b, device)
+
+
 @pytest.mark.parametrize("change", [
-    "penalty", "spectral_norm", "fresh_noise", "divergence", "two_passes", "hook", "frozen",
-    "subclass", "generator", "activation",
+    "penalty", "spectral_norm", "fresh_noise", "divergence", "two_passes", "subclass",
+    "subclass_generated", "generator", "activation", "no_hidden_layer", "trailing_activation",
+    "negative_slope", "matrix_location", "extra_generator_parameter", "pool_dim", "float64_networks",
 ])
 def test_closed_form_is_left_where_it_does_not_hold(change):
-    # Each departure from the estimators' game keeps autograd's step (whose result is right
-    # whatever the network, noise or loss).
+    # Each departure from the estimators' game keeps autograd's step, whose result is right
+    # whatever the network, noise or loss; the game still trains (or fails as autograd's).
     options = {}
     generator, discriminator = _modules("location", (6,))
-    divergence, kind = "js", AdversarialLoop
+    divergence, kind, pool_dim, dtype = "js", AdversarialLoop, 4, torch.float32
     if change == "penalty":
         options["d_penalties"] = [lambda d, x_real, x_fake, rng: d.net[0].weight.abs().sum()]
     elif change == "spectral_norm":
@@ -144,6 +142,8 @@ def test_closed_form_is_left_where_it_does_not_hold(change):
         options["joint_forward"] = False
     elif change == "subclass":
         kind = _OwnScoring
+    elif change == "subclass_generated":
+        kind = _OwnGeneratedScoring
     elif change == "generator":
         generator = torch.nn.Sequential(torch.nn.Linear(4, 4))
         generator.latent_dim = 4
@@ -151,15 +151,105 @@ def test_closed_form_is_left_where_it_does_not_hold(change):
         # softplus's kernels are those of the default β = 1 only
         discriminator = MLPDiscriminator(4, hidden_sizes=(6,), activation="softplus")
         discriminator.net[1] = torch.nn.Softplus(beta=2.0)
+    elif change == "no_hidden_layer":
+        discriminator = MLPDiscriminator(4, hidden_sizes=())
+    elif change == "trailing_activation":
+        discriminator.net.append(torch.nn.Sigmoid())
+    elif change == "negative_slope":
+        discriminator = MLPDiscriminator(4, hidden_sizes=(6,), activation="leaky_relu")
+        discriminator.net[1] = torch.nn.LeakyReLU(-0.5)
+    elif change == "matrix_location":
+        generator = LocationGenerator(torch.zeros(1, 4))
+    elif change == "extra_generator_parameter":
+        generator.spread = torch.nn.Parameter(torch.ones(4))
+    elif change == "pool_dim":
+        pool_dim = 3
+    elif change == "float64_networks":  # float32 rows and noise: autograd promotes them
+        discriminator, generator = discriminator.double(), generator.double()
     rng = torch_generator(0, "cpu")
-    latent = options.pop("latent_sampler", None) or NormalPool(50, 4, rng, "cpu")
+    latent = options.pop("latent_sampler", None) or NormalPool(50, pool_dim, rng, "cpu")
     loop = kind(generator, discriminator, get_divergence(divergence), latent_dim=4,
                 generator_rng=rng, latent_sampler=latent, **options)
-    if change in ("hook", "frozen"):
-        assert loop._activations is not None
-        (_hooked if change == "hook" else _frozen)(loop)
-        loop._activations = loop._closed_form_activations()
     assert loop._activations is None
+    real = IndexSampler(torch.randn(40, 4, dtype=dtype) + 1.0, 7)
+    if change == "pool_dim":
+        with pytest.raises(ValueError, match="3-dimensional noise"):
+            loop.run(real, 2)
+        return
+    if change == "extra_generator_parameter":
+        return  # autograd's generator step refuses a parameter its loss does not use
+    assert loop.run(real, 2) == 2
+    assert loop._activations is None
+
+
+def _count_calls(calls):
+    def hook(*args):
+        calls.append(1)
+    return hook
+
+
+@pytest.mark.parametrize("change", [
+    "discriminator_hook", "generator_hook", "global_hook", "parameter_hook", "frozen", "dtype",
+])
+def test_closed_form_is_left_when_the_game_changes_after_it_is_built(change):
+    # The loop is built as the estimators' game; then something autograd honours changes.
+    # run() asks again: the hook runs, the frozen layer stays, float64 rows are scored as such.
+    loop, real = _loop("location", (6,))
+    assert loop._activations is not None
+    calls, handle = [], None
+    first_weight = loop.discriminator.net[0].weight
+    if change == "discriminator_hook":
+        loop.discriminator.register_forward_hook(_count_calls(calls))
+    elif change == "generator_hook":
+        loop.generator.register_forward_pre_hook(_count_calls(calls))
+    elif change == "global_hook":
+        handle = torch.nn.modules.module.register_module_forward_hook(_count_calls(calls))
+    elif change == "parameter_hook":
+        first_weight.register_hook(lambda grad: calls.append(1))
+    elif change == "frozen":
+        first_weight.requires_grad_(False)
+    elif change == "dtype":  # float64 networks, float32 rows and noise: autograd promotes
+        loop.discriminator.double()
+        loop.generator.double()
+    before = first_weight.detach().clone()
+    try:
+        loop.run(real, 3)
+    finally:
+        if handle is not None:
+            handle.remove()
+    assert loop._activations is None
+    if change == "frozen":
+        assert torch.equal(first_weight, before)
+    elif change == "dtype":
+        assert loop.generator.location.dtype == torch.float64
+    else:
+        assert calls
+    assert loop.step == 3
+
+
+def test_a_callback_that_freezes_a_layer_is_honoured_from_the_next_step():
+    loop, real = _loop("location", (6,))
+    frozen_at = []
+
+    def freeze(step, generator, discriminator):
+        weight = discriminator.net[0].weight
+        if not frozen_at:
+            weight.requires_grad_(False)
+            frozen_at.append(weight.detach().clone())
+
+    loop.run(real, 4, check_every=1, callbacks=[freeze])
+    assert loop._activations is None
+    assert torch.equal(loop.discriminator.net[0].weight, frozen_at[0])
+
+
+def test_closed_form_is_taken_again_once_the_game_is_the_estimators_again():
+    loop, real = _loop("location", (6,))
+    handle = loop.discriminator.register_forward_hook(lambda *args: None)
+    loop.run(real, 2)
+    assert loop._activations is None
+    handle.remove()
+    loop.run(real, 4)
+    assert loop._activations is not None
 
 
 @pytest.mark.parametrize("estimator", [RobustGANMean, RobustGANScatter])
@@ -168,9 +258,9 @@ def test_the_estimators_games_take_the_closed_form(estimator, monkeypatch):
     taken = []
     original = AdversarialLoop._closed_form_activations
 
-    def record(self):
-        taken.append(original(self) is not None)
-        return original(self)
+    def record(self, *args):
+        taken.append(original(self, *args) is not None)
+        return original(self, *args)
 
     monkeypatch.setattr(AdversarialLoop, "_closed_form_activations", record)
     estimator(n_steps=20, random_state=0).fit(X)
@@ -209,18 +299,39 @@ def test_sgd_is_torchs_sgd_to_the_bit(lrs, seed):
             assert torch.equal(p, q)
 
 
+def test_sgd_refuses_what_torchs_refuses():
+    w = torch.zeros(3, requires_grad=True)
+    with pytest.raises(ValueError, match="learning rate"):
+        SGD([w], lr=-0.1)
+    with pytest.raises(ValueError, match="empty"):
+        SGD([], lr=0.1)
+    with pytest.raises(TypeError, match="iterable"):
+        SGD(w, lr=0.1)
+    with pytest.raises(ValueError, match="more than one"):
+        SGD([{"params": [w]}, {"params": [w]}], lr=0.1)
+    one = SGD([{"params": w}], lr=0.1)  # a group's lone tensor, as torch takes it
+    w.grad = torch.ones(3)
+    assert one.step(lambda: torch.tensor(2.0)) == 2.0  # a closure's loss is returned
+    assert torch.equal(w, torch.full((3,), -0.1))
+
+
 def test_sgd_state_dicts_are_torchs():
     w, v = torch.zeros(2, requires_grad=True), torch.zeros(3, requires_grad=True)
     groups = [{"params": [w], "lr": 0.5}, {"params": [v]}]
     ours, theirs = SGD(groups, lr=0.1), torch.optim.SGD(groups, lr=0.1)
-    assert ours.state_dict()["param_groups"] == [
-        {"lr": g["lr"], "params": g["params"]} for g in theirs.state_dict()["param_groups"]]
+    assert ours.state_dict() == theirs.state_dict()
     theirs.param_groups[1]["lr"] = 0.03  # a schedule's change, saved by torch
     ours.load_state_dict(theirs.state_dict())
     assert [g["lr"] for g in ours.param_groups] == [0.5, 0.03]
+    # and torch's SGD loads ours (a checkpoint read by an older robustgan, or a user's SGD)
+    theirs.load_state_dict(ours.state_dict())
+    assert ours.state_dict() == theirs.state_dict()
     fresh = torch.optim.SGD([w, v], lr=0.2)
     with pytest.raises(ValueError, match="other parameter groups"):
         ours.load_state_dict(fresh.state_dict())
+    with pytest.raises(ValueError, match="momentum"):
+        ours.load_state_dict(torch.optim.SGD([{"params": [w]}, {"params": [v]}], lr=0.1,
+                                             momentum=0.9).state_dict())
     ours.zero_grad()
     assert w.grad is None
 
