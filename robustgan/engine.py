@@ -1115,7 +1115,7 @@ class AdversarialLoop:
         with antithetic pool noise (``NormalPool``), both batches scored in one pass, no
         penalty and a divergence whose scores' derivatives are stated: the robust
         estimators' games. Its steps draw what autograd's steps draw and compute the same
-        gradients, rounded otherwise (float32: estimates agree to about 1e-5 relative).
+        gradients, rounded otherwise (float32: a default mean fit's game agreed to 3e-5 relative).
         Anything autograd would honour and the closed form cannot see (a hook, a frozen
         parameter, mixed dtypes, ``dtype`` of the real rows) keeps autograd's step; ``run``
         asks again at its start and after its callbacks, which may change such things.
