@@ -10,10 +10,10 @@ Every gradient of both players follows from the logits' gradient by the chain ru
 (Σ g)ηᵀ + (g₊ − g₋)(Lh)ᵀ, η's is W₁ᵀΣ g and L's the lower triangle of W₁ᵀ(g₊ − g₋)hᵀ.
 
 At the estimators' sizes a step's cost is its passes and launches, not its products, and
-autograd's graph of the same network makes more of them than the arithmetic needs (its
-backward alone was 0.37 ms of a default mean fit's 1.3 ms step). These kernels serve a single
-game (``robustgan.engine.AdversarialLoop``, tensors seen with a member dimension of one) and a
-batched one (``robustgan.batched``, R members) alike.
+autograd's graph of the same network makes more of them than the arithmetic needs (under
+cProfile its backward alone was 0.37 ms of a default mean fit's 1.3 ms step). These kernels
+serve a single game (``robustgan.engine.AdversarialLoop``, tensors seen with a member
+dimension of one) and a batched one (``robustgan.batched``, R members) alike.
 
 Every tensor has a leading member dimension R: weights (R, out, in), rows (R, b, p), logits
 (R, b); hidden activations are kept feature-major, (R, width, b).
