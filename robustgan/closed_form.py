@@ -257,7 +257,8 @@ def weight_gradient(grad_a, h):
 def mlp_layers(module):
     """((kernels, slope) per hidden activation, linear layers) of an MLPDiscriminator, or
     None when it has other parts (or activations ``_ACTIVATIONS`` does not compute)."""
-    if type(module).forward is not MLPDiscriminator.forward:
+    if (type(module).forward is not MLPDiscriminator.forward
+            or type(getattr(module, "net", None)) is not nn.Sequential):
         return None
     layers = list(module.net)
     linears, activations = layers[0::2], layers[1::2]

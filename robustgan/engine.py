@@ -122,6 +122,11 @@ class SGD:
         for group in groups:
             tensors = group["params"]
             group["params"] = [tensors] if torch.is_tensor(tensors) else list(tensors)
+            if not all(torch.is_tensor(p) for p in group["params"]):
+                raise TypeError("SGD takes tensors or parameter groups (dicts) of tensors; "
+                                "named parameters are not supported")
+            if not all(p.is_leaf for p in group["params"]):
+                raise ValueError("can't optimize a non-leaf Tensor")
             group.setdefault("lr", lr)
             if not group["lr"] >= 0:
                 raise ValueError(f"Invalid learning rate: {group['lr']!r} (must be >= 0)")
@@ -169,7 +174,8 @@ class SGD:
         if [len(g["params"]) for g in saved] != [len(g["params"]) for g in self.param_groups]:
             raise ValueError("the saved optimiser state has other parameter groups than this one")
         for group in saved:
-            changed = {key: group[key] for key in ("momentum", "weight_decay", "nesterov")
+            changed = {key: group[key] for key in ("momentum", "weight_decay", "nesterov",
+                                                   "maximize")
                        if group.get(key, self._TORCH_GROUP[key]) != self._TORCH_GROUP[key]}
             if changed:
                 raise ValueError(f"the saved optimiser is SGD with {changed}, which this plain "
@@ -965,14 +971,16 @@ _MODULE_HOOKS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks",
                  "_backward_pre_hooks")
 
 
-def _hooked(loop, parameters):
-    """Whether a hook (global, on a module of either player, or on a parameter) could act on a
-    step that autograd would run: the closed form runs none."""
+def _altered(loop, parameters):
+    """Whether a hook (global, on a module of either player, or on a parameter) or a module's
+    own ``forward`` (set on the instance) could act on a step that autograd would run: the
+    closed form runs neither."""
     module_state = torch.nn.modules.module
     if any(getattr(module_state, "_global" + name, None) for name in _MODULE_HOOKS):
         return True
     modules = chain(loop.generator.modules(), loop.discriminator.modules())
-    if any(getattr(m, name, None) for m in modules for name in _MODULE_HOOKS):
+    if any("forward" in vars(m) or any(getattr(m, name, None) for name in _MODULE_HOOKS)
+           for m in modules):
         return True
     return any(p._backward_hooks or getattr(p, "_post_accumulate_grad_hooks", None)
                for p in parameters)
@@ -1128,25 +1136,30 @@ class AdversarialLoop:
                 or generator.location.ndim != 1
                 or not generator.location.shape[0] == pool.half.shape[1] == self.latent_dim):
             return None
-        # A subclass that scores otherwise (robustgan.batched) keeps its own scoring.
+        # A subclass that scores or weighs the losses otherwise (robustgan.batched) keeps its
+        # own step; so does a context autograd's step would honour (no_grad, anomaly mode).
         kind = type(self)
-        if (kind._score_minibatches is not AdversarialLoop._score_minibatches
-                or kind._score_generated is not AdversarialLoop._score_generated):
+        if any(getattr(kind, name) is not getattr(AdversarialLoop, name)
+               for name in ("_score_minibatches", "_score_generated", "_loss")):
+            return None
+        if (not torch.is_grad_enabled() or torch.is_inference_mode_enabled()
+                or torch.is_anomaly_enabled()):
             return None
         layers = mlp_layers(self.discriminator)
         if layers is None:
             return None
         activations, linears = layers
         weights_and_biases = [p for layer in linears for p in (layer.weight, layer.bias)]
-        if (None in weights_and_biases
+        if (any(p is None for p in weights_and_biases)
                 or [id(p) for p in self.d_params] != [id(p) for p in weights_and_biases]
                 or [id(p) for p in self.g_params] != [id(p) for p in self._model_parameters()]):
             return None
         parameters = self.d_params + self.g_params
         dtypes = {p.dtype for p in parameters} | {pool.half.dtype}
         if (not all(p.requires_grad for p in parameters) or len(dtypes) > 1
-                or (dtype is not None and dtypes != {dtype}) or _hooked(self, parameters)):
+                or (dtype is not None and dtypes != {dtype}) or _altered(self, parameters)):
             return None
+        self._closed_form_dtype = dtypes.pop()
         return activations
 
     def _model_parameters(self):
@@ -1257,6 +1270,9 @@ class AdversarialLoop:
         if self._activations is not None:
             x_real = sample_real(self.rng)
             b = x_real.shape[0]
+            if x_real.dtype != self._closed_form_dtype:
+                # What autograd's step does: the rows are promoted with the generated ones'.
+                x_real = x_real.to(torch.promote_types(x_real.dtype, self._closed_form_dtype))
             d_loss = self._closed_form(x_real, b, x_real.device, discriminator=True)
             return d_loss, None, b, x_real.device
         v_real, v_fake, x_real, x_fake = self._score_minibatches(sample_real)

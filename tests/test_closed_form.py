@@ -114,6 +114,16 @@ class _OwnScoring(AdversarialLoop):
         return super()._score_minibatches(sample_real)
 
 
+class _ScaledLoss(AdversarialLoop):
+    def _loss(self, loss_fn, *outputs):
+        return 10.0 * super()._loss(loss_fn, *outputs)
+
+
+class _NoisySequential(torch.nn.Sequential):
+    def forward(self, x):
+        return super().forward(x) + 0.1
+
+
 class _OwnGeneratedScoring(AdversarialLoop):
     def _score_generated(self, b, device):
         return super()._score_generated(b, device)
@@ -122,7 +132,8 @@ class _OwnGeneratedScoring(AdversarialLoop):
 @pytest.mark.parametrize("change", [
     "penalty", "spectral_norm", "fresh_noise", "divergence", "two_passes", "subclass",
     "subclass_generated", "generator", "activation", "no_hidden_layer", "trailing_activation",
-    "negative_slope", "matrix_location", "extra_generator_parameter", "pool_dim", "float64_networks",
+    "negative_slope", "matrix_location", "extra_generator_parameter", "pool_dim",
+    "float64_networks", "loss_override", "sequential_subclass", "instance_forward",
 ])
 def test_closed_form_is_left_where_it_does_not_hold(change):
     # Each departure from the estimators' game keeps autograd's step, whose result is right
@@ -166,6 +177,12 @@ def test_closed_form_is_left_where_it_does_not_hold(change):
         pool_dim = 3
     elif change == "float64_networks":  # float32 rows and noise: autograd promotes them
         discriminator, generator = discriminator.double(), generator.double()
+    elif change == "loss_override":
+        kind = _ScaledLoss
+    elif change == "sequential_subclass":
+        discriminator.net = _NoisySequential(*discriminator.net)
+    elif change == "instance_forward":
+        discriminator.net.forward = lambda x: torch.nn.Sequential.forward(discriminator.net, x) * 2
     rng = torch_generator(0, "cpu")
     latent = options.pop("latent_sampler", None) or NormalPool(50, pool_dim, rng, "cpu")
     loop = kind(generator, discriminator, get_divergence(divergence), latent_dim=4,
@@ -220,11 +237,46 @@ def test_closed_form_is_left_when_the_game_changes_after_it_is_built(change):
     assert loop._activations is None
     if change == "frozen":
         assert torch.equal(first_weight, before)
-    elif change == "dtype":
-        assert loop.generator.location.dtype == torch.float64
-    else:
+    elif change != "dtype":
         assert calls
     assert loop.step == 3
+
+
+@pytest.mark.filterwarnings("ignore:Anomaly Detection has been enabled")
+@pytest.mark.parametrize("context", ["no_grad", "inference_mode", "detect_anomaly"])
+def test_contexts_autograd_honours_keep_its_step(context):
+    loop, real = _loop("location", (6,))
+    manager = {"no_grad": torch.no_grad, "inference_mode": torch.inference_mode,
+               "detect_anomaly": torch.autograd.detect_anomaly}[context]
+    with manager():
+        if context == "detect_anomaly":
+            loop.run(real, 2)
+        else:  # as before the closed form: autograd's step needs gradients
+            with pytest.raises(RuntimeError, match="does not require grad|inference"):
+                loop.run(real, 2)
+        assert loop._activations is None
+
+
+def test_rows_of_a_sampler_without_a_dtype_are_promoted_as_autograd_promotes_them():
+    # float64 networks and noise, a plain callable returning float32 rows: autograd's step
+    # concatenates them with the float64 generated rows (promoting them); so does this one.
+    def game(closed):
+        loop, real = _loop("location", (6,))
+        loop.generator.double()
+        loop.discriminator.double()
+        loop.latent_sampler.half = loop.latent_sampler.half.double()
+        rows = real.data
+        sampler = lambda rng: rows.index_select(  # noqa: E731
+            0, torch.randint(len(rows), (7,), generator=rng))
+        if not closed:
+            loop._closed_form_activations = lambda *args: None
+        loop.run(sampler, 5)
+        assert (loop._activations is not None) == closed
+        return loop.generator.location.detach()
+
+    closed, auto = game(True), game(False)
+    assert closed.dtype == torch.float64
+    assert torch.allclose(closed, auto, atol=1e-12)
 
 
 def test_a_callback_that_freezes_a_layer_is_honoured_from_the_next_step():
@@ -309,6 +361,10 @@ def test_sgd_refuses_what_torchs_refuses():
         SGD(w, lr=0.1)
     with pytest.raises(ValueError, match="more than one"):
         SGD([{"params": [w]}, {"params": [w]}], lr=0.1)
+    with pytest.raises(TypeError, match="named parameters"):
+        SGD([("w", w)], lr=0.1)
+    with pytest.raises(ValueError, match="non-leaf"):
+        SGD([w * 2], lr=0.1)
     one = SGD([{"params": w}], lr=0.1)  # a group's lone tensor, as torch takes it
     w.grad = torch.ones(3)
     assert one.step(lambda: torch.tensor(2.0)) == 2.0  # a closure's loss is returned
@@ -332,6 +388,9 @@ def test_sgd_state_dicts_are_torchs():
     with pytest.raises(ValueError, match="momentum"):
         ours.load_state_dict(torch.optim.SGD([{"params": [w]}, {"params": [v]}], lr=0.1,
                                              momentum=0.9).state_dict())
+    with pytest.raises(ValueError, match="maximize"):
+        ours.load_state_dict(torch.optim.SGD([{"params": [w]}, {"params": [v]}], lr=0.1,
+                                             maximize=True).state_dict())
     ours.zero_grad()
     assert w.grad is None
 
