@@ -1124,9 +1124,12 @@ class AdversarialLoop:
         penalty and a divergence whose scores' derivatives are stated: the robust
         estimators' games. Its steps draw what autograd's steps draw and compute the same
         gradients, rounded otherwise (float32: a default mean fit's game agreed to 3e-5 relative).
-        Anything autograd would honour and the closed form cannot see (a hook, a frozen
-        parameter, mixed dtypes, ``dtype`` of the real rows) keeps autograd's step; ``run``
-        asks again at its start and after its callbacks, which may change such things.
+        Anything autograd would honour and the closed form cannot see (a hook, a module's own
+        ``forward`` set on the instance, a frozen parameter, mixed dtypes, ``dtype`` of the
+        real rows, ``no_grad``, inference and anomaly modes) keeps autograd's step; ``run``
+        asks again at its start and after its callbacks, which may change such things. Not
+        seen: pre-hooks registered on a parameter's gradient accumulator node
+        (``torch.autograd.graph.get_gradient_edge(p).node``), which this step does not run.
         """
         if self.members is not None or not self.joint_forward or self.d_penalties:
             return None
