@@ -71,6 +71,7 @@ from .closed_form import (
     generator_loss_and_gradient,
     location_model_backward,
     location_model_forward,
+    location_model_gradients,
     mlp_layers,
     rescaled,
     takes_closed_form,
@@ -495,7 +496,6 @@ class StackedGaussianGenerator(MemberStack):
         return torch.bmm(z, factor.transpose(1, 2)) + self.module.location.unsqueeze(-2)
 
 
-
 class _StackedMLP(torch.autograd.Function):
     """R multilayer perceptrons with a scalar output, forward and backward by batched products.
 
@@ -536,7 +536,7 @@ class _StackedMLP(torch.autograd.Function):
         wanted = ctx.needs_input_grad[2:]
         grads = [None] * (2 * len(weights))
         grad_a, scale = backward_to_first_layer(grad_v, outputs[1:], weights, activations,
-                                                 wanted, grads)
+                                                wanted, grads)
         if wanted[0]:
             grads[0] = rescaled(weight_gradient(grad_a, outputs[0]), scale)
         if wanted[1]:
@@ -693,15 +693,8 @@ class StackedMLPDiscriminator(MemberStack):
         (losses, gradients)
         """
         params = [p.detach() for p in self._params()]
-        v, saved = location_model_forward(x_real, half, location, n_model, self.activations,
-                                           params, factor)
-        losses, grad_v = loss_and_gradient(v)
-        weights = wrt == "weights"
-        grad_location, grad_factor, grads = location_model_backward(
-            saved, grad_v, self.activations, (weights,) * len(params), not weights)
-        if weights:
-            return losses, grads
-        return losses, grad_location if factor is None else (grad_location, grad_factor)
+        return location_model_gradients(x_real, half, location, n_model, self.activations,
+                                        params, loss_and_gradient, wrt, factor)
 
     def score_inputs(self, x):
         """``self(x)`` with a gradient for ``x`` only (the generator's step): the hand-written

@@ -35,6 +35,7 @@ __all__ = [
     "generator_loss_and_gradient",
     "location_model_backward",
     "location_model_forward",
+    "location_model_gradients",
     "mlp_layers",
     "rescaled",
     "takes_closed_form",
@@ -210,7 +211,7 @@ def location_model_backward(saved, grad_v, activations, wanted, model_wanted):
     tail = outputs[0].shape[2] - b - m  # rows of −h
     grads = [None] * (2 * len(weights))
     grad_a, scale = backward_to_first_layer(grad_v, outputs, weights, activations, wanted,
-                                             grads)
+                                            grads)
     grad_location = grad_factor = None
     model = grad_a[:, :, b:]
     model_sum = model.sum(2)
@@ -237,6 +238,27 @@ def location_model_backward(saved, grad_v, activations, wanted, model_wanted):
         grads[1] = rescaled(model_sum if not b else grad_a[:, :, :b].sum(2) + model_sum, scale)
     return grad_location, grad_factor, grads
 
+
+def location_model_gradients(x_real, half, location, n_model, activations, params,
+                             loss_and_gradient, wrt="weights", factor=None):
+    """A step's losses and gradients for the location or Gaussian game, without autograd.
+
+    Scores the real rows (or none) and ``n_model`` model rows (``location_model_forward``),
+    hands the logits to ``loss_and_gradient(v)``, which returns each member's loss (R,) and
+    ∂(Σ losses)/∂v, and back-propagates that gradient (``location_model_backward``).
+    ``wrt="weights"``: the network's parameters' gradients, in the order of ``params``;
+    ``"location"``: the location's gradient, or given ``factor`` the location's and the
+    factor's (lower-triangular). Returns ``(losses, gradients)``.
+    """
+    v, saved = location_model_forward(x_real, half, location, n_model, activations, params,
+                                      factor)
+    losses, grad_v = loss_and_gradient(v)
+    weights = wrt == "weights"
+    grad_location, grad_factor, grads = location_model_backward(
+        saved, grad_v, activations, (weights,) * len(params), not weights)
+    if weights:
+        return losses, grads
+    return losses, grad_location if factor is None else (grad_location, grad_factor)
 
 
 def weight_gradient(grad_a, h):
@@ -275,8 +297,6 @@ def mlp_layers(module):
             return None
         kernels.append((activation, slope))
     return tuple(kernels), linears
-
-
 
 
 def takes_closed_form(divergence):

@@ -29,6 +29,7 @@ loop's whole state (models, optimisers, RNG, step, history, hooks) round-trips t
 import math
 import warnings
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain
 
 import numpy as np
@@ -39,8 +40,7 @@ from ._threads import step_work, threads_for
 from .closed_form import (
     bound_and_gradient,
     generator_loss_and_gradient,
-    location_model_backward,
-    location_model_forward,
+    location_model_gradients,
     mlp_layers,
     takes_closed_form,
 )
@@ -1181,24 +1181,16 @@ class AdversarialLoop:
         location, *factor = (p.detach() for p in self._model_parameters())
         factor = torch.tril(factor[0]).unsqueeze(0) if factor else None
         params = [p.detach().unsqueeze(0) for p in self.d_params]
+        loss_and_gradient = bound_and_gradient if discriminator else generator_loss_and_gradient
         with torch.no_grad():
-            v, saved = location_model_forward(
+            loss, grads = location_model_gradients(
                 None if x_real is None else x_real.unsqueeze(0), half, location.unsqueeze(0),
-                n_model, self._activations, params, factor)
-            if discriminator:
-                loss, grad_v = bound_and_gradient(self.loss, v)
-            else:
-                loss, grad_v = generator_loss_and_gradient(self.loss, v)
-            grad_location, grad_factor, grads = location_model_backward(
-                saved, grad_v, self._activations, (discriminator,) * len(params),
-                not discriminator)
-        if discriminator:
-            for parameter, grad in zip(self.d_params, grads):
-                parameter.grad = grad.squeeze(0)
-        else:
-            grads = [grad_location] + ([] if grad_factor is None else [grad_factor])
-            for parameter, grad in zip(self.g_params, grads):
-                parameter.grad = grad.squeeze(0)
+                n_model, self._activations, params, partial(loss_and_gradient, self.loss),
+                wrt="weights" if discriminator else "location", factor=factor)
+        if not discriminator and factor is None:
+            grads = (grads,)
+        for parameter, grad in zip(self.d_params if discriminator else self.g_params, grads):
+            parameter.grad = grad.squeeze(0)
         return loss.squeeze(0)
 
     # -- the step ---------------------------------------------------------------------------
