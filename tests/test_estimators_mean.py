@@ -405,6 +405,27 @@ def test_a_start_that_absorbed_a_close_cluster_is_corrected_or_replaced_by_the_g
     assert known.tail_df_ is None and known.selected_ == "game"
 
 
+def test_a_start_holding_a_tight_cluster_gives_way_to_the_game_despite_its_heavy_tail():
+    # A tight cluster (s = 0.5) of 30% at 1·1: the start's subset takes it with the inliers,
+    # its distances then fit a t with ν about 2 (a lump of small ones, the cluster's), and
+    # the inliers projected on its departure from the game have two modes.
+    tight = make_huber_contamination(5000, 20, 0.3, shift=1.0, outlier_scale=0.5,
+                                     random_state=0)
+    est = RobustGANMean(random_state=0).fit(tight.X)
+    assert est.tail_df_ < 4 and est.selected_ == "game"
+    assert np.linalg.norm(est.trimmed_location_ - tight.location) > 1.0
+    assert np.linalg.norm(est.location_ - tight.location) < 0.2
+    # Independent Cauchy coordinates with such a cluster: the game is drawn to the cluster,
+    # the bimodal projection's larger mode (the median of all rows) is nearer the start, and
+    # the start is kept.
+    rng = np.random.default_rng(7)
+    X = rng.standard_cauchy((5000, 20))
+    X[:1000] = 1.0 + 0.5 * rng.standard_normal((1000, 20))
+    est = RobustGANMean(random_state=0).fit(X)
+    assert est.tail_df_ < 4 and est.selected_ == "trimmed"
+    assert np.linalg.norm(est.game_location_) > 2 * np.linalg.norm(est.location_)
+
+
 def test_small_data_takes_fewer_steps_only_where_the_start_is_the_estimate():
     # On up to 1,000 rows with scale="auto" the game only referees the robust start: 50 steps.
     # With a known scale the game is the estimate and keeps its 300-step floor.

@@ -70,8 +70,20 @@ _SMALL_DATA_STEPS = (50, 3000)
 # the game was the better estimate, and |z| ≤ 3.1 in every cell with symmetric inliers around
 # far or spread outliers, where the start was. Below a fitted ν of 4 (``radial_tail_df``,
 # biased low: clean t₃ 1.8–2.0, t₅ 3.0–3.4, t₁₀ 5.7–6.8, Gaussian 24–450 at n = 5,000,
-# p = 20) the game's Gaussian model is wrong, and sample skewness too noisy: the start is kept.
+# p = 20) the game's Gaussian model is wrong, and sample skewness too noisy: the start is kept,
+# unless the projection has two modes (_BIMODAL).
 _SKEW_Z = 4.0
+# A start whose ellipsoid holds a tight cluster beside the inliers looks heavy-tailed too: the
+# cluster's rows are a lump of small distances, the inliers' the large ones (fitted ν 0.5-2.4
+# on tight clusters, s = 0.25-0.5, at 0.7-1.5·1 with ε = 0.2-0.4, p = 20, where the start
+# erred by 0.7-3.5 and the game by 0.07-0.55). Along the direction that separates the start
+# from the game, heavy-tailed inliers give one peaked mode, and such a start two: Sarle's
+# bimodality coefficient (g₁² + 1)/(g₂ + 3) of the projected inliers, 1/3 for a Gaussian,
+# below it for t, 5/9 for a uniform, exceeds 5/9 there (the conventional mark of two modes;
+# measured 0.57-0.7). On fewer than _BIMODAL_MIN_ROWS inliers its kurtosis is too noisy
+# (standard error √(24/h): 0.49 at 100) and the start is kept.
+_BIMODAL = 5.0 / 9.0
+_BIMODAL_MIN_ROWS = 100
 
 
 def resolve_auto(divergence, n_samples, batch_size, optimizer="sgd", *, step_bounds=_AUTO_STEPS,
@@ -135,7 +147,11 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
     heavy tails: its model is Gaussian, and on t₃ or Cauchy inliers the discriminator
     separates real from generated rows by their radius, which one-sided outliers turn into a
     pull on η (atlas cauchy: 0.53 against the start's 0.08); where the start's distances fit a
-    multivariate t with ν < 4, the start is kept. ``selected_`` says which was taken; both
+    multivariate t with ν < 4, the start is kept, unless its inliers projected on that
+    departure have two modes (Sarle's bimodality coefficient above 5/9) and the game is the
+    nearer to the larger one: a tight cluster held beside the inliers makes the distances
+    look heavy-tailed too (Q = N(1·1, I/4), ε = 0.3, p = 20: the start 1.54-1.58, the game
+    0.08-0.12). ``selected_`` says which was taken; both
     estimates are kept (``game_location_``, ``trimmed_location_``). On n ≤ k + 2 rows (k features that
     vary) no start is computed, as MCD's subset would be every row, and the game is the
     estimate. For heavy-tailed data with close
@@ -605,7 +621,9 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
           towards it (``_start_absorbed_a_cluster``), and the game, whose model
           N(η, diag(s²)) cannot absorb a cluster, is the estimate;
         - heavy tails (``tail_df_`` < 4) make the game's Gaussian model wrong and the start
-          right (atlas t3 and cauchy: 0.078 and 0.083 against the game's 0.085 and 0.529).
+          right (atlas t3 and cauchy: 0.078 and 0.083 against the game's 0.085 and 0.529),
+          unless the skewness test's projection has two modes (a tight cluster inside the
+          start, whose distances then look heavy-tailed).
         """
         self.selected_ = "game"
         if self.trimmed_location_ is not None:
@@ -642,10 +660,9 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         are projected on S⁻¹(m − η), the direction that best separates the two estimates.
         Symmetric inliers give a sample skewness of about N(0, 6/h) on h rows; a cluster held
         inside the ellipsoid skews it towards the side the start moved to. The game is taken
-        when that z-score is at least ``_SKEW_Z``.
+        when that z-score is at least ``_SKEW_Z``; where the start's distances look
+        heavy-tailed (``tail_df_`` < 4), when that projection has two modes (``_BIMODAL``).
         """
-        if self.tail_df_ < HEAVY_TAIL_DF:
-            return False
         varying = self.scale_ > 0
         k = int(varying.sum())
         location = self.trimmed_location_[varying]
@@ -655,7 +672,19 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         projected = (_varying_columns(X, varying)[inside] - location) @ direction
         if inside.sum() < 3 or not np.ptp(projected) > 0:
             return False
-        return stats.skew(projected) * math.sqrt(inside.sum() / 6.0) >= _SKEW_Z
+        skewness = stats.skew(projected)
+        if self.tail_df_ < HEAVY_TAIL_DF:
+            if inside.sum() < _BIMODAL_MIN_ROWS:
+                return False
+            if (skewness**2 + 1.0) / (stats.kurtosis(projected) + 3.0) <= _BIMODAL:
+                return False
+            # Which mode is the inliers': they are most of the rows (ε < 1/2), so the median
+            # of every row's projection lies in theirs. A game drawn to the cluster instead
+            # (Cauchy inliers) is farther from it than the start, which sits between the two.
+            centre = np.median((_varying_columns(X, varying) - location) @ direction)
+            game = (self.game_location_[varying] - location) @ direction
+            return abs(centre - game) < abs(centre)
+        return skewness * math.sqrt(inside.sum() / 6.0) >= _SKEW_Z
 
     def _check_scale(self, X):
         if isinstance(self.scale, str):
