@@ -125,6 +125,8 @@ CELLS = [
     _cell("eps0.45", "ε", eps=0.45),
     _cell("close05-eps0.1", "ε", q="close", shift=0.5, eps=0.1),
     _cell("close05-eps0.4", "ε", q="close", shift=0.5, eps=0.4),
+    # A tight cluster that MCD-type subsets take whole, with the inliers beside it.
+    _cell("tight1-eps0.3", "ε", q="tight", shift=1.0, eps=0.3),
     # The inlier law.
     _cell("t3", "inliers", inliers="t", df=3.0),
     _cell("t3-close05", "inliers", inliers="t", df=3.0, q="close", shift=0.5),
@@ -235,6 +237,7 @@ DESIGNS = {
     "close": ({"outliers": "gaussian_shift"}, "N(θ+{c:g}·1, I)"),
     "close-third": ({"outliers": "gaussian_shift", "outlier_scale": math.sqrt(1 / 3)},
                     "N(θ+{c:g}·1, I/3)"),
+    "tight": ({"outliers": "gaussian_shift", "outlier_scale": 0.5}, "N(θ+{c:g}·1, I/4)"),
     "cauchy": ({"outliers": "cauchy"}, "Cauchy(θ+{c:g}·1, I)"),
     "symmetric": (_symmetric, "½N(θ±{c:g}·1, I)"),
     "spread": (_spread, "N(θ, {c:g}²·I)"),
