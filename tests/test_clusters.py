@@ -7,9 +7,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from robustgan import RobustGANMean, RobustGANScatter, make_huber_contamination
+from robustgan import (
+    DegenerateDataWarning,
+    RobustGANMean,
+    RobustGANScatter,
+    make_huber_contamination,
+)
 from robustgan import clusters as cluster_module
-from robustgan.clusters import correct_absorbed_cluster, univariate_mcd
+from robustgan.clusters import (
+    BIMODAL_COEFFICIENT,
+    bimodality_coefficient,
+    correct_absorbed_cluster,
+    split_tight_cluster,
+    univariate_mcd,
+)
 from robustgan.multivariate import trimmed_scatter
 
 
@@ -283,3 +294,96 @@ def test_the_trimmed_gaussian_kurtosis_is_the_closed_form_one(p):
     inside = x[np.einsum("ij,ij->i", x, x) <= cutoff, 0]
     # The sample kurtosis's standard error is under √(24/n) = 0.0035.
     assert expected == pytest.approx(stats.kurtosis(inside), abs=0.015)
+
+
+# -- tight clusters: split_tight_cluster ---------------------------------------------------------
+
+
+def _tight(eps=0.3, shift=1.0, outlier_scale=0.5, seed=0, n=5000, p=20):
+    return make_huber_contamination(n, p, eps, shift=shift, outlier_scale=outlier_scale,
+                                    random_state=seed)
+
+
+def test_bimodality_coefficient_reads_one_mode_and_two():
+    rng = np.random.default_rng(0)
+    from scipy import stats
+    gaussian, heavy = rng.standard_normal(20_000), rng.standard_t(3, 20_000)
+    two = np.concatenate([gaussian[:14_000], 4 + 0.5 * gaussian[14_000:]])
+    shape = lambda v: bimodality_coefficient(stats.skew(v), stats.kurtosis(v))  # noqa: E731
+    # 1/3 at the Gaussian (standard errors: kurtosis 0.035 on 20,000 rows), below it for t₃.
+    assert shape(gaussian) == pytest.approx(1 / 3, abs=0.01)
+    assert shape(heavy) < 1 / 3 < BIMODAL_COEFFICIENT < shape(two)
+    assert shape(rng.uniform(size=20_000)) == pytest.approx(5 / 9, abs=0.01)
+
+
+@pytest.mark.parametrize("eps, shift, outlier_scale", [(0.3, 1.0, 0.5), (0.4, 1.5, 0.25),
+                                                       (0.3, 0.5, 0.25)])
+def test_a_start_holding_a_tight_cluster_is_computed_again_without_it(eps, shift, outlier_scale):
+    data = _tight(eps, shift, outlier_scale)
+    location, scatter = _start(data.X)
+    # The start takes the cluster whole: its location is pulled most of the way towards it.
+    assert np.linalg.norm(location - data.location) > 0.8
+    split = split_tight_cluster(data.X, location, scatter, random_state=0)
+    assert split is not None
+    clean, clean_scatter, direction = split
+    # The oracle's errors are 0.08 and 0.14 at these sizes.
+    assert np.linalg.norm(clean - data.location) < 0.15
+    assert np.linalg.norm(clean_scatter - np.eye(20), 2) < 0.3
+    assert abs(direction.sum()) / np.sqrt(20) > 0.95
+    # correct_absorbed_cluster takes that branch for starts that look heavy-tailed.
+    corrected = correct_absorbed_cluster(data.X, location, scatter, random_state=0)
+    np.testing.assert_array_equal(corrected[0], clean)
+
+
+def test_split_is_equivariant_under_rescaling_and_shifts():
+    data = _tight()
+    location, scatter = _start(data.X)
+    scales = np.random.default_rng(3).uniform(0.01, 100.0, size=20)
+    moved = data.X * scales + 7.0
+    clean, clean_scatter, _ = split_tight_cluster(data.X, location, scatter, random_state=0)
+    moved_clean, moved_scatter, _ = split_tight_cluster(
+        moved, location * scales + 7.0, scatter * np.outer(scales, scales), random_state=0)
+    np.testing.assert_allclose(moved_clean, clean * scales + 7.0, rtol=1e-6)
+    np.testing.assert_allclose(moved_scatter, clean_scatter * np.outer(scales, scales),
+                               rtol=1e-6, atol=1e-9 * scales.max() ** 2)
+
+
+@pytest.mark.parametrize("inliers, df", [("t", 3.0), ("cauchy", None)])
+def test_heavy_tailed_inliers_have_no_tight_cluster_to_set_aside(inliers, df):
+    data = make_huber_contamination(5000, 20, 0.2, inliers=inliers, df=df, shift=5.0,
+                                    random_state=0)
+    assert split_tight_cluster(data.X, *_start(data.X), random_state=0) is None
+
+
+def test_a_clean_start_beside_a_far_tight_cluster_is_kept():
+    # One feature, t₃ inliers (the start's distances look heavy-tailed) and a tight cluster at
+    # 5 that the start already leaves out: every row's projection has two groups, cleanly
+    # apart, but the rows inside the start's ellipsoid have one mode, and nothing is redone.
+    rng = np.random.default_rng(0)
+    X = rng.standard_t(3, (2000, 1))
+    X[:400] = 5 + 0.5 * rng.standard_normal((400, 1))
+    location, scatter = _start(X)
+    assert abs(location[0]) < 0.15
+    assert split_tight_cluster(X, location, scatter, random_state=0) is None
+
+
+def test_groups_of_discrete_features_are_not_set_aside():
+    # statsmodels' randhie: a 0/1 plan indicator beside plan parameters makes a tight group
+    # of 19% of the rows; RobustGANScatter's estimate after its game holds it and looks
+    # heavy-tailed, and without the discreteness check that group was set aside.
+    from statsmodels.datasets import randhie
+    X = randhie.load_pandas().data.to_numpy(float)
+    with pytest.warns(DegenerateDataWarning, match="at least half the values are equal"):
+        fit = RobustGANScatter(random_state=0).fit(X)
+    assert fit.cluster_direction_ is None
+
+
+def test_the_scatter_game_reweighted_into_a_tight_cluster_is_set_aside():
+    # A clean start (no cluster inside), a game whose scatter is a little wide, and the
+    # reweighting from it takes the cluster in (1.5·1 at s = 0.25 lies inside the inliers'
+    # 0.975 ellipsoid): before the check, location 2.04 and scatter 9.5.
+    data = _tight(0.3, 1.5, 0.25, seed=1)
+    fit = RobustGANScatter(random_state=1).fit(data.X)
+    assert fit.cluster_direction_ is not None
+    assert np.linalg.norm(fit.location_ - data.location) < 0.15
+    assert np.linalg.norm(fit.covariance_ - np.eye(20), 2) < 0.3

@@ -12,7 +12,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._threads import beside
 from .._validation import check_scatter_representable, check_training_data, warn_tied_columns
-from ..clusters import HEAVY_TAIL_DF, correct_absorbed_cluster
+from ..clusters import (
+    BIMODAL_COEFFICIENT,
+    HEAVY_TAIL_DF,
+    bimodality_coefficient,
+    correct_absorbed_cluster,
+)
 from ..divergences import Divergence, check_robust_divergence, get_divergence
 from ..engine import AdversarialProblem, resolve_device, robust_learning_rates
 from ..multivariate import (
@@ -71,18 +76,17 @@ _SMALL_DATA_STEPS = (50, 3000)
 # far or spread outliers, where the start was. Below a fitted ν of 4 (``radial_tail_df``,
 # biased low: clean t₃ 1.8–2.0, t₅ 3.0–3.4, t₁₀ 5.7–6.8, Gaussian 24–450 at n = 5,000,
 # p = 20) the game's Gaussian model is wrong, and sample skewness too noisy: the start is kept,
-# unless the projection has two modes (_BIMODAL).
+# unless the projection has two modes (BIMODAL_COEFFICIENT).
 _SKEW_Z = 4.0
 # A start whose ellipsoid holds a tight cluster beside the inliers looks heavy-tailed too: the
 # cluster's rows are a lump of small distances, the inliers' the large ones (fitted ν 0.5-2.4
 # on tight clusters, s = 0.25-0.5, at 0.7-1.5·1 with ε = 0.2-0.4, p = 20, where the start
-# erred by 0.7-3.5 and the game by 0.07-0.55). Along the direction that separates the start
-# from the game, heavy-tailed inliers give one peaked mode, and such a start two: Sarle's
-# bimodality coefficient (g₁² + 1)/(g₂ + 3) of the projected inliers, 1/3 for a Gaussian,
-# below it for t, 5/9 for a uniform, exceeds 5/9 there (the conventional mark of two modes;
-# measured 0.57-0.7). On fewer than _BIMODAL_MIN_ROWS inliers its kurtosis is too noisy
-# (standard error √(24/h): 0.49 at 100) and the start is kept.
-_BIMODAL = 5.0 / 9.0
+# erred by 0.7-3.5 and the game by 0.07-0.55, where robustgan.clusters.split_tight_cluster
+# did not set the cluster aside). Along the direction that separates the start from the game,
+# heavy-tailed inliers give one peaked mode, and such a start two: Sarle's bimodality
+# coefficient of the projected inliers (``bimodality_coefficient``: 1/3 for a Gaussian, below
+# it for t) exceeds 5/9 there (measured 0.57-0.7). On fewer than _BIMODAL_MIN_ROWS inliers
+# its kurtosis is too noisy (standard error √(24/h): 0.49 at 100) and the start is kept.
 _BIMODAL_MIN_ROWS = 100
 
 
@@ -661,7 +665,8 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         Symmetric inliers give a sample skewness of about N(0, 6/h) on h rows; a cluster held
         inside the ellipsoid skews it towards the side the start moved to. The game is taken
         when that z-score is at least ``_SKEW_Z``; where the start's distances look
-        heavy-tailed (``tail_df_`` < 4), when that projection has two modes (``_BIMODAL``).
+        heavy-tailed (``tail_df_`` < 4), when that projection has two modes
+        (``BIMODAL_COEFFICIENT``) and the game is the nearer to the larger one.
         """
         varying = self.scale_ > 0
         k = int(varying.sum())
@@ -676,7 +681,8 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         if self.tail_df_ < HEAVY_TAIL_DF:
             if inside.sum() < _BIMODAL_MIN_ROWS:
                 return False
-            if (skewness**2 + 1.0) / (stats.kurtosis(projected) + 3.0) <= _BIMODAL:
+            shape = bimodality_coefficient(skewness, stats.kurtosis(projected))
+            if shape <= BIMODAL_COEFFICIENT:
                 return False
             # Which mode is the inliers': they are most of the rows (ε < 1/2), so the median
             # of every row's projection lies in theirs. A game drawn to the cluster instead
@@ -731,7 +737,8 @@ def _corrected_start(rows, support_fraction, seed, location_scale):
     location, scatter, _ = trimmed_scatter(rows, support_fraction, random_state=seed,
                                            location_scale=location_scale)
     distances = squared_mahalanobis(rows, location, scatter)
-    location, scatter, direction = correct_absorbed_cluster(rows, location, scatter, distances)
+    location, scatter, direction = correct_absorbed_cluster(
+        rows, location, scatter, distances, support_fraction=support_fraction, random_state=seed)
     return location, scatter, direction, distances
 
 
