@@ -1113,6 +1113,7 @@ class AdversarialLoop:
             self.failure_kind = torch.zeros((self.members,), dtype=torch.long, device=device)
             self.failure_size = torch.zeros((self.members,), device=device)
         self._activations = self._closed_form_activations()
+        self._closed_form_views = None  # (storages, views) of ``_closed_form_parameters``
 
     # -- the closed form of the estimators' games ------------------------------------------
     def _closed_form_activations(self, dtype=None):
@@ -1178,20 +1179,38 @@ class AdversarialLoop:
         a member dimension of one, as ``robustgan.closed_form`` wants them.
         """
         half = self.latent_sampler.half_rows(n_model, self.rng, device).unsqueeze(0)
-        location, *factor = (p.detach() for p in self._model_parameters())
-        factor = torch.tril(factor[0]).unsqueeze(0) if factor else None
-        params = [p.detach().unsqueeze(0) for p in self.d_params]
-        loss_and_gradient = bound_and_gradient if discriminator else generator_loss_and_gradient
+        params, location, factor, losses = self._closed_form_parameters()
+        factor = None if factor is None else torch.tril(factor).unsqueeze(0)
         with torch.no_grad():
             loss, grads = location_model_gradients(
-                None if x_real is None else x_real.unsqueeze(0), half, location.unsqueeze(0),
-                n_model, self._activations, params, partial(loss_and_gradient, self.loss),
+                None if x_real is None else x_real.unsqueeze(0), half, location, n_model,
+                self._activations, params, losses[discriminator],
                 wrt="weights" if discriminator else "location", factor=factor)
         if not discriminator and factor is None:
             grads = (grads,)
         for parameter, grad in zip(self.d_params if discriminator else self.g_params, grads):
             parameter.grad = grad.squeeze(0)
         return loss.squeeze(0)
+
+    def _closed_form_parameters(self):
+        """(the discriminator's parameters and η, detached with a member dimension of one; L
+        detached; the generator's and the discriminator's loss-and-gradient functions).
+
+        Views of the parameters, which the optimisers update in place: made once per ``run``
+        (and after its callbacks), not at each of its thousands of steps, where they cost a
+        tenth of a default mean fit's step. Made again where a parameter's storage was
+        replaced (``p.data = ...``), which the views would not see.
+        """
+        parameters = self.d_params + self.g_params
+        storages = [p.data_ptr() for p in parameters]
+        if self._closed_form_views is None or self._closed_form_views[0] != storages:
+            location, *factor = (p.detach() for p in self._model_parameters())
+            views = ([p.detach().unsqueeze(0) for p in self.d_params], location.unsqueeze(0),
+                     factor[0] if factor else None,
+                     (partial(generator_loss_and_gradient, self.loss),
+                      partial(bound_and_gradient, self.loss)))
+            self._closed_form_views = storages, views
+        return self._closed_form_views[1]
 
     # -- the step ---------------------------------------------------------------------------
     def _loss(self, loss_fn, *outputs):
@@ -1347,6 +1366,7 @@ class AdversarialLoop:
         device = next(chain(self.g_params, self.d_params)).device
         # Small steps run on one intra-op thread (the caller's setting is restored after).
         self._activations = self._closed_form_activations(getattr(sample_real, "dtype", None))
+        self._closed_form_views = None
         with threads_for(step_work(_rows_per_step(sample_real), self.discriminator), device):
             return self._run(sample_real, n_steps, check_every, callbacks, progress)
 
@@ -1381,6 +1401,7 @@ class AdversarialLoop:
                 if callbacks:  # they may have hooked or frozen a module
                     self._activations = self._closed_form_activations(
                         getattr(sample_real, "dtype", None))
+                    self._closed_form_views = None
         return self.step
 
     def _failures(self, step):

@@ -406,3 +406,22 @@ def test_a_fit_does_not_load_the_compiler():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_constraint_that_replaces_a_weight_is_seen_by_the_next_step(monkeypatch):
+    # The closed form keeps views of the parameters through a run; a constraint that assigns a
+    # new tensor to ``.data`` (rather than writing in place) must not leave it reading the old.
+    def clip_by_assignment(discriminator):
+        layer = discriminator.net[0]
+        layer.weight.data = layer.weight.data.clamp(-0.05, 0.05)
+
+    def game():
+        loop, real = _loop("location", (6,), d_constraints=[clip_by_assignment])
+        loop.run(real, 6)
+        return [p.detach().clone() for p in loop.d_params + loop.g_params]
+
+    closed = game()
+    monkeypatch.setattr(AdversarialLoop, "_closed_form_activations", lambda self, *args: None)
+    auto = game()
+    for closed_value, auto_value in zip(closed, auto, strict=True):
+        assert torch.allclose(closed_value, auto_value, atol=1e-5)
