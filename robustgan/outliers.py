@@ -161,12 +161,15 @@ class RobustLocationMixin(OutlierMixin):
         features that were constant in training)."""
         return n_features
 
-    def _set_offset(self, X):
-        """Fix ``offset_`` from the training data, per the ``contamination`` rule above."""
+    def _set_offset(self, X, squared_distances=None):
+        """Fix ``offset_`` from the training data, per the ``contamination`` rule above
+        (``squared_distances``: the fitted model's of X's rows, where the caller has them)."""
         if self.contamination == "auto":
             self.offset_ = -self._inlier_cutoff(X.shape[1])
-        else:
-            self.offset_ = np.percentile(-self._squared_distances(X), 100.0 * self.contamination)
+            return
+        if squared_distances is None:
+            squared_distances = self._squared_distances(X)
+        self.offset_ = np.percentile(-squared_distances, 100.0 * self.contamination)
 
     def _inlier_cutoff(self, n_features):
         """The squared distance below which a row is typical of the fitted model: the 0.975
