@@ -406,8 +406,10 @@ def _null_combinations(X, constant):
     varying = np.flatnonzero(~constant)
     if varying.size < 2:
         return varying, np.zeros((varying.size, 0))
-    # One copy of the data, centred and scaled in place (0.10 against 0.06 s at 50,000 × 100).
-    Z = X[:, varying] if varying.size < X.shape[1] else X.copy()
+    # One floating copy of the data, centred and scaled in place (0.10 against 0.03 s at
+    # 50,000 × 100); never the caller's array.
+    Z = np.array(X[:, varying] if varying.size < X.shape[1] else X,
+                 dtype=np.result_type(X.dtype, np.float64))
     Z -= Z.mean(axis=0)
     # Each column divided by its largest magnitude first, so that the products neither
     # overflow (data around 1e200) nor underflow (1e-200); the correlation does not change.

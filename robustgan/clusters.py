@@ -195,9 +195,9 @@ def correct_absorbed_cluster(X, location, scatter, squared_distances=None, *,
     coefficient above ``BIMODAL_COEFFICIENT`` (``bimodality_coefficient``; t₃ and Cauchy inliers:
     0.31-0.33, such starts 0.54-0.90), two Gaussians are fitted to every row's projection
     there. The inliers' group is the larger (they are most of the rows); where the other is
-    cleanly apart (Ashman's D above 2) and tight (at
-    most half the inliers' variance: a cluster as wide as the inliers does not make the start
-    look heavy-tailed), its rows (posterior above 1/2) are set aside and the start is computed
+    cleanly apart (Ashman's D above 2) and tight (under half the inliers' variance: a cluster
+    as wide as the inliers does not make the start look heavy-tailed), its rows (posterior
+    above 1/2) are set aside and the start is computed
     again on the rest (``split_tight_cluster``: ``trimmed_scatter`` with ``support_fraction``
     and ``random_state``), unless the features are discrete (the inliers' projections repeat).
     The cluster lies inside the inliers' own 0.975 ellipsoid, so no Mahalanobis reweighting
@@ -344,7 +344,7 @@ def split_tight_cluster(X, location, scatter, squared_distances=None, *, support
     of its correlation eigenbasis, have two modes (``bimodality_coefficient`` above
     ``BIMODAL_COEFFICIENT``). Two Gaussians are fitted to every row's projection there; the
     inliers' is the larger (ε < 1/2), and where the other is
-    cleanly apart (Ashman's D above 2) and tight (at most half the inliers' variance), its rows
+    cleanly apart (Ashman's D above 2) and tight (under half the inliers' variance), its rows
     are set aside and ``trimmed_scatter`` is computed on the others. Not where the inliers'
     projections repeat (under 90% distinct): discrete features, a dummy or a count, make tight
     groups of their own that are the data's structure, not outliers.

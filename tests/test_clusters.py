@@ -387,3 +387,23 @@ def test_the_scatter_game_reweighted_into_a_tight_cluster_is_set_aside():
     assert fit.cluster_direction_ is not None
     assert np.linalg.norm(fit.location_ - data.location) < 0.15
     assert np.linalg.norm(fit.covariance_ - np.eye(20), 2) < 0.3
+
+
+@pytest.mark.parametrize("n, p, eps, shift, outlier_scale, gate", [
+    # The estimate's distances do not look heavy-tailed: RobustGANScatter's post-game check
+    # passes any estimate, so this gate is the only one there.
+    (300, 20, 0.2, 1.0, 0.5, "HEAVY_TAIL_DF"),
+    # Two groups not cleanly apart (Ashman's D at most 2).
+    (5000, 20, 0.3, 0.3, 0.25, "_SEPARATED"),
+    # Under 100 rows inside the ellipsoid: the kurtosis is too noisy to read.
+    (80, 5, 0.3, 1.0, 0.25, "_BIMODAL_MIN_ROWS"),
+])
+def test_the_split_is_refused_outside_its_conditions(n, p, eps, shift, outlier_scale, gate,
+                                                     monkeypatch):
+    data = _tight(eps, shift, outlier_scale, n=n, p=p)
+    start = _start(data.X)
+    assert split_tight_cluster(data.X, *start, random_state=0) is None
+    # Each of these starts passes every other condition: the refusal is that gate's.
+    relaxed = {"HEAVY_TAIL_DF": np.inf, "_SEPARATED": -np.inf, "_BIMODAL_MIN_ROWS": 0}[gate]
+    monkeypatch.setattr(cluster_module, gate, relaxed)
+    assert split_tight_cluster(data.X, *start, random_state=0) is not None

@@ -267,3 +267,11 @@ def test_tied_columns_found_from_the_median_as_by_the_partial_sort(seed):
         X[: n // 2 + 1, 1] = 7.0
         X[n // 2 + 1:, 1] = np.arange(n - n // 2 - 1)
         assert any("column(s) 1" in message for message in _tied_warnings(X, np.median(X, 0)))
+
+
+def test_affine_span_of_integer_rows():
+    X = np.array([[0, 1, 2], [1, 3, 2], [2, 5, 2], [3, 8, 2]])
+    centre, basis = affine_span(X)
+    _, float_basis = affine_span(X.astype(float))
+    np.testing.assert_allclose(centre, X.mean(axis=0))
+    assert basis.shape == float_basis.shape == (3, 2)

@@ -436,6 +436,17 @@ def test_a_start_holding_a_tight_cluster_is_set_aside_or_gives_way_to_the_game(m
     assert np.linalg.norm(est.game_location_) > 2 * np.linalg.norm(est.location_)
 
 
+def test_the_two_modes_are_not_read_on_fewer_than_a_hundred_inliers(monkeypatch):
+    # 60 rows, 40% in a tight cluster: the start looks heavy-tailed and its few inliers'
+    # projection has a bimodality coefficient above 5/9 by chance as much as by the cluster;
+    # the start is kept (0.99 from θ, where the game errs by 1.20).
+    data = make_huber_contamination(60, 5, 0.4, shift=1.0, outlier_scale=0.25, random_state=0)
+    est = RobustGANMean(random_state=0).fit(data.X)
+    assert est.tail_df_ < 4 and est.selected_ == "trimmed"
+    monkeypatch.setattr(mean_module, "_BIMODAL_MIN_ROWS", 0)
+    assert RobustGANMean(random_state=0).fit(data.X).selected_ == "game"
+
+
 def test_small_data_takes_fewer_steps_only_where_the_start_is_the_estimate():
     # On up to 1,000 rows with scale="auto" the game only referees the robust start: 50 steps.
     # With a known scale the game is the estimate and keeps its 300-step floor.
