@@ -197,9 +197,9 @@ def correct_absorbed_cluster(X, location, scatter, squared_distances=None, *,
     there. The inliers' group is the larger (they are most of the rows); where the other is
     cleanly apart (Ashman's D above 2) and tight (under half the inliers' variance: a cluster
     as wide as the inliers does not make the start look heavy-tailed), its rows (posterior
-    above 1/2) are set aside and the start is computed
-    again on the rest (``split_tight_cluster``: ``trimmed_scatter`` with ``support_fraction``
-    and ``random_state``), unless the features are discrete (the inliers' projections repeat).
+    above 1/2) are set aside and the start is computed again on the rest
+    (``split_tight_cluster``: ``trimmed_scatter`` with ``support_fraction`` and
+    ``random_state``), unless the features are discrete (the inliers' projections repeat).
     The cluster lies inside the inliers' own 0.975 ellipsoid, so no Mahalanobis reweighting
     could take it out.
 
@@ -343,11 +343,11 @@ def split_tight_cluster(X, location, scatter, squared_distances=None, *, support
     looks so, and the rows inside the estimate's 0.975 ellipsoid, projected on one direction
     of its correlation eigenbasis, have two modes (``bimodality_coefficient`` above
     ``BIMODAL_COEFFICIENT``). Two Gaussians are fitted to every row's projection there; the
-    inliers' is the larger (ε < 1/2), and where the other is
-    cleanly apart (Ashman's D above 2) and tight (under half the inliers' variance), its rows
-    are set aside and ``trimmed_scatter`` is computed on the others. Not where the inliers'
-    projections repeat (under 90% distinct): discrete features, a dummy or a count, make tight
-    groups of their own that are the data's structure, not outliers.
+    inliers' is the larger (ε < 1/2), and where the other is cleanly apart (Ashman's D above
+    2) and tight (under half the inliers' variance), its rows are set aside and
+    ``trimmed_scatter`` is computed on the others. Not where the inliers' projections repeat
+    (under 90% distinct): discrete features, a dummy or a count, make tight groups of their
+    own that are the data's structure, not outliers.
 
     Parameters
     ----------
