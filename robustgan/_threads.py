@@ -122,6 +122,9 @@ class _Done:
     def result(self):
         return self.value
 
+    def done(self):
+        return True
+
 
 def _spare_cpus():
     """CPUs this process may use, less the load on them: the one-minute load average (which
@@ -178,7 +181,7 @@ def beside(function, *args, work):
 
     Returns
     -------
-    object with ``result()``
+    object with ``result()`` and ``done()``
 
     Examples
     --------

@@ -375,7 +375,7 @@ def test_clean_data_costs_little_efficiency(divergence):
     assert np.median(ratios) < 1.5
 
 
-def test_a_start_that_absorbed_a_close_cluster_is_corrected_or_replaced_by_the_game():
+def test_a_start_that_absorbed_a_close_cluster_is_corrected_or_replaced_by_the_game(monkeypatch):
     # Gao et al.'s close design at p = 50: the start's subset holds the cluster (its location
     # is pulled towards 0.5·1 and its scatter stretched along 1). The start is corrected along
     # 1/√p (robustgan.clusters) and taken: it is then better than the game, which the cluster
@@ -388,14 +388,16 @@ def test_a_start_that_absorbed_a_close_cluster_is_corrected_or_replaced_by_the_g
     error = np.linalg.norm(est.location_ - close.location)
     assert error < np.linalg.norm(est.game_location_ - close.location)
     assert error < 0.25 * np.linalg.norm(close.X.mean(axis=0) - close.location)
-    # A tight close cluster (Q = N(0.3·1, I/3), atlas close03): the half-sample along 1 would
-    # lock onto the cluster, so the start is not corrected; its inliers are still skewed
-    # towards the cluster and the game takes its place.
-    tight = make_huber_contamination(5000, 20, 0.2, shift=0.3, outlier_scale=np.sqrt(1 / 3),
-                                     random_state=0)
-    est = RobustGANMean(random_state=0).fit(tight.X)
-    assert est.cluster_direction_ is None and est.selected_ == "game"
+    # Left uncorrected, the start holds the cluster (0.71 from θ) and its inliers are skewed
+    # towards it: the game (0.24) takes its place, after playing its whole length.
+    with monkeypatch.context() as patch:
+        patch.setattr(mean_module, "correct_absorbed_cluster",
+                      lambda X, location, scatter, *args, **kwargs: (location, scatter, None))
+        est = RobustGANMean(random_state=0).fit(close.X)
+    assert est.cluster_direction_ is None and est.selected_ == "game" and est.n_iter_ == 300
     np.testing.assert_array_equal(est.location_, est.game_location_)
+    assert np.linalg.norm(est.trimmed_location_ - close.location) > 0.6
+    assert np.linalg.norm(est.location_ - close.location) < 0.3
     heavy = make_huber_contamination(3000, 5, 0.2, inliers="t", df=3.0, shift=5.0,
                                      random_state=0)
     est = RobustGANMean(n_steps=50, random_state=0).fit(heavy.X)
@@ -453,8 +455,12 @@ def test_small_data_takes_fewer_steps_only_where_the_start_is_the_estimate():
     X = make_huber_contamination(100, 5, 0.2, random_state=0).X
     assert RobustGANMean(random_state=0).fit(X).n_iter_ == 50
     assert RobustGANMean(scale=1.0, random_state=0).fit(X).n_iter_ == 300
+    # Beyond, the game has 300 steps, and where the start is taken only its first 100 are
+    # played (the start is compared with their estimate).
     X = make_huber_contamination(1001, 2, 0.2, random_state=0).X
-    assert RobustGANMean(random_state=0).fit(X).n_iter_ == 300
+    est = RobustGANMean(random_state=0).fit(X)
+    assert est.selected_ == "trimmed" and est.n_iter_ == len(est.history_.d_loss) == 100
+    assert RobustGANMean(scale="diagonal", random_state=0).fit(X).n_iter_ == 300
 
 
 @pytest.mark.parametrize("n, p", [(3, 1), (5, 3), (7, 5), (11, 20), (22, 20)])
@@ -492,3 +498,21 @@ def test_the_robust_start_does_not_depend_on_the_row_order(estimator):
         np.testing.assert_allclose(fit.location_, reference.location_, atol=1e-12)
         assert fit.offset_ == pytest.approx(reference.offset_, abs=1e-9)
         np.testing.assert_array_equal(fit.predict(X), reference.predict(X))
+
+
+def test_the_game_is_taken_only_where_its_whole_estimate_is_taken_too(monkeypatch):
+    # The start is compared with the game after 100 steps; where that takes the game, the rest
+    # is played and the comparison made again with the whole game's estimate, which decides.
+    X = make_huber_contamination(1500, 5, 0.2, random_state=0).X
+    compared_with = []
+
+    def first_only(self, X, distances):
+        compared_with.append(self.game_location_.copy())
+        return len(compared_with) == 1
+
+    monkeypatch.setattr(RobustGANMean, "_start_absorbed_a_cluster", first_only)
+    est = RobustGANMean(random_state=0).fit(X)
+    assert len(compared_with) == 2 and not np.array_equal(*compared_with)
+    np.testing.assert_array_equal(compared_with[1], est.game_location_)
+    assert est.selected_ == "trimmed" and est.n_iter_ == len(est.history_.d_loss) == 300
+    np.testing.assert_array_equal(est.location_, est.trimmed_location_)

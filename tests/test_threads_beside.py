@@ -147,3 +147,84 @@ def test_a_call_from_another_thread_runs_in_that_thread(two_cpus):
     worker.start()
     worker.join(60)
     assert found and found[0][:2] == (5, "callers-own")
+
+
+def _start_waiting_for_the_rest_of_the_game(monkeypatch):
+    """Patch RobustGANMean so that its start is still computing when the game's first part
+    ends: the rest of the game is then played beside it (``_rest_beside_start``)."""
+    rest_started = threading.Event()
+    rest_beside_start = RobustGANMean._rest_beside_start
+    corrected_start = mean_module._corrected_start
+
+    def spied(self, *args):
+        rest_started.set()
+        return (yield from rest_beside_start(self, *args))
+
+    def late_start(*args):
+        assert rest_started.wait(60), "the rest of the game never started"
+        time.sleep(0.2)  # a few checks of the rest's steps
+        return corrected_start(*args)
+
+    monkeypatch.setattr(RobustGANMean, "_rest_beside_start", spied)
+    monkeypatch.setattr(mean_module, "_corrected_start", late_start)
+    return rest_started
+
+
+def _fitted_attributes(est):
+    return {name: getattr(est, name) for name in
+            ("location_", "game_location_", "trimmed_location_", "selected_", "n_iter_")}
+
+
+@pytest.mark.parametrize("game_taken", [False, True])
+def test_the_rest_of_the_game_played_beside_the_start_changes_nothing(two_cpus, monkeypatch,
+                                                                      game_taken):
+    # 1,500 rows: a 300-step game, whose first 100 steps referee the start. Played in line the
+    # start is there after them; beside the game, the rest is played meanwhile and stopped
+    # once the start is there and taken. The fit must not depend on which happened.
+    X = _contaminated(n=1500, p=10)
+    if game_taken:
+        monkeypatch.setattr(RobustGANMean, "_start_absorbed_a_cluster", lambda *args: True)
+    monkeypatch.setattr(threads, "BESIDE_MIN_WORK", 10**18)
+    inline = RobustGANMean(random_state=5).fit(X)
+    assert inline.selected_ == ("game" if game_taken else "trimmed")
+    assert inline.n_iter_ == len(inline.history_.d_loss) == (300 if game_taken else 100)
+    monkeypatch.setattr(threads, "BESIDE_MIN_WORK", 0)
+    rest_started = _start_waiting_for_the_rest_of_the_game(monkeypatch)
+    steps_played, run = [], engine.AdversarialLoop.run
+    monkeypatch.setattr(engine.AdversarialLoop, "run",
+                        lambda self, *args, **kwargs: steps_played.append(
+                            run(self, *args, **kwargs)) or steps_played[-1])
+    beside = RobustGANMean(random_state=5).fit(X)
+    assert rest_started.is_set()
+    # The first part, then the rest: whole where the game is taken, stopped early where not.
+    assert steps_played[0] == 100
+    assert steps_played[1] == 200 if game_taken else steps_played[1] < 200
+    for name, value in _fitted_attributes(inline).items():
+        assert np.array_equal(getattr(beside, name), value), name
+    np.testing.assert_array_equal(beside.history_.d_loss, inline.history_.d_loss)
+
+
+@pytest.mark.parametrize("game_taken", [False, True])
+def test_a_failed_rest_of_the_game_fails_only_a_fit_that_takes_the_game(two_cpus, monkeypatch,
+                                                                        game_taken):
+    # The rest of the game diverges (a huge discriminator rate). Where the start is taken,
+    # that game was not needed: in line it is never played, beside the start it is dropped.
+    # Where the game is taken, both ways raise its error.
+    X = _contaminated(n=1500, p=10)
+    rest_of_game = mean_module._rest_of_game
+    monkeypatch.setattr(mean_module, "_rest_of_game",
+                        lambda options: {**rest_of_game(options), "lr_d": 1e6})
+    if game_taken:
+        monkeypatch.setattr(RobustGANMean, "_start_absorbed_a_cluster", lambda *args: True)
+    for inline in (True, False):
+        monkeypatch.setattr(threads, "BESIDE_MIN_WORK", 10**18 if inline else 0)
+        if not inline:
+            rest_started = _start_waiting_for_the_rest_of_the_game(monkeypatch)
+        if game_taken:
+            with pytest.raises(TrainingDivergedError):
+                RobustGANMean(random_state=5).fit(X)
+        else:
+            est = RobustGANMean(random_state=5).fit(X)
+            assert est.selected_ == "trimmed" and est.n_iter_ == 100
+            np.testing.assert_array_equal(est.location_, est.trimmed_location_)
+    assert rest_started.is_set()

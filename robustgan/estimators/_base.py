@@ -29,7 +29,10 @@ What the drivers rely on:
   places every member's data in one buffer.
 - A failure is an exception: raised from the generator (bad input: ``ValueError`` or
   ``TypeError``), or the ``FloatingPointError`` of a diverged game, which a driver raises or
-  records and does not send.
+  records and does not send. ``fit`` first throws it into the generator, which may catch it
+  and go on: RobustGANMean plays the rest of its game while its robust start is computed on
+  another thread, before it knows whether it needs it (``fit_many``, whose starts are ready
+  before the games, never yields such a game).
 
 The drivers:
 
@@ -103,10 +106,16 @@ def fit_adversarial(estimator, X):
     try:
         problem = next(games, None)
         while problem is not None:
-            with ProgressBar(getattr(estimator, "verbose", False),
-                             problem.options.get("n_steps"),
-                             desc=type(estimator).__name__) as progress:
-                fit = problem.solve(progress)
+            try:
+                with ProgressBar(getattr(estimator, "verbose", False),
+                                 problem.options.get("n_steps"),
+                                 desc=type(estimator).__name__) as progress:
+                    fit = problem.solve(progress)
+            except FloatingPointError as error:
+                # The estimator's games see their game fail: one they no longer need (a
+                # game played while they waited for other work) is not the fit's failure.
+                problem = _thrown(games, error)
+                continue
             problem = next_game(games, fit)
     except BaseException:
         # Closed now, not when the error's traceback is let go: an estimator's games clean up
@@ -114,6 +123,15 @@ def fit_adversarial(estimator, X):
         games.close()
         raise
     return estimator
+
+
+def _thrown(games, error):
+    """Raise a failed game's ``error`` inside an estimator's games: their next problem, or None
+    when they end fitted all the same; the error propagates where they do not catch it."""
+    try:
+        return games.throw(error)
+    except StopIteration:
+        return None
 
 
 def next_game(games, fit):

@@ -1,6 +1,7 @@
 """RobustGANMean: the JS-GAN / TV-GAN / f-GAN robust location estimators of Gao et al. (2019)."""
 
 import math
+from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -19,7 +20,7 @@ from ..clusters import (
     correct_absorbed_cluster,
 )
 from ..divergences import Divergence, check_robust_divergence, get_divergence
-from ..engine import AdversarialProblem, resolve_device, robust_learning_rates
+from ..engine import AdversarialProblem, History, resolve_device, robust_learning_rates
 from ..multivariate import (
     canonical_row_order,
     radial_tail_df,
@@ -88,6 +89,16 @@ _SKEW_Z = 4.0
 # it for t) exceeds 5/9 there (measured 0.57-0.7). On fewer than _BIMODAL_MIN_ROWS inliers
 # its kurtosis is too noisy (standard error √(24/h): 0.49 at 100) and the start is kept.
 _BIMODAL_MIN_ROWS = 100
+# Where a robust start referees the game, the game's estimate after its first _REFEREE_STEPS
+# steps is what the start is compared with first, and the rest of the game is played only
+# where that takes the game. On the atlas (42 cells × 3 seeds), 90 designs with close and
+# tight clusters, 60 random ones and 38 real data sets, the start taken after the whole game
+# was taken after 100 steps too; the choice changed on 5 fits of 500, where game and start
+# were within 10% of each other (benchmarks/RESULTS.md, "The game as a referee, in 100 steps").
+_REFEREE_STEPS = 100
+# Generator steps between the checks of the game's rest, where it is played while the start
+# is computing: how late, at most, it stops once the start is there and taken.
+_REST_CHECK_EVERY = 10
 
 
 def resolve_auto(divergence, n_samples, batch_size, optimizer="sgd", *, step_bounds=_AUTO_STEPS,
@@ -159,11 +170,13 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
     where the projection on the start's departure from the game has two modes (Sarle's
     bimodality coefficient above 5/9) and the game is the nearer to the larger one, the game
     is taken. ``selected_`` says which was taken; both estimates are kept
-    (``game_location_``, ``trimmed_location_``). On n ≤ k + 2 rows (k features that vary) no
-    start is computed, as MCD's subset would be every row, and the game is the estimate. For
-    heavy-tailed data with close
-    outliers ``RobustGANScatter(model="elliptical")`` plays a game whose model has the
-    right tails. On data of 10⁶ values or more, fitted from the main thread of a machine
+    (``game_location_``, ``trimmed_location_``). The choice reads the game's estimate after
+    its first 100 steps, and the rest of the game is played only where that takes the game,
+    which is then taken if its whole estimate is taken too: where the start is, a fit costs
+    the start and those 100 steps. On n ≤ k + 2 rows (k features that vary) no start is
+    computed, as MCD's subset would be every row, and the game is the estimate. For
+    heavy-tailed data with close outliers ``RobustGANScatter(model="elliptical")`` plays a
+    game whose model has the right tails. On data of 10⁶ values or more, fitted from the main thread of a machine
     with a spare CPU (by the load average), the start is computed on a background thread
     while the game plays (one BLAS thread; the same estimate as in line, 1.37 times sooner at
     n = 50,000, p = 100 on two cores).
@@ -303,7 +316,9 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
     initial_location_ : ndarray of shape (n_features,)
         The coordinatewise median, the centre of the data the game trains on.
     game_location_ : ndarray of shape (n_features,)
-        The game's estimate (the average of the generator's last iterates).
+        The game's estimate (the average of the generator's last iterates). Where the robust
+        start was taken after the game's first 100 steps (see ``n_iter_``), the estimate of
+        those steps.
     trimmed_location_, trimmed_scatter_ : ndarray or None
         With ``scale="auto"``: the robust start's location and scatter, else None.
     tail_df_ : float or None
@@ -324,7 +339,8 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
     history_ : robustgan.engine.History
         Discriminator and generator losses per generator step (of the last stage).
     n_iter_ : int
-        Generator steps run (in the last stage).
+        Generator steps run (in the last stage). With ``scale="auto"`` and the default SGD
+        game, 100 where the robust start is taken: the rest of the game is not needed.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Only with DataFrame input whose columns are all strings.
@@ -474,22 +490,33 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         # need it, only the choice between their estimate and it does.
         robust_start = self._robust_start(X, int(init_seed))
         try:
-            fit = yield from self._games(X, divergence, hidden_sizes, int(init_seed),
-                                         int(train_seed), robust_start is not None, out)
+            yield from self._games(X, divergence, hidden_sizes, int(init_seed),
+                                   int(train_seed), robust_start, out)
         except BaseException:
             # A failed or abandoned game (fit_adversarial closes the games on an error): no
             # start is left computing after the fit has ended.
             if robust_start is not None:
                 _wait_quietly(robust_start)
             raise
-        if robust_start is not None:
-            self._adopt_start(X, robust_start.result())
-        self._adversarial_result(X, fit)
+        finally:
+            self.__dict__.pop("_start_distances", None)
+        self._set_model()
+        self._set_offset(X)
 
-    def _games(self, X, divergence, hidden_sizes, init_seed, train_seed, refereed, out):
+    def _games(self, X, divergence, hidden_sizes, init_seed, train_seed, robust_start, out):
         """The games of ``_adversarial_games`` (with ``start="js"`` the JS-GAN game first):
-        yields each problem, returns the last game's fit. ``refereed``: a robust start is
-        being computed beside them."""
+        yields each problem, stores the game's estimate (``_adopt_game``) and the choice
+        between it and the robust start (``_referee``). ``robust_start``: the start being
+        computed beside the games, or None.
+
+        With the default game (SGD at a constant rate, from the median) and a robust start,
+        the game is played in two parts: its first ``_REFEREE_STEPS`` steps, whose estimate
+        is what ``_select`` compares with the start, and the rest, only where that takes the
+        game; the game is then taken if its whole estimate is taken too. While the start is
+        still computing, the rest is played meanwhile and stopped once the start is there and
+        taken; the fit does not depend on when that happens.
+        """
+        refereed = robust_start is not None
         # Centring at the median makes the fit translation-equivariant to rounding error and
         # keeps float32 accurate for data far from the origin.
         Z = (X - self.initial_location_) / np.where(self.scale_ > 0, self.scale_, 1.0)
@@ -535,9 +562,57 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
             train_seed = int(np.random.RandomState(train_seed).randint(2**31 - 1))
         eta = generator.location.detach().double().cpu().numpy()
         self.start_location_ = self.initial_location_ + self.scale_ * eta
-        fit = yield AdversarialProblem(real, generator, discriminator, divergence, options,
-                                       train_seed)
-        return fit
+        game = AdversarialProblem(real, generator, discriminator, divergence, options, train_seed)
+        if not (refereed and start == "median" and _refereed_in_two_parts(options)):
+            fit = yield game
+            self._adopt_game(fit)
+            if refereed:
+                self._referee(X, robust_start)
+            else:
+                self.selected_ = "game"
+            return
+        referee = yield replace(game, options={**options, "n_steps": _REFEREE_STEPS})
+        self._adopt_game(referee)
+        rest = replace(game, options=_rest_of_game(options),
+                       random_state=int(np.random.RandomState(train_seed).randint(2**31 - 1)))
+        if robust_start.done():
+            self._referee(X, robust_start)
+            if self.selected_ == "trimmed":
+                return
+            fit = yield rest
+        else:
+            fit = yield from self._rest_beside_start(X, rest, robust_start)
+            if fit is None:
+                return
+        self._adopt_game(fit, referee)
+        # Taken only if the whole game shows the mark too: on data that are not elliptical the
+        # start's inliers can be skewed along most directions, and the departure from the game
+        # turns as the game moves (statsmodels' fair, 6,366 × 9: z = 6.2, 6.9, 2.0 and -6.9
+        # after 100, 200, 300 and 600 steps).
+        self._select(X)
+
+    def _rest_beside_start(self, X, rest, robust_start):
+        """Play the ``rest`` of the game while the robust start is computed on another thread:
+        its fit, or None where the start is taken (the rest is then stopped and dropped, and
+        so is its failure: a game not needed has not failed the fit)."""
+        self.selected_ = None
+
+        def start_taken(step, generator, discriminator):
+            if self.selected_ is None and robust_start.done():
+                self._referee(X, robust_start)
+            return self.selected_ == "trimmed"
+
+        try:
+            fit = yield replace(rest, options={**rest.options, "callbacks": (start_taken,)})
+        except FloatingPointError:
+            if self.selected_ is None:
+                self._referee(X, robust_start)
+            if self.selected_ == "trimmed":
+                return None
+            raise
+        if self.selected_ is None:
+            self._referee(X, robust_start)
+        return None if self.selected_ == "trimmed" else fit
 
     def _js_start(self, real, generator, discriminator, options, seed, refereed):
         """The JS-GAN game with these parameters (its "auto" values) from the median: with the
@@ -550,15 +625,19 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         return AdversarialProblem(real, generator, discriminator, js, {**options, **schedule},
                                   seed)
 
-    def _adversarial_result(self, X, fit):
-        """Store the fitted attributes from the solved game, played on the training data X."""
+    def _adopt_game(self, fit, referee=None):
+        """Store the game's estimate, ``history_`` and ``n_iter_`` from its solved ``fit``;
+        ``referee``: the game's first part, where ``fit`` is its rest."""
         eta = fit.averaged_parameters["location"].double().cpu().numpy()
         # A constant feature (scale 0) keeps its value: s·η is 0 there.
         self.game_location_ = self.initial_location_ + self.scale_ * eta
+        self.history_ = fit.history if referee is None else _joined(referee.history, fit.history)
+        self.n_iter_ = fit.n_iter if referee is None else referee.n_iter + fit.n_iter
+
+    def _referee(self, X, robust_start):
+        """Store the robust start and choose between it and the game's estimate so far."""
+        self._adopt_start(X, robust_start.result())
         self._select(X)
-        self.history_ = fit.history
-        self.n_iter_ = fit.n_iter
-        self._set_offset(X)
 
     def _init_discriminator(self, real, hidden_sizes, device, seed):
         discriminator = seeded_discriminator(
@@ -615,7 +694,7 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         self.trimmed_scatter_[np.ix_(varying, varying)] = scatter
 
     def _select(self, X):
-        """``location_`` and the model ``predict`` uses: the game's, or the robust start's.
+        """``selected_``: whether ``location_`` is the game's estimate or the robust start's.
 
         The start (an MCD-type estimate) is the more efficient where it is right. It is wrong
         in one recognisable way, and the game in another (both found on the accuracy atlas,
@@ -635,7 +714,7 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         self.selected_ = "game"
         if self.trimmed_location_ is not None:
             varying = self.scale_ > 0
-            distances = self.__dict__.pop("_start_distances", None)
+            distances = self.__dict__.get("_start_distances")
             if distances is None:
                 distances = squared_mahalanobis(_varying_columns(X, varying),
                                                 self.trimmed_location_[varying],
@@ -647,6 +726,9 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
             corrected = self.cluster_direction_ is not None
             if corrected or not self._start_absorbed_a_cluster(X, distances):
                 self.selected_ = "trimmed"
+
+    def _set_model(self):
+        """``location_`` and the model ``predict`` uses, of the estimate ``selected_``."""
         varying = self.scale_ > 0
         p = len(self.scale_)
         self.scatter_ = np.diag(self.scale_**2)
@@ -731,6 +813,33 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         # The density of the model on the features that vary.
         diagonal = np.diag(self.inlier_factor_)
         return 2.0 * np.sum(np.log(diagonal[diagonal > 0]))
+
+
+def _refereed_in_two_parts(options):
+    """Whether a game of these options can be played as its first ``_REFEREE_STEPS`` steps and
+    then the rest: the same game where the players carry no state but their parameters (SGD at
+    a constant rate) and its averaged iterates all lie in the rest."""
+    n_steps = options["n_steps"]
+    first_averaged = min(n_steps - 1, round(n_steps * (1.0 - options["average"])))
+    return (options["d_optimizer"] == options["g_optimizer"] == "sgd"
+            and options["lr_schedule"] == "constant" and first_averaged >= _REFEREE_STEPS)
+
+
+def _rest_of_game(options):
+    """The options of the game's steps after its first ``_REFEREE_STEPS``: the same iterates
+    averaged (those from the whole game's ``round(n_steps·(1 − average))``)."""
+    n_steps = options["n_steps"]
+    first_averaged = min(n_steps - 1, round(n_steps * (1.0 - options["average"])))
+    rest = n_steps - _REFEREE_STEPS
+    return {**options, "n_steps": rest, "average": (n_steps - first_averaged) / rest,
+            "check_every": _REST_CHECK_EVERY}
+
+
+def _joined(first, second):
+    """The ``History`` of a game played in two parts."""
+    return History(d_loss=np.concatenate([first.d_loss, second.d_loss]),
+                   g_loss=np.concatenate([first.g_loss, second.g_loss]),
+                   d_penalty=np.concatenate([first.d_penalty, second.d_penalty]))
 
 
 def _corrected_start(rows, support_fraction, seed, location_scale):

@@ -34,7 +34,17 @@ print(f"coordinatewise median (initial_location_): {error(est.initial_location_)
 print(f"where the game started (start_location_):   {error(est.start_location_):.3f}")
 print(f"the estimate (location_):                   {error(est.location_):.3f}")
 print(f"sample mean:                                {error(data.X.mean(axis=0)):.3f}")
+print(f"which estimate location_ is (selected_): {est.selected_!r}")
 print(f"generator steps run (n_iter_): {est.n_iter_}, history rows: {len(est.history_)}")
+
+# %%
+# Here the robust start is the estimate (``selected_ == "trimmed"``): the game only refereed
+# it, and a referee's game stops after its first 100 steps (the rest is played only where the
+# game is taken). ``scale="diagonal"`` always answers with the game, played to its full
+# length: its history is the one read below.
+game = RobustGANMean(scale="diagonal", random_state=0).fit(data.X)
+print(f"the game's estimate (scale='diagonal'):     {error(game.location_):.3f} "
+      f"after {game.n_iter_} steps")
 
 # %%
 # The training history
@@ -43,15 +53,16 @@ print(f"generator steps run (n_iter_): {est.n_iter_}, history rows: {len(est.his
 # minibatch, and ``g_loss``, the generator's. ``history_.objective`` is −``d_loss``, the
 # variational estimate of the divergence between the data and the current model N(η, I).
 # Under contamination it cannot reach the value of a perfect fit, since the outliers are never
-# matched; what matters is that it levels off. ``location_`` is the average of the iterates in
-# the last ``average`` fraction of the steps (0.5 by default), shaded below: if the curves are
-# still trending there, the estimate is still moving, and more steps (``n_steps``) are needed.
-history = est.history_
+# matched; what matters is that it levels off. The game's estimate is the average of the
+# iterates in the last ``average`` fraction of the steps (0.5 by default), shaded below: if the
+# curves are still trending there, the estimate is still moving, and more steps (``n_steps``)
+# are needed.
+history = game.history_
 steps = np.arange(1, len(history) + 1)
 fig, ax = plt.subplots(figsize=(7, 3.5))
 ax.plot(steps, history.objective, lw=0.8, label="objective = −d_loss")
 ax.plot(steps, history.g_loss, lw=0.8, label="g_loss")
-ax.axvspan(len(history) * (1 - est.average), len(history), color="grey", alpha=0.15,
+ax.axvspan(len(history) * (1 - game.average), len(history), color="grey", alpha=0.15,
            label="iterates averaged into location_")
 ax.set_xlabel("generator step")
 ax.legend(fontsize=8)
