@@ -176,10 +176,10 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
     the start and those 100 steps. On n ≤ k + 2 rows (k features that vary) no start is
     computed, as MCD's subset would be every row, and the game is the estimate. For
     heavy-tailed data with close outliers ``RobustGANScatter(model="elliptical")`` plays a
-    game whose model has the right tails. On data of 10⁶ values or more, fitted from the main thread of a machine
-    with a spare CPU (by the load average), the start is computed on a background thread
-    while the game plays (one BLAS thread; the same estimate as in line, 1.37 times sooner at
-    n = 50,000, p = 100 on two cores).
+    game whose model has the right tails. On data of 10⁶ values or more, fitted from the main
+    thread of a machine with a spare CPU (by the load average), the start is computed on a
+    background thread while the game plays (one BLAS thread; the same estimate as in line,
+    1.37 times sooner at n = 50,000, p = 100 on two cores, before the 100-step referee).
 
     The TV-GAN estimate (``divergence="tv"``, ``start="auto"``) is computed in two stages:
 
