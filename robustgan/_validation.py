@@ -314,11 +314,17 @@ def _column_modes(X):
     """For each column, a value held by at least half its rows if there is one, and its count.
 
     A value held by ⌈n/2⌉ rows or more fills a block of the sorted column that covers one of
-    the two middle positions, so the lower and upper medians are the only candidates: two
-    partial sorts and two counts, O(np).
+    the two middle positions, so the lower and upper medians are the only candidates: one
+    partial sort at the upper middle row (the lower middle value is the largest below it, as
+    in ``univariate.column_median``; a partial sort at both rows took 0.16 against 0.04 s on
+    50,000 × 100) and two counts, O(np).
     """
     n = X.shape[0]
-    middle = np.partition(X, [(n - 1) // 2, n // 2], axis=0)[[(n - 1) // 2, n // 2]]
+    upper = n // 2
+    ordered = np.partition(X, upper, axis=0)
+    lower = ordered[upper] if n % 2 else ordered[:upper].max(axis=0)
+    middle = np.stack([lower, ordered[upper]])
+    del ordered
     counts = np.stack([np.count_nonzero(X == m, axis=0) for m in middle])
     best = np.argmax(counts, axis=0)
     columns = np.arange(X.shape[1])

@@ -13,6 +13,9 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, arrays
 
 from robustgan import (
     CoordinatewiseMedian,
@@ -26,6 +29,7 @@ from robustgan import (
 )
 from robustgan._validation import (
     DegenerateDataWarning,
+    _column_modes,
     affine_span,
     check_degenerate,
     warn_tied_columns,
@@ -275,3 +279,20 @@ def test_affine_span_of_integer_rows():
     _, float_basis = affine_span(X.astype(float))
     np.testing.assert_allclose(centre, X.mean(axis=0))
     assert basis.shape == float_basis.shape == (3, 2)
+
+
+@given(arrays(np.float64, array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=12),
+              elements=st.sampled_from([-1.0, 0.0, 0.5, 2.0])))
+@settings(max_examples=300, deadline=None)
+def test_column_modes_finds_every_value_held_by_half_a_column(X):
+    # A value held by at least half a column's rows is found with its count; elsewhere the
+    # count is below half (whichever middle value is returned).
+    values, counts = _column_modes(X)
+    n = X.shape[0]
+    for j in range(X.shape[1]):
+        held, times = np.unique(X[:, j], return_counts=True)
+        assert counts[j] == np.count_nonzero(X[:, j] == values[j])
+        if 2 * times.max() >= n:
+            assert values[j] == held[np.argmax(times)] and counts[j] == times.max()
+        else:
+            assert 2 * counts[j] < n
