@@ -6,7 +6,8 @@ small to pay for waking the threads, and on a shared machine a thread that waits
 stalls the whole step: on 100 × 5 with other processes busy on a 2-core machine,
 ``RobustGANScatter().fit`` took 62–74 s with torch's default threads and 5–14 s on one
 (issue 16). ``threads_for(work)`` runs its body on one thread when the step's work is below
-``SMALL_STEP_WORK`` and leaves the caller's setting alone otherwise; the caller's setting is
+``SMALL_STEP_WORK`` (from ``SPARE_CPU_STEP_WORK`` on, only when no CPU is spare) and leaves
+the caller's setting alone otherwise; the caller's setting is
 restored on exit, so a fit never changes the process's thread count.
 
 ``torch.set_num_threads`` is process-wide, so nested and concurrent (threaded) uses share one
@@ -25,7 +26,8 @@ from contextlib import contextmanager
 import torch
 from threadpoolctl import threadpool_limits
 
-__all__ = ["BESIDE_MIN_WORK", "SMALL_STEP_WORK", "beside", "step_work", "threads_for"]
+__all__ = ["BESIDE_MIN_WORK", "SMALL_STEP_WORK", "SPARE_CPU_STEP_WORK", "beside", "step_work",
+           "threads_for"]
 
 # Rows per step × discriminator parameters below which a step runs on one intra-op thread.
 # ``benchmarks/bench_load.py --part threshold`` times generator steps (3 critic steps each) on
@@ -36,6 +38,12 @@ __all__ = ["BESIDE_MIN_WORK", "SMALL_STEP_WORK", "beside", "step_work", "threads
 # under 1.4x on a quiet machine and lose up to 15x on a busy one: one thread; above, the
 # caller's setting.
 SMALL_STEP_WORK = 10_000_000
+# From this work on, a step below SMALL_STEP_WORK takes the caller's threads where a CPU is
+# spare by the load average (as ``beside`` reads it): RobustGANScatter's p = 100 game (6.3e6)
+# took 2.18 s on one thread and about 1.75 s on two, quiet, to the same bits (tested). Below it
+# the gain is 1.0-1.3x, which a grid search's processes, started before the load average
+# has seen them, would turn into a loss (GridSearchCV's p = 10 fits: 1.8e6).
+SPARE_CPU_STEP_WORK = 5_000_000
 
 _lock = threading.Lock()
 _limited = 0
@@ -64,6 +72,10 @@ def step_work(rows, discriminator):
 def threads_for(work, device="cpu"):
     """Run the body on one torch intra-op thread when ``work`` is small; restore on exit.
 
+    Small: below ``SMALL_STEP_WORK``, and below ``SPARE_CPU_STEP_WORK`` where a CPU is spare
+    (the one-minute load average, which counts the caller, at least half a CPU below the
+    usable CPUs).
+
     Parameters
     ----------
     work : int or None
@@ -87,6 +99,8 @@ def threads_for(work, device="cpu"):
     """
     global _limited, _saved
     small = work is not None and work < SMALL_STEP_WORK and torch.device(device).type == "cpu"
+    if small and work >= SPARE_CPU_STEP_WORK and _spare_cpus() >= 0.5:
+        small = False
     if not small:
         yield torch.get_num_threads()
         return

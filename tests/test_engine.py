@@ -215,6 +215,44 @@ def test_the_callers_setting_is_restored_after_an_error_and_when_nested():
         torch.set_num_threads(before)
 
 
+@pytest.mark.parametrize("spare", [0.0, 1.0])
+def test_mid_sized_steps_take_the_callers_threads_only_where_a_cpu_is_spare(monkeypatch, spare):
+    # Between SPARE_CPU_STEP_WORK and SMALL_STEP_WORK: the caller's threads on an idle CPU,
+    # one thread on a busy machine, where a second thread waits for a core.
+    monkeypatch.setattr(threads, "_spare_cpus", lambda: spare)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        mid = (threads.SPARE_CPU_STEP_WORK + threads.SMALL_STEP_WORK) // 2
+        with threads.threads_for(mid) as used:
+            assert used == torch.get_num_threads() == (2 if spare else 1)
+        with threads.threads_for(threads.SPARE_CPU_STEP_WORK - 1) as used:
+            assert used == 1
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_a_scatter_game_gives_the_same_bits_on_one_thread_and_on_two(monkeypatch):
+    # The thread count of a mid-sized step follows the machine's load; the answer must not.
+    # A p = 100 game of RobustGANScatter's default network (work 6.3e6, in the mid range).
+    from robustgan import RobustGANScatter
+    from robustgan.datasets import make_huber_contamination
+
+    X = make_huber_contamination(2000, 100, 0.2, random_state=0).X
+    before = torch.get_num_threads()
+    fits = []
+    try:
+        for spare in (0.0, 1.0):
+            monkeypatch.setattr(threads, "_spare_cpus", lambda spare=spare: spare)
+            torch.set_num_threads(2)
+            fits.append(RobustGANScatter(n_steps=30, random_state=0).fit(X))
+    finally:
+        torch.set_num_threads(before)
+    np.testing.assert_array_equal(fits[0].covariance_, fits[1].covariance_)
+    np.testing.assert_array_equal(fits[0].location_, fits[1].location_)
+
+
 def test_step_work_is_rows_times_discriminator_parameters():
     disc = MLPDiscriminator(10, hidden_sizes=(20,))
     assert threads.step_work(500, disc) == 500 * (10 * 20 + 20 + 20 + 1)
