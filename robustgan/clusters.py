@@ -335,7 +335,7 @@ def _shapes_in_basis(X, location, scatter, sd, inside):
 
 
 def split_tight_cluster(X, location, scatter, squared_distances=None, *, support_fraction=0.5,
-                        random_state=None):
+                        random_state=None, refit=None):
     """A robust estimate computed again without a tight cluster of outliers that it holds.
 
     The test of ``correct_absorbed_cluster`` for estimates whose distances look heavy-tailed
@@ -361,6 +361,10 @@ def split_tight_cluster(X, location, scatter, squared_distances=None, *, support
         ``trimmed_scatter``'s coverage on the rows kept.
     random_state : int, RandomState instance or None, default=None
         ``trimmed_scatter``'s draws.
+    refit : callable or None, default=None
+        ``refit(rows) -> (location, scatter)``, the estimate computed again on the rows kept;
+        None: ``trimmed_scatter(rows, support_fraction, random_state=random_state)``
+        (``RobustGANScatter(assume_centered=True)`` passes its start about 0).
 
     Returns
     -------
@@ -417,7 +421,11 @@ def split_tight_cluster(X, location, scatter, squared_distances=None, *, support
     # (45% of them distinct), where continuous ones never do.
     if np.unique(projection[kept]).size < _DISTINCT * np.count_nonzero(kept):
         return None
-    location, scatter, _ = trimmed_scatter(X[kept], support_fraction, random_state=random_state)
+    if refit is None:
+        location, scatter, _ = trimmed_scatter(X[kept], support_fraction,
+                                               random_state=random_state)
+    else:
+        location, scatter = refit(X[kept])
     direction = basis[:, best] / sd
     return location, scatter, direction / np.linalg.norm(direction)
 

@@ -477,13 +477,16 @@ def truncation_consistency(cutoff, p):
     return AUTO_INLIER_QUANTILE / stats.chi2.cdf(cutoff, p + 2)
 
 
-def reweighted_estimate(X, location, scatter, n_steps=_REWEIGHTING_STEPS, *, distances=None):
+def reweighted_estimate(X, location, scatter, n_steps=_REWEIGHTING_STEPS, *, distances=None,
+                        centred=False):
     """MCD's reweighting step from (location, scatter), ``n_steps`` times.
 
     Each step keeps the rows inside the 0.975 ellipsoid (squared Mahalanobis distance at most
     χ²_p's 0.975 quantile) and takes their mean and covariance, the latter times the factor
     that makes a covariance truncated there consistent at the Gaussian (Croux & Haesbroeck,
-    1999). A step that would keep p rows or fewer is not taken.
+    1999). A step that would keep p rows or fewer is not taken. With ``centred`` the location
+    is kept and the scatter is the rows' second moment about it (MinCovDet's
+    ``assume_centered``).
 
     Parameters
     ----------
@@ -495,6 +498,8 @@ def reweighted_estimate(X, location, scatter, n_steps=_REWEIGHTING_STEPS, *, dis
         The squared Mahalanobis distances of X's rows from (location, scatter),
         ``squared_mahalanobis(X, location, scatter)`` if not given (a caller that has computed
         them saves that pass).
+    centred : bool, default=False
+        Keep ``location``; the scatter is taken about it.
 
     Returns
     -------
@@ -520,7 +525,11 @@ def reweighted_estimate(X, location, scatter, n_steps=_REWEIGHTING_STEPS, *, dis
         inside = distances <= cutoff
         if np.count_nonzero(inside) <= p:
             break
-        location, scatter = _mean_and_covariance(X[inside])
+        if centred:
+            rows = X[inside] - location
+            scatter = rows.T @ rows / len(rows)
+        else:
+            location, scatter = _mean_and_covariance(X[inside])
         scatter = regularised_scatter(scatter * consistency)
         support = inside
     return location, scatter, support

@@ -418,3 +418,33 @@ def test_clone_and_get_params_round_trip_and_fit_changes_neither(cauchy, params)
         est.fit(cauchy)
     assert est.get_params() == given
     assert clone(est).get_params() == given
+
+
+def test_assume_centered_reweights_about_zero_as_mincovdet():
+    # The game's scatter, then two reweighting steps taken about 0: as efficient as
+    # MinCovDet(assume_centered=True) on clean and far-contaminated rows (0.17-0.26 before the
+    # steps were taken about 0, where they were not taken at all).
+    from robustgan.multivariate import reweighted_estimate, truncation_consistency
+    from scipy import stats
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((5000, 20))
+    X[:1000] += 5.0
+    ours = RobustGANScatter(assume_centered=True, random_state=0).fit(X)
+    mcd = MinCovDet(assume_centered=True, random_state=0).fit(X)
+    np.testing.assert_array_equal(ours.location_, np.zeros(20))
+    error = lambda S: np.linalg.norm(S - np.eye(20), 2)  # noqa: E731
+    assert error(ours.covariance_) < 1.15 * error(mcd.covariance_)
+    assert ours.support_[:1000].sum() == 0 and ours.support_[1000:].mean() > 0.95
+    # One centred step by hand: the rows inside the 0.975 ellipsoid about the given location,
+    # their second moment about it, times the truncation's consistency factor.
+    location, scatter = np.full(20, 0.1), 1.2 * np.eye(20)
+    kept_location, stepped, support = reweighted_estimate(X, location, scatter, n_steps=1,
+                                                          centred=True)
+    cutoff = stats.chi2.ppf(0.975, 20)
+    inside = np.sum((X - location) ** 2, axis=1) / 1.2 <= cutoff
+    rows = X[inside] - location
+    np.testing.assert_array_equal(kept_location, location)
+    np.testing.assert_array_equal(support, inside)
+    np.testing.assert_allclose(stepped, rows.T @ rows / len(rows)
+                               * truncation_consistency(cutoff, 20), rtol=1e-10)
