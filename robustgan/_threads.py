@@ -26,8 +26,8 @@ from contextlib import contextmanager
 import torch
 from threadpoolctl import threadpool_limits
 
-__all__ = ["BESIDE_MIN_WORK", "SMALL_STEP_WORK", "SPARE_CPU_STEP_WORK", "beside", "step_work",
-           "threads_for"]
+__all__ = ["BESIDE_MIN_WORK", "SMALL_STEP_WORK", "SPARE_CPU_STEP_WORK", "beside", "in_line",
+           "step_work", "threads_for"]
 
 # Rows per step × discriminator parameters below which a step runs on one intra-op thread.
 # ``benchmarks/bench_load.py --part threshold`` times generator steps (3 critic steps each) on
@@ -125,6 +125,26 @@ BESIDE_MIN_WORK = 1_000_000
 
 _background = None
 _background_lock = threading.Lock()
+_caller = threading.local()
+
+
+@contextmanager
+def in_line():
+    """Within the body, ``beside`` runs its work at once in the caller's thread: for drivers
+    that need every start before the games (``robustgan.fit_many``).
+
+    Examples
+    --------
+    >>> with in_line():
+    ...     beside(sum, [1, 2], work=10**9).done()
+    True
+    """
+    saved = getattr(_caller, "in_line", False)
+    _caller.in_line = True
+    try:
+        yield
+    finally:
+        _caller.in_line = saved
 
 
 class _Done:
@@ -179,11 +199,11 @@ def beside(function, *args, work):
     thread instead where it is smaller than ``BESIDE_MIN_WORK`` values, where no CPU is spare
     (fewer than half a CPU beyond the one-minute load average, which counts the caller: a
     second thread on a busy machine only takes the game's core, 10% slower in a measured fit),
-    and when called from any thread but the main one: a caller's own threads (``fit_many``'s
-    preparation pool, a threading backend) are parallel already, and their BLAS limits would
-    interleave with this one's. The background thread is one for the whole process. The
-    function must not depend on what the caller does meanwhile, so its value is the same
-    either way.
+    when called from any thread but the main one (a caller's own threads, ``fit_many``'s
+    preparation pool or a threading backend, are parallel already, and their BLAS limits would
+    interleave with this one's), and within ``in_line()``. The background thread is one for
+    the whole process. The function must not depend on what the caller does meanwhile, so its
+    value is the same either way.
 
     Parameters
     ----------
@@ -204,7 +224,8 @@ def beside(function, *args, work):
     """
     global _background
     in_main_thread = threading.current_thread() is threading.main_thread()
-    if work < BESIDE_MIN_WORK or not in_main_thread or _spare_cpus() < 0.5:
+    if (work < BESIDE_MIN_WORK or not in_main_thread or getattr(_caller, "in_line", False)
+            or _spare_cpus() < 0.5):
         return _Done(function(*args))
     with _background_lock:
         if _background is None:

@@ -966,6 +966,8 @@ def solve_many(problems, *, progress=None, compile=False):
     ------
     NotImplementedError
         For modules that cannot be stacked (spectral normalisation): solve those one by one.
+    ValueError
+        For a problem with ``callbacks`` in its options.
 
     Examples
     --------
@@ -986,6 +988,10 @@ def solve_many(problems, *, progress=None, compile=False):
     problems = list(problems)
     first = problems[0]
     members = len(problems)
+    if any(problem.options.get("callbacks") for problem in problems):
+        # They would see the stacked modules, and one member's True would stop every member.
+        raise ValueError("solve_many plays no callbacks: solve a problem that has them alone "
+                         "(AdversarialProblem.solve)")
     _settle_allocator()
     # A phantom member, a copy of the last, closes the batch: vectorised kernels round the
     # trailing elements of a tensor differently (scalar remainder loops, no fused

@@ -228,3 +228,46 @@ def test_a_failed_rest_of_the_game_fails_only_a_fit_that_takes_the_game(two_cpus
             assert est.selected_ == "trimmed" and est.n_iter_ == 100
             np.testing.assert_array_equal(est.location_, est.trimmed_location_)
     assert rest_started.is_set()
+
+
+def test_fit_many_computes_every_start_before_the_games(two_cpus, monkeypatch):
+    # One data set: fit_many prepares it in the main thread, where beside would otherwise run
+    # the start in the background and the member would play the rest of its game meanwhile,
+    # with a callback that a batched game cannot honour for one member. Here the rest would
+    # diverge: fit drops it (the start is taken), and so must fit_many, which never plays it.
+    from robustgan import fit_many
+    from robustgan.batched import solve_many
+    import robustgan.estimators.many as many_module
+
+    X = _contaminated(n=1500, p=10)
+    monkeypatch.setattr(threads, "BESIDE_MIN_WORK", 0)
+    corrected_start = mean_module._corrected_start
+
+    def slow_start(*args):
+        time.sleep(0.5)  # still computing when the game's first part ends
+        return corrected_start(*args)
+
+    monkeypatch.setattr(mean_module, "_corrected_start", slow_start)
+    rest_of_game = mean_module._rest_of_game
+    monkeypatch.setattr(mean_module, "_rest_of_game",
+                        lambda options: {**rest_of_game(options), "lr_d": 1e6})
+    solved = []
+    monkeypatch.setattr(many_module, "solve_many", lambda batch, **kwargs: solved.append(
+        [p.options["n_steps"] for p in batch]) or solve_many(batch, **kwargs))
+    (fitted,) = fit_many(RobustGANMean(random_state=5), [X], random_states=[5])
+    assert solved == [[100]] and fitted.selected_ == "trimmed" and fitted.n_iter_ == 100
+    assert fitted.selected_ == RobustGANMean(random_state=5).fit(X).selected_
+
+
+def test_a_batched_game_refuses_callbacks():
+    from robustgan.batched import solve_many
+    from robustgan.divergences import get_divergence
+    from robustgan.engine import AdversarialProblem
+    from robustgan.nets import LocationGenerator, MLPDiscriminator
+    import torch
+
+    problem = AdversarialProblem(torch.zeros(10, 2), LocationGenerator(torch.zeros(2)),
+                                 MLPDiscriminator(2, hidden_sizes=(4,)), get_divergence("js"),
+                                 {"n_steps": 5, "callbacks": (lambda *args: False,)}, 0)
+    with pytest.raises(ValueError, match="no callbacks"):
+        solve_many([problem])

@@ -31,8 +31,10 @@ What the drivers rely on:
   ``TypeError``), or the ``FloatingPointError`` of a diverged game, which a driver raises or
   records and does not send. ``fit`` first throws it into the generator, which may catch it
   and go on: RobustGANMean plays the rest of its game while its robust start is computed on
-  another thread, before it knows whether it needs it (``fit_many``, whose starts are ready
-  before the games, never yields such a game).
+  another thread, before it knows whether it needs it. ``fit_many`` computes every start
+  before the games (``robustgan._threads.in_line``), so no member yields such a game, and
+  closes a failed member's generator. Clean-up belongs in ``finally`` (or ``except
+  BaseException``), which runs either way.
 
 The drivers:
 

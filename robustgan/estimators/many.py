@@ -17,6 +17,7 @@ from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
+from .._threads import in_line
 from ..batched import solve_many
 from ..engine import resolve_device
 from ._base import is_adversarial, next_game
@@ -182,8 +183,12 @@ def _first_games(estimators, datasets, members, arenas):
         try:
             if getattr(est, "_parameter_constraints", None) is not None:
                 est._validate_params()
-            member_games = est._adversarial_games(datasets[r], out=arenas.get(r))
-            return member_games, next(member_games, None), None
+            # Every start is computed before the games, here and not beside them: a game is
+            # then never played while its estimator waits for work (RobustGANMean's referee),
+            # which a batch of members could not stop for one of them.
+            with in_line():
+                member_games = est._adversarial_games(datasets[r], out=arenas.get(r))
+                return member_games, next(member_games, None), None
         except Exception as error:  # noqa: BLE001 - sorted by the caller, in member order
             return None, None, error
 

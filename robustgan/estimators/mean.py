@@ -170,10 +170,11 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
     where the projection on the start's departure from the game has two modes (Sarle's
     bimodality coefficient above 5/9) and the game is the nearer to the larger one, the game
     is taken. ``selected_`` says which was taken; both estimates are kept
-    (``game_location_``, ``trimmed_location_``). The choice reads the game's estimate after
-    its first 100 steps, and the rest of the game is played only where that takes the game,
-    which is then taken if its whole estimate is taken too: where the start is, a fit costs
-    the start and those 100 steps. On n ≤ k + 2 rows (k features that vary) no start is
+    (``game_location_``, ``trimmed_location_``). With the default game on more than 1,000
+    rows (see ``n_iter_``), the choice reads the game's estimate after its first 100 steps,
+    and the rest of the game is played only where that takes the game, which is then taken if
+    its whole estimate is taken too: where the start is, a fit costs the start and those 100
+    steps. On n ≤ k + 2 rows (k features that vary) no start is
     computed, as MCD's subset would be every row, and the game is the estimate. For
     heavy-tailed data with close outliers ``RobustGANScatter(model="elliptical")`` plays a
     game whose model has the right tails. On data of 10⁶ values or more, fitted from the main
@@ -339,8 +340,10 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
     history_ : robustgan.engine.History
         Discriminator and generator losses per generator step (of the last stage).
     n_iter_ : int
-        Generator steps run (in the last stage). With ``scale="auto"`` and the default SGD
-        game, 100 where the robust start is taken: the rest of the game is not needed.
+        Generator steps run (in the last stage). With ``scale="auto"``, 100 where the robust
+        start is taken after the first part of a game played in two parts (SGD at a constant
+        rate from the median, at least 200 steps, and its averaged iterates all after step
+        100: the defaults on more than 1,000 rows); the rest of the game is not needed.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Only with DataFrame input whose columns are all strings.
@@ -817,8 +820,9 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
 
 def _refereed_in_two_parts(options):
     """Whether a game of these options can be played as its first ``_REFEREE_STEPS`` steps and
-    then the rest: the same game where the players carry no state but their parameters (SGD at
-    a constant rate) and its averaged iterates all lie in the rest."""
+    then the rest: the same game in law (the rest draws from a seed of its own) where the
+    players carry no state but their parameters (SGD at a constant rate) and its averaged
+    iterates all lie in the rest."""
     n_steps = options["n_steps"]
     first_averaged = min(n_steps - 1, round(n_steps * (1.0 - options["average"])))
     return (options["d_optimizer"] == options["g_optimizer"] == "sgd"
