@@ -1002,7 +1002,16 @@ def _radial_quantile(level, p, df):
 @functools.lru_cache(maxsize=64)
 def _tail_quantiles(p, levels):
     """The quantiles at ``levels`` (two) of p·F(p, ν) over the _TAIL_DF grid: the same for
-    every fit with p features, and 240 scipy calls (30 ms) to compute."""
-    lows, highs = (np.array([_radial_quantile(q, p, df) for df in _TAIL_DF]) for q in levels)
-    lows.flags.writeable = highs.flags.writeable = False
-    return lows, highs
+    every fit with p features. One vectorised call per level, the values of
+    ``_radial_quantile`` to the bit (240 calls took 21 ms, these 0.6 ms: a process's first fit
+    paid it)."""
+    df = np.asarray(_TAIL_DF, dtype=np.float64)
+    finite = np.isfinite(df)
+    quantiles = []
+    for level in levels:
+        values = np.empty(df.shape)
+        values[finite] = p * stats.f.ppf(level, p, df[finite])
+        values[~finite] = stats.chi2.ppf(level, p)
+        values.flags.writeable = False
+        quantiles.append(values)
+    return tuple(quantiles)

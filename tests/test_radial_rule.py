@@ -53,3 +53,13 @@ def test_the_tail_is_read_from_the_closest_half_only():
     clean = rng.chisquare(10, 4000)
     contaminated = np.concatenate([clean, rng.uniform(500, 1000, 1000)])
     assert radial_tail_df(clean, 10) > 20 and radial_tail_df(contaminated, 10) > 4
+
+
+@pytest.mark.parametrize("p", [1, 2, 7, 20, 100, 1000])
+def test_the_cached_tail_quantiles_are_each_quantile_to_the_bit(p):
+    # One vectorised scipy call per level stands for 121 scalar calls: the same values.
+    from robustgan.multivariate import _TAIL_DF, _TAIL_LEVELS, _radial_quantile, _tail_quantiles
+
+    for level, values in zip(_TAIL_LEVELS, _tail_quantiles(p, tuple(_TAIL_LEVELS))):
+        expected = [_radial_quantile(level, p, df) for df in _TAIL_DF]
+        np.testing.assert_array_equal(values, expected)
