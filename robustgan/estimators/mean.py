@@ -599,22 +599,24 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         """Play the ``rest`` of the game while the robust start is computed on another thread:
         its fit, or None where the start is taken (the rest is then stopped and dropped, and
         so is its failure: a game not needed has not failed the fit)."""
-        self.selected_ = None
+        decided = False
 
         def start_taken(step, generator, discriminator):
-            if self.selected_ is None and robust_start.done():
+            nonlocal decided
+            if not decided and robust_start.done():
                 self._referee(X, robust_start)
-            return self.selected_ == "trimmed"
+                decided = True
+            return decided and self.selected_ == "trimmed"
 
         try:
             fit = yield replace(rest, options={**rest.options, "callbacks": (start_taken,)})
         except FloatingPointError:
-            if self.selected_ is None:
+            if not decided:
                 self._referee(X, robust_start)
             if self.selected_ == "trimmed":
                 return None
             raise
-        if self.selected_ is None:
+        if not decided:
             self._referee(X, robust_start)
         return None if self.selected_ == "trimmed" else fit
 
