@@ -20,7 +20,8 @@ from .multivariate import HEAVY_TAIL_DF, radial_tail_df, squared_mahalanobis, tr
 from .outliers import AUTO_INLIER_QUANTILE
 
 __all__ = ["BIMODAL_COEFFICIENT", "HEAVY_TAIL_DF", "bimodality_coefficient",
-           "correct_absorbed_cluster", "split_tight_cluster", "univariate_mcd"]
+           "correct_absorbed_cluster", "split_tight_cluster", "tight_group_centre",
+           "univariate_mcd"]
 
 # Sarle's bimodality coefficient of a uniform law: above it, a sample is read as two modes.
 BIMODAL_COEFFICIENT = 5.0 / 9.0
@@ -35,6 +36,19 @@ _TIGHT = 0.5
 # as discrete (``split_tight_cluster`` then sets no group aside).
 _DISTINCT = 0.9
 
+# tight_group_centre: the smallest share of the rows a tight group is read in, how many
+# standard deviations of its own it must lie from the larger group, and EM's stopping rule
+# (a gain under 1e-7 per value, at most 500 iterations: on 195 designs the choices of a fit
+# converged to 1e-9, which took up to 1.8 s on a single Gaussian, where the two groups
+# overlap and EM crawls; this takes 0.06 s on 50,000 Gaussian values).
+_MIN_TIGHT_SHARE = 0.05
+_TIGHT_APART = 2.0
+_TIGHT_GROUP_ITERATIONS = 500
+_TIGHT_GROUP_TOL = 1e-7
+# Values up to which no tight group is read: on fewer, a skewed or flat-topped sample is
+# fitted as a bulk and a tight group as readily as a cluster is (statsmodels' sunspots, 309
+# rows: a "bulk" 1.0σ from the robust start); every design it helped had 2,000 rows or more.
+_TIGHT_GROUP_MIN_VALUES = 1_000
 # Familywise false-alarm rate of the skewness test over the p directions it scans, for
 # Gaussian inliers: z ≥ Φ⁻¹(1 − 0.001/(2p)), 3.29 at p = 1, 4.06 at p = 20, 4.56 at p = 200.
 _FALSE_ALARM = 1e-3
@@ -428,6 +442,80 @@ def split_tight_cluster(X, location, scatter, squared_distances=None, *, support
         location, scatter = refit(X[kept])
     direction = basis[:, best] / sd
     return location, scatter, direction / np.linalg.norm(direction)
+
+
+def tight_group_centre(values, reach):
+    """The centre of the larger group where one-dimensional ``values`` hold a tight group
+    beside it; None where they do not.
+
+    Two Gaussians are fitted to the values (maximum likelihood, EM from the 20% and 80%
+    quantiles). They are read as a bulk and a tight group where the smaller group holds more
+    than 5% of the values, its variance is under half the larger's, it lies more than two of
+    its own standard deviations from the larger's centre, and within ``reach`` of 0 (the
+    values are to be centred where the caller's estimate is, in units of its spread: a group
+    beyond its 0.975 ellipsoid is outliers it has already left out). Not on discrete values
+    (under 90% distinct), whose ties make tight groups of their own, nor on 1,000 values or
+    fewer, where skewed or flat-topped samples fit as a bulk and a tight group too.
+
+    A tight cluster of outliers close to the inliers is taken by an MCD-type estimate together
+    with the inliers beside it, and pulls it towards itself (‖Δ‖ 0.3-0.8 at n = 2,000-10,000,
+    p = 5-20, ε = 0.1-0.3, Q = N(c·1, s²I), c = 0.2-0.7, s = 0.1-0.58); the bulk's centre,
+    read beside the cluster, is where the inliers are (within 0.04σ for a group a tenth to
+    three tenths as wide as the bulk; up to 0.2σ off for a group half as wide, at 20-30% of
+    the rows: it serves to choose the nearer of two estimates). A group near the edge of
+    these conditions is read on some samples and not on others (10% at 0.5σ, s = 0.25σ: 2 of
+    4), and None leaves the choice to the caller's other tests.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_samples,)
+    reach : float
+        Largest distance from 0 of a tight group that is read.
+
+    Returns
+    -------
+    float or None
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> values = np.concatenate([rng.standard_normal(4000), 0.8 + 0.1 * rng.standard_normal(1000)])
+    >>> round(tight_group_centre(values - 0.3, reach=3.0), 1)   # the bulk at 0 - 0.3
+    -0.3
+    >>> tight_group_centre(rng.standard_normal(5000), reach=3.0) is None
+    True
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.size <= _TIGHT_GROUP_MIN_VALUES or np.unique(values).size < _DISTINCT * values.size:
+        return None
+    spread = float(values.var())
+    if not spread > 0:
+        return None
+    # EM from two starts, the better fit kept: the quantiles' (two broad halves) and a tight
+    # group at the densest bin beside a bulk at the median (a group inside the bulk, which
+    # the first start can miss for a local optimum: 20% at 0.8·σ with s = 0.1σ).
+    counts, edges = np.histogram(values, bins=64)
+    densest = int(np.argmax(counts))
+    starts = [((0.5, 0.5), tuple(np.quantile(values, [0.2, 0.8])), (spread / 4, spread / 4)),
+              ((0.8, 0.2), (float(np.median(values)), (edges[densest] + edges[densest + 1]) / 2),
+               (spread, spread / 25))]
+    fits = [_two_gaussians(values, *start, tol=_TIGHT_GROUP_TOL, max_iter=_TIGHT_GROUP_ITERATIONS)
+            for start in starts]
+    weights, means, variances = max(fits, key=lambda fit: _log_likelihood(values, *fit))
+    bulk = int(np.argmax(weights))
+    group = 1 - bulk
+    if not (weights[group] > _MIN_TIGHT_SHARE and variances[group] < _TIGHT * variances[bulk]
+            and abs(means[group] - means[bulk]) > _TIGHT_APART * math.sqrt(variances[group])
+            and abs(means[group]) <= reach):
+        return None
+    return float(means[bulk])
+
+
+def _log_likelihood(values, weights, means, variances):
+    """The log-likelihood of a two-Gaussian mixture for one-dimensional ``values``."""
+    log_density = _log_densities(values[:, None], weights, means, variances)
+    top = log_density.max(axis=1)
+    return float(np.sum(top + np.log(np.exp(log_density - top[:, None]).sum(axis=1))))
 
 
 def _log_densities(values, weights, means, variances):

@@ -19,6 +19,7 @@ from robustgan.clusters import (
     bimodality_coefficient,
     correct_absorbed_cluster,
     split_tight_cluster,
+    tight_group_centre,
     univariate_mcd,
 )
 from robustgan.multivariate import trimmed_scatter
@@ -422,3 +423,59 @@ def test_the_split_is_refused_outside_its_conditions(n, p, eps, shift, outlier_s
     relaxed = {"HEAVY_TAIL_DF": np.inf, "_SEPARATED": -np.inf, "_BIMODAL_MIN_ROWS": 0}[gate]
     monkeypatch.setattr(cluster_module, gate, relaxed)
     assert split_tight_cluster(data.X, *start, random_state=0) is not None
+
+
+# -- a tight group beside a bulk, in one dimension: tight_group_centre ----------------------------
+
+
+def _bulk_and_group(share=0.2, at=0.8, spread=0.1, n=5000, seed=0):
+    rng = np.random.default_rng(seed)
+    m = int(share * n)
+    return np.concatenate([rng.standard_normal(n - m), at + spread * rng.standard_normal(m)])
+
+
+@pytest.mark.parametrize("share, at, spread, bias", [(0.2, 0.8, 0.1, 0.08), (0.1, 0.5, 0.25, 0.08),
+                                                     (0.3, 1.2, 0.3, 0.08), (0.3, 1.2, 0.5, 0.25)])
+def test_the_bulk_beside_a_tight_group_is_found(share, at, spread, bias):
+    values = _bulk_and_group(share, at, spread)
+    # The bulk's centre is the inliers' (0), where the median is pulled towards the group; a
+    # group half as wide as the bulk pulls the fit's bulk away from it instead (-0.20 here).
+    centre = tight_group_centre(values, reach=3.0)
+    assert centre is not None and abs(centre) < bias
+    assert np.median(values) > 0.1
+
+
+@pytest.mark.parametrize("values", [
+    np.random.default_rng(1).standard_normal(5000),
+    np.random.default_rng(2).standard_t(5, 5000),      # heavy tails: a narrow core, same centre
+    np.random.default_rng(3).uniform(-2, 2, 5000),
+])
+def test_one_group_has_no_tight_group_beside_it(values):
+    assert tight_group_centre(values, reach=3.0) is None
+
+
+@pytest.mark.parametrize("case, relaxed", [
+    # Counts: ties make groups of their own.
+    ("discrete", {"_DISTINCT": 0.0}),
+    # A group beyond the reach: outliers the caller's estimate has already left out.
+    ("far", None),
+    # 3% of the rows.
+    ("small", {"_MIN_TIGHT_SHARE": 0.0}),
+    # A group as wide as 0.6 of the bulk's variance.
+    ("wide", {"_TIGHT": 1.0}),
+    # 1,000 values.
+    ("few", {"_TIGHT_GROUP_MIN_VALUES": 100}),
+])
+def test_a_tight_group_is_read_only_within_its_conditions(case, relaxed, monkeypatch):
+    values = {"discrete": np.round(_bulk_and_group(0.2, 0.8, 0.1) * 2) / 2,
+              "far": _bulk_and_group(0.2, 4.0, 0.1),
+              "small": _bulk_and_group(0.03, 0.8, 0.1),
+              "wide": _bulk_and_group(0.3, 1.5, 0.6 ** 0.5),
+              "few": _bulk_and_group(0.2, 0.8, 0.1, n=1000)}[case]
+    assert tight_group_centre(values, reach=3.0) is None
+    if relaxed is None:
+        assert tight_group_centre(values, reach=5.0) is not None
+        return
+    for name, value in relaxed.items():
+        monkeypatch.setattr(cluster_module, name, value)
+    assert tight_group_centre(values, reach=3.0) is not None

@@ -516,3 +516,24 @@ def test_the_game_is_taken_only_where_its_whole_estimate_is_taken_too(monkeypatc
     np.testing.assert_array_equal(compared_with[1], est.game_location_)
     assert est.selected_ == "trimmed" and est.n_iter_ == len(est.history_.d_loss) == 300
     np.testing.assert_array_equal(est.location_, est.trimmed_location_)
+
+
+@pytest.mark.parametrize("eps, c, taken", [(0.2, 0.7, "game"), (0.3, 0.3, "trimmed")])
+def test_a_tight_group_beside_the_bulk_decides_between_the_game_and_the_start(monkeypatch, eps,
+                                                                              c, taken):
+    # Q = N(c·1, 0.1²·I) close to the inliers (p = 20, n = 3,000): the start takes the cluster
+    # with the inliers beside it. Along the start's departure from the game, every row's
+    # projection is a bulk and a tight group (robustgan.clusters.tight_group_centre); the
+    # estimate nearer the bulk's centre is taken. c = 0.7: the game (0.18 against the start's
+    # 0.72, which was kept before); c = 0.3: the start (0.56 against the game's 0.68, which
+    # the skewness test took before).
+    rng = np.random.default_rng(1000)
+    X = rng.standard_normal((3000, 20))
+    X[: int(eps * 3000)] = c + 0.1 * rng.standard_normal((int(eps * 3000), 20))
+    est = RobustGANMean(random_state=0).fit(X)
+    other = "trimmed" if taken == "game" else "game"
+    chosen = {"game": est.game_location_, "trimmed": est.trimmed_location_}
+    assert est.selected_ == taken and est.cluster_direction_ is None
+    assert np.linalg.norm(est.location_) < 0.9 * np.linalg.norm(chosen[other])
+    monkeypatch.setattr(mean_module, "tight_group_centre", lambda values, reach: None)
+    assert RobustGANMean(random_state=0).fit(X).selected_ == other
