@@ -8,7 +8,10 @@ shift δ with δᵀΣ⁻¹δ of 5 at p = 20, or of 50 at p = 200, where χ²_p's
 and 20) is not trimmed: the start's subset holds it, its location moves by about εδ and its
 scatter gains ε(1 − ε)δδᵀ. In one dimension the same cluster is plain to see: the rows projected
 on the direction of the shift are a bulk and a shoulder, skewed towards the cluster. That is
-what ``correct_absorbed_cluster`` looks for and undoes.
+what ``correct_absorbed_cluster`` looks for and undoes. A tight cluster is taken whole, with
+the inliers beside it: ``split_tight_cluster`` sets it aside, and ``tight_group_centre`` reads
+a bulk beside a tight group in one dimension (RobustGANMean's choice between its game and its
+start).
 """
 
 import math
