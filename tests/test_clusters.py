@@ -1,6 +1,7 @@
 """The absorbed-cluster correction of the robust start (robustgan.clusters)."""
 
 import itertools
+import warnings
 
 import numpy as np
 import pytest
@@ -465,17 +466,45 @@ def test_one_group_has_no_tight_group_beside_it(values):
     ("wide", {"_TIGHT": 1.0}),
     # 1,000 values.
     ("few", {"_TIGHT_GROUP_MIN_VALUES": 100}),
+    # Two halves: no bulk beside a group.
+    ("halves", {"_TIGHT_GROUP_MAJORITY": 0.5}),
 ])
 def test_a_tight_group_is_read_only_within_its_conditions(case, relaxed, monkeypatch):
     values = {"discrete": np.round(_bulk_and_group(0.2, 0.8, 0.1) * 2) / 2,
               "far": _bulk_and_group(0.2, 4.0, 0.1),
               "small": _bulk_and_group(0.03, 0.8, 0.1),
               "wide": _bulk_and_group(0.3, 1.5, 0.6 ** 0.5),
-              "few": _bulk_and_group(0.2, 0.8, 0.1, n=1000)}[case]
+              "few": _bulk_and_group(0.2, 0.8, 0.1, n=1000),
+              "halves": _bulk_and_group(0.5, 2.0, 0.3, seed=1) - 1.0}[case]
     assert tight_group_centre(values, reach=3.0) is None
     if relaxed is None:
         assert tight_group_centre(values, reach=5.0) is not None
         return
     for name, value in relaxed.items():
         monkeypatch.setattr(cluster_module, name, value)
+    assert tight_group_centre(values, reach=3.0) is not None
+
+
+def test_values_far_beyond_the_reach_are_left_out_of_the_fit(monkeypatch):
+    # Three values at 1e6 (rows the caller's estimate has trimmed) would stretch the fit's
+    # histogram until the bulk and the group share a bin.
+    values = np.concatenate([_bulk_and_group(0.2, 0.8, 0.1), np.full(3, 1e6)])
+    assert abs(tight_group_centre(values, reach=3.0)) < 0.08
+    # Values near the largest floats neither overflow nor change the reading.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert tight_group_centre(np.concatenate([values, [1.6e308, -1.6e308]]),
+                                  reach=3.0) == tight_group_centre(values, reach=3.0)
+    monkeypatch.setattr(cluster_module, "_TIGHT_GROUP_WINDOW", 1e9)
+    assert tight_group_centre(values, reach=3.0) is None
+
+
+@pytest.mark.parametrize("seed", [46, 97])
+def test_a_gaussian_sample_needs_a_better_fit_than_chance_to_read_a_group(seed, monkeypatch):
+    # Clean Gaussian samples where two Gaussians fit a little better than one (by under
+    # log n): 0.5% of samples of 1,001-3,000 values read a "group" without that margin.
+    rng = np.random.default_rng(seed)
+    values = rng.standard_normal(int(rng.integers(1001, 3001)))
+    assert tight_group_centre(values, reach=3.0) is None
+    monkeypatch.setattr(cluster_module, "_TIGHT_GROUP_MARGIN", 0.0)
     assert tight_group_centre(values, reach=3.0) is not None
