@@ -99,7 +99,7 @@ def threads_for(work, device="cpu"):
     """
     global _limited, _saved
     small = work is not None and work < SMALL_STEP_WORK and torch.device(device).type == "cpu"
-    if small and work >= SPARE_CPU_STEP_WORK and _spare_cpus() >= 0.5:
+    if small and work >= SPARE_CPU_STEP_WORK and _a_cpu_is_spare():
         small = False
     if not small:
         yield torch.get_num_threads()
@@ -174,6 +174,12 @@ def _spare_cpus():
     return usable - load
 
 
+def _a_cpu_is_spare():
+    """Whether a second thread of this process would find a CPU: at least half a CPU beyond
+    the one-minute load average (which counts the caller)."""
+    return _spare_cpus() >= 0.5
+
+
 def _single_blas_thread(function, args):
     # One BLAS thread: OpenBLAS's threads spin after a product, and beside a torch game on two
     # cores they take the game's core (limits are per process; restored when the work ends).
@@ -225,7 +231,7 @@ def beside(function, *args, work):
     global _background
     in_main_thread = threading.current_thread() is threading.main_thread()
     if (work < BESIDE_MIN_WORK or not in_main_thread or getattr(_caller, "in_line", False)
-            or _spare_cpus() < 0.5):
+            or not _a_cpu_is_spare()):
         return _Done(function(*args))
     with _background_lock:
         if _background is None:

@@ -65,6 +65,7 @@ __all__ = [
     "antithetic_normal",
     "clip_grad_norm_",
     "clip_grad_norm_per_member_",
+    "first_averaged_step",
     "latent_pool_size",
     "make_optimizer",
     "member_losses",
@@ -1542,6 +1543,18 @@ def runaway_bound(sample_real):
     return RUNAWAY_FACTOR * radius().clamp_min(1.0)
 
 
+def first_averaged_step(n_steps, average):
+    """The first generator step whose iterate ``train_adversarial`` averages into its result:
+    the last ``average`` fraction of ``n_steps``, at least the last step.
+
+    Examples
+    --------
+    >>> first_averaged_step(400, 0.5), first_averaged_step(10, 0.01)
+    (200, 9)
+    """
+    return min(n_steps - 1, round(n_steps * (1.0 - average)))
+
+
 def train_adversarial(
     real,
     generator,
@@ -1678,8 +1691,7 @@ def train_adversarial(
                              f"{generator_bound!r}")
         generator_bound = runaway_bound(sample_real)
 
-    start_average = min(n_steps - 1, round(n_steps * (1.0 - average)))
-    averaging = IterateAverage(generator, start_average)
+    averaging = IterateAverage(generator, first_averaged_step(n_steps, average))
     penalties = ([WeightPenalty(l1_penalty, l2_penalty, members=members)]
                  if (l1_penalty or l2_penalty) else [])
     loop = (AdversarialLoop if loop_class is None else loop_class)(

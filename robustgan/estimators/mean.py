@@ -21,7 +21,13 @@ from ..clusters import (
     tight_group_centre,
 )
 from ..divergences import Divergence, check_robust_divergence, get_divergence
-from ..engine import AdversarialProblem, History, resolve_device, robust_learning_rates
+from ..engine import (
+    AdversarialProblem,
+    History,
+    first_averaged_step,
+    resolve_device,
+    robust_learning_rates,
+)
 from ..multivariate import (
     canonical_row_order,
     radial_tail_df,
@@ -778,18 +784,19 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         location = self.trimmed_location_[varying]
         scatter = self.trimmed_scatter_[np.ix_(varying, varying)]
         direction = np.linalg.solve(scatter, location - self.game_location_[varying])
+        # Every row along it, and the game, the start at 0.
+        along = (_varying_columns(X, varying) - location) @ direction
+        game = float((self.game_location_[varying] - location) @ direction)
         spread = math.sqrt(max(float(direction @ scatter @ direction), 0.0))
         if spread > 0:
-            # Every row along it, the start at 0, in units of the start's spread there: where
-            # a tight group sits beside a bulk, the inliers are the bulk, and the nearer
-            # estimate to its centre is taken.
-            along = (_varying_columns(X, varying) - location) @ (direction / spread)
-            game = float((self.game_location_[varying] - location) @ direction) / spread
-            bulk = tight_group_centre(along, math.sqrt(stats.chi2.ppf(AUTO_INLIER_QUANTILE, k)))
+            # In units of the start's spread there: where a tight group sits beside a bulk,
+            # the inliers are the bulk, and the nearer estimate to its centre is taken.
+            bulk = tight_group_centre(along / spread,
+                                      math.sqrt(stats.chi2.ppf(AUTO_INLIER_QUANTILE, k)))
             if bulk is not None:
-                return abs(bulk - game) < abs(bulk)
+                return abs(bulk - game / spread) < abs(bulk)
         inside = distances <= stats.chi2.ppf(AUTO_INLIER_QUANTILE, k)
-        projected = (_varying_columns(X, varying)[inside] - location) @ direction
+        projected = along[inside]
         if inside.sum() < 3 or not np.ptp(projected) > 0:
             return False
         skewness = stats.skew(projected)
@@ -802,8 +809,7 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
             # Which mode is the inliers': they are most of the rows (ε < 1/2), so the median
             # of every row's projection lies in theirs. A game drawn to the cluster instead
             # (Cauchy inliers) is farther from it than the start, which sits between the two.
-            centre = np.median((_varying_columns(X, varying) - location) @ direction)
-            game = (self.game_location_[varying] - location) @ direction
+            centre = np.median(along)
             return abs(centre - game) < abs(centre)
         return skewness * math.sqrt(inside.sum() / 6.0) >= _SKEW_Z
 
@@ -850,17 +856,16 @@ def _refereed_in_two_parts(options):
     then the rest: the same game in law (the rest draws from a seed of its own) where the
     players carry no state but their parameters (SGD at a constant rate) and its averaged
     iterates all lie in the rest."""
-    n_steps = options["n_steps"]
-    first_averaged = min(n_steps - 1, round(n_steps * (1.0 - options["average"])))
     return (options["d_optimizer"] == options["g_optimizer"] == "sgd"
-            and options["lr_schedule"] == "constant" and first_averaged >= _REFEREE_STEPS)
+            and options["lr_schedule"] == "constant"
+            and first_averaged_step(options["n_steps"], options["average"]) >= _REFEREE_STEPS)
 
 
 def _rest_of_game(options):
     """The options of the game's steps after its first ``_REFEREE_STEPS``: the same iterates
     averaged (those from the whole game's ``round(n_steps·(1 − average))``)."""
     n_steps = options["n_steps"]
-    first_averaged = min(n_steps - 1, round(n_steps * (1.0 - options["average"])))
+    first_averaged = first_averaged_step(n_steps, options["average"])
     rest = n_steps - _REFEREE_STEPS
     return {**options, "n_steps": rest, "average": (n_steps - first_averaged) / rest,
             "check_every": _REST_CHECK_EVERY}

@@ -217,8 +217,8 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
     support_ : ndarray of shape (n_samples,), bool
         The rows the last reweighting step averaged, as MinCovDet's; without reweighting
         (the elliptical model, a start corrected for a cluster) the training rows inside the
-        fit's 0.975 ellipsoid: squared distance below χ²_p's 0.975 quantile (for the elliptical model,
-        that of a multivariate t fitted to the closest half of the rows,
+        fit's 0.975 ellipsoid: squared distance below χ²_p's 0.975 quantile (for the
+        elliptical model, that of a multivariate t fitted to the closest half of the rows,
         ``elliptical_cutoff``), MinCovDet's reweighting rule.
     dist_ : ndarray of shape (n_samples,)
         Squared Mahalanobis distances of the training rows.
