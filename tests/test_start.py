@@ -12,6 +12,7 @@ from robustgan.multivariate import (
     outlyingness,
     outlyingness_start,
     projection_ks_distance,
+    projection_share,
     trimmed_scatter,
     two_group_share,
 )
@@ -74,6 +75,48 @@ def test_projection_ks_distance_is_about_the_contamination_share_at_the_truth():
     assert 0.09 < at_truth < 0.13
     stretched = np.eye(3) + 20 * np.ones((3, 3))
     assert projection_ks_distance(X, np.zeros(3), stretched, directions) > at_truth + 0.1
+
+
+def test_projection_share_is_the_smallest_bin_count_over_its_expectation():
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((300, 2)) * [1.0, 2.0]
+    direction = np.array([[0.6], [0.8]])
+    location, scatter = np.array([0.1, -0.2]), np.diag([1.5, 3.0])
+    t = X @ direction[:, 0]
+    mean = float(location @ direction[:, 0])
+    sd = float(np.sqrt(direction[:, 0] @ scatter @ direction[:, 0]))
+    bins = stats.norm.cdf(t, mean, sd) * 5
+    expected = np.bincount(np.minimum(bins.astype(int), 4), minlength=5).min() / (300 / 5)
+    assert projection_share(X, location, scatter, direction, bins=5) == pytest.approx(expected)
+
+
+def test_projection_share_is_about_one_minus_the_contamination_at_the_truth():
+    # Under Huber's model the inliers alone fill (1 − ε) of each bin of the true model; one
+    # bin's share varies by √(bins·(1 − ε)/n) ≈ 0.013 here, the smallest of 30 by about 2.5 of
+    # that. A model too wide, or moved by half a standard deviation, claims rows that are not
+    # there.
+    rng = np.random.default_rng(3)
+    X = np.vstack([rng.standard_normal((45_000, 3)), 4 + rng.standard_normal((5_000, 3))])
+    directions = np.eye(3)
+    at_truth = projection_share(X, np.zeros(3), np.eye(3), directions)
+    assert 0.86 < at_truth <= 0.9
+    assert projection_share(X, np.zeros(3), 2 * np.eye(3), directions) < at_truth - 0.3
+    assert projection_share(X, np.full(3, 0.5), np.eye(3), directions) < at_truth - 0.2
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), shift=st.floats(-1e3, 1e3), scale=st.floats(1e-3, 1e3))
+def test_projection_share_is_invariant_to_moving_data_and_model_together(seed, shift, scale):
+    # The same affine map applied to the rows and to the model, and rows in any order, give
+    # the same share (equal counts, unless a row lies within rounding of a bin's edge).
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((200, 3))
+    location, scatter = rng.normal(size=3) / 4, np.eye(3) + 0.3
+    directions = rng.standard_normal((3, 4))
+    base = projection_share(X, location, scatter, directions)
+    moved = projection_share(scale * X[::-1] + shift, scale * location + shift,
+                             scale**2 * scatter, directions)
+    assert moved == pytest.approx(base, abs=10 / 200)
 
 
 @pytest.mark.parametrize("seed", [8, 10])
