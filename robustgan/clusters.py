@@ -67,8 +67,10 @@ _TIGHT_GROUP_MIN_VALUES = 1_000
 # the read replaces the half-sample's centre, which the tight group has taken (a wrong read
 # keeps the correction: it needs the correction to move towards the "group").
 _TIGHT_GROUP_CHECK_MIN_VALUES = 200
-# Rows per feature inside the start's ellipsoid for the skewness vector's covariance.
+# Rows per feature inside the start's ellipsoid for the skewness vector's test, and the
+# Ashman's D beyond which the two Gaussians fitted along it are a bulk and a group apart.
 _SKEWNESS_VECTOR_ROWS_PER_FEATURE = 10
+_SKEWED_GROUP_SEPARATED = 2.5
 # Familywise false-alarm rate of the skewness test over the p directions it scans, for
 # Gaussian inliers: z ≥ Φ⁻¹(1 − 0.001/(2p)), 3.29 at p = 1, 4.06 at p = 20, 4.56 at p = 200.
 _FALSE_ALARM = 1e-3
@@ -222,7 +224,9 @@ def correct_absorbed_cluster(X, location, scatter, squared_distances=None, *,
     Where the half-sample (or the mixture) moves the start towards a tight group that two
     Gaussians fitted to every row's projection read beside a bulk (``tight_group_centre``'s
     rule, on more than 200 values), it has locked onto the group, the densest half: the bulk's
-    mean and variance are the correction instead (p = 1, 30% at N(1, 0.25²): 0.92 → 0.02).
+    mean and variance are the correction instead (p = 1, 30% at N(1, 0.25²): 0.92 → 0.02;
+    not where under 90% of the values are distinct, as data recorded to 0.001σ are at
+    n = 1,000, which ``tight_group_centre`` reads as discrete).
 
     The eigenbasis misses a cluster whose pull does not show in the correlations (a cluster
     along one feature inflates that feature's variance only, and the correlation's
@@ -387,11 +391,21 @@ def _bulk_against_tight_group(values, offset, p):
     """The bulk's (mean, variance) where ``values`` (a projection in units of the start's
     spread, the start at 0) read as a bulk beside a tight group and ``offset``, a correction's
     new centre, is nearer the group than the start is; None otherwise."""
-    group = _bulk_beside_tight_group(values, math.sqrt(stats.chi2.ppf(AUTO_INLIER_QUANTILE, p)),
-                                     _TIGHT_GROUP_CHECK_MIN_VALUES)
-    if group is None or not abs(offset - group[2]) < abs(group[2]):
+    group = _bulk_beside_tight_group(values, _reach(p), _TIGHT_GROUP_CHECK_MIN_VALUES)
+    if group is None or not _towards(group, offset):
         return None
     return group[0], group[1]
+
+
+def _towards(group, offset):
+    """Whether a correction to ``offset`` (the start at 0) moves towards the tight group of
+    ``_bulk_beside_tight_group``'s read."""
+    return abs(offset - group[2]) < abs(group[2])
+
+
+def _reach(p):
+    """The radius of the 0.975 ellipsoid in p dimensions, in units of the start's spread."""
+    return math.sqrt(stats.chi2.ppf(AUTO_INLIER_QUANTILE, p))
 
 
 def _correction_along_skewness(X, location, scatter, inside, squared_distances):
@@ -431,6 +445,19 @@ def _correction_along_skewness(X, location, scatter, inside, squared_distances):
         if np.max(np.abs(skewness)) * math.sqrt(h / 6.0) >= stats.norm.isf(
                 _FALSE_ALARM / (2 * (p - 1))):
             return None
+    # A cluster is a group apart from the bulk, or a tight group beside it; a skewed
+    # feature's long side is neither (one exponential, χ²₅, gamma(2) or Weibull(1.5) feature
+    # among Gaussian ones, p = 3-20: Ashman's D of the two Gaussians fitted along v 1.3-2.0;
+    # clusters 4-5 SD away along a feature: 2.9-5.2; a tight cluster 1.5 SD away: about 2).
+    tight = _bulk_beside_tight_group(projection, _reach(p), _TIGHT_GROUP_CHECK_MIN_VALUES)
+    if tight is None:
+        groups = _bulk_and_skewed_group(projection[inside], skew)
+        if groups is None:
+            return None
+        _, means, variances, _ = groups
+        if not (math.sqrt(2.0) * abs(means[0] - means[1]) / math.sqrt(variances.sum())
+                > _SKEWED_GROUP_SEPARATED):
+            return None
     offset, bulk_variance = univariate_mcd(projection, (n + 2) // 2)
     # Skewed inliers with a short side (beta(2, 3)) are not corrected: the cluster's side
     # away from the cluster is the inliers' Gaussian half.
@@ -441,9 +468,8 @@ def _correction_along_skewness(X, location, scatter, inside, squared_distances):
     away_variance = _half_normal_variance(away)
     if away_variance > 0:
         bulk_variance = min(bulk_variance, away_variance)
-    bulk = _bulk_against_tight_group(projection, offset, p)
-    if bulk is not None:
-        offset, bulk_variance = bulk
+    if tight is not None and _towards(tight, offset):
+        offset, bulk_variance = tight[0], tight[1]
     # The model moves along Sv by the offset and its variance along v is replaced; directions
     # S-orthogonal to v keep theirs.
     shift = scatter @ along
@@ -730,19 +756,31 @@ def _majority_component(projection, variance, skew):
         return None
     scale = math.sqrt(variance)
     standardised = projection / scale
-    # Started from the densest half (mostly inliers) and the rest.
-    mcd_location, mcd_variance = univariate_mcd(standardised, (len(standardised) + 2) // 2)
-    rest = standardised[(standardised - mcd_location) * skew > 0]
+    groups = _bulk_and_skewed_group(standardised, skew)
+    if groups is None:
+        return None
+    weights, means, variances, major = groups
+    if not _gaussian_away_side(standardised, means[major], variances[major], skew):
+        return None
+    return float(means[major] * scale), float(variances[major] * variance)
+
+
+def _bulk_and_skewed_group(values, skew):
+    """Two Gaussians fitted to ``values`` by maximum likelihood, started from the densest half
+    (mostly inliers) and the rest on the side the skewness points to: (weights, means,
+    variances, the larger group's index), or None where the larger group is not a majority or
+    the smaller one does not lie on that side."""
+    mcd_location, mcd_variance = univariate_mcd(values, (len(values) + 2) // 2)
+    rest = values[(values - mcd_location) * skew > 0]
     if rest.size < 2 or not mcd_variance > 0:
         return None
     weights, means, variances = _two_gaussians(
-        standardised, (0.6, 0.4), (mcd_location, float(rest.mean())),
+        values, (0.6, 0.4), (mcd_location, float(rest.mean())),
         (mcd_variance, max(float(rest.var()), mcd_variance / 4)))
     major = int(np.argmax(weights))
-    if not (weights[major] > 0.5 and (means[1 - major] - means[major]) * skew > 0
-            and _gaussian_away_side(standardised, means[major], variances[major], skew)):
+    if not (weights[major] > 0.5 and (means[1 - major] - means[major]) * skew > 0):
         return None
-    return float(means[major] * scale), float(variances[major] * variance)
+    return weights, means, variances, major
 
 
 def _gaussian_away_side(values, mean, variance, skew):

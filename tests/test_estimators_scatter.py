@@ -21,6 +21,7 @@ from robustgan import (
     RobustGANScatter,
     make_huber_contamination,
 )
+from robustgan.estimators import scatter as scatter_module
 from robustgan.estimators import trimmed_scatter
 
 FAST = dict(n_steps=30, hidden_sizes=(16, 8), random_state=0)
@@ -484,3 +485,20 @@ def test_on_clean_rows_the_game_is_kept(seed):
     # Start and game differ by sampling noise: the shares by less than one bin's noise.
     X = np.random.default_rng(seed).standard_normal((2000, 20))
     assert RobustGANScatter(random_state=seed).fit(X).selected_ == "game"
+
+
+@pytest.mark.parametrize("excess, selected", [(0.9, "game"), (1.1, "start")])
+def test_the_start_must_explain_more_by_one_bins_noise(excess, selected, monkeypatch):
+    # The referee's margin is √(10/n): a start's share that beats the game's by less is noise.
+    # The shares are stubbed: the referee reads the game's first, then the start's.
+    X = np.random.default_rng(0).standard_normal((1000, 3))
+    margin = np.sqrt(10 / 1000)
+    calls = []
+
+    def share(X, location, scatter, directions, bins):
+        calls.append(location)
+        return 0.5 if len(calls) % 2 == 1 else 0.5 + excess * margin
+
+    monkeypatch.setattr(scatter_module, "projection_share", share)
+    assert RobustGANScatter(random_state=0).fit(X).selected_ == selected
+    assert len(calls) == 2
