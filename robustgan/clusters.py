@@ -420,10 +420,11 @@ def _correction_along_skewness(X, location, scatter, inside, squared_distances):
     whitened coordinates z, the mean of z·(‖z‖² − mean ‖z‖²) over the rows inside points to
     the skewness (Móri, Rohatgi & Székely's skewness vector, made uncorrelated with z, whose
     mean the start has set to 0; ``_skewness_vector_statistic``). Past the χ²_p bound at the
-    false-alarm rate, and where the directions orthogonal to it are symmetric (one cluster
-    skews one direction; skewed inliers, every beta(2, 3) or gamma feature, several), the rows
-    are projected on that direction and corrected as along the basis (``univariate_mcd``,
-    its side away from the skewness, the tight group).
+    false-alarm rate, where the directions orthogonal to it are symmetric (one cluster skews
+    one direction; skewed inliers, every beta(2, 3) or gamma feature, several), and where the
+    rows along it are a bulk and a group apart, or a tight group beside a bulk (one skewed
+    feature's long side is neither), they are corrected as along the basis
+    (``univariate_mcd``, its side away from the skewness, the tight group).
     """
     n, p = X.shape
     h = int(inside.sum())
