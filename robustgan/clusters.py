@@ -456,8 +456,7 @@ def _correction_along_skewness(X, location, scatter, inside, squared_distances):
         if groups is None:
             return None
         _, means, variances, _ = groups
-        if not (math.sqrt(2.0) * abs(means[0] - means[1]) / math.sqrt(variances.sum())
-                > _SKEWED_GROUP_SEPARATED):
+        if not _ashman_d(means, variances) > _SKEWED_GROUP_SEPARATED:
             return None
     offset, bulk_variance = univariate_mcd(projection, (n + 2) // 2)
     # Skewed inliers with a short side (beta(2, 3)) are not corrected: the cluster's side
@@ -597,7 +596,7 @@ def split_tight_cluster(X, location, scatter, squared_distances=None, *, support
         (spread / 4, spread / 4))
     inliers = int(np.argmax(weights))  # ε < 1/2: the inliers are the larger group
     cluster = 1 - inliers
-    separation = math.sqrt(2.0) * abs(means[0] - means[1]) / math.sqrt(variances.sum())
+    separation = _ashman_d(means, variances)
     if not (separation > _SEPARATED and variances[cluster] < _TIGHT * variances[inliers]):
         return None
     log_density = _log_densities(projection[:, None], weights, means, variances)
@@ -699,6 +698,11 @@ def _bulk_beside_tight_group(values, reach, min_values):
             and max(likelihoods) - one_gaussian >= _TIGHT_GROUP_MARGIN * math.log(values.size)):
         return None
     return float(means[bulk]), float(variances[bulk]), float(means[group])
+
+
+def _ashman_d(means, variances):
+    """Ashman's D = √2·|μ₁ − μ₂|/√(σ₁² + σ₂²) of two Gaussian groups: above 2, cleanly apart."""
+    return math.sqrt(2.0) * abs(means[0] - means[1]) / math.sqrt(variances.sum())
 
 
 def _log_likelihood(values, weights, means, variances):

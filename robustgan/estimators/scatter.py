@@ -451,8 +451,10 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         # Whitened coordinates: the generator starts at N(0, I) and every direction has unit
         # scale, so one learning rate fits all of them however ill-conditioned Σ is.
         Z = linalg.solve_triangular(start_factor, (X - self.raw_location_).T, lower=True).T
-        # The referee after the game (``_start_explains_more``) reads Gaussian projections.
-        start_heavy_tailed = radial_tail_df(np.einsum("ij,ij->i", Z, Z), p) < HEAVY_TAIL_DF
+        # The referee after the Gaussian model's game (``_start_explains_more``) reads
+        # Gaussian projections: not for a heavy-tailed start, and not read where no game is.
+        referee = (not start_is_answer and model == "gaussian"
+                   and radial_tail_df(np.einsum("ij,ij->i", Z, Z), p) >= HEAVY_TAIL_DF)
         Z = Z[canonical_row_order(Z)]
 
         device = resolve_device(self.device)
@@ -478,7 +480,7 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         if not start_is_answer:
             estimate = self._game_estimate(generator, fit, start_factor, int(scale_seed), model)
         self._adversarial_result(X, fit, estimate, model, support_fraction, int(init_seed),
-                                 referee=not start_heavy_tailed)
+                                 referee=referee)
 
     def _resolve_model(self):
         """The model family the fit uses: ``model``, or the deprecated ``generator`` where set.
