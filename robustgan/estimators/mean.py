@@ -882,11 +882,12 @@ def _corrected_start(rows, support_fraction, seed, location_scale):
     """``trimmed_scatter`` of ``rows``, corrected for a cluster it holds: (location, scatter,
     the cluster's direction or None, the uncorrected start's squared distances). Reads its
     arguments only, so that it can run beside the games."""
-    location, scatter, _ = trimmed_scatter(rows, support_fraction, random_state=seed,
-                                           location_scale=location_scale)
+    location, scatter, subset = trimmed_scatter(rows, support_fraction, random_state=seed,
+                                                location_scale=location_scale)
     distances = squared_mahalanobis(rows, location, scatter)
     location, scatter, direction = correct_absorbed_cluster(
-        rows, location, scatter, distances, support_fraction=support_fraction, random_state=seed)
+        rows, location, scatter, distances, support_fraction=support_fraction, random_state=seed,
+        subset=subset)
     return location, scatter, direction, distances
 
 

@@ -442,7 +442,8 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
                 self.raw_location_, self.raw_covariance_, self.cluster_direction_ = (
                     correct_absorbed_cluster(X, self.raw_location_, self.raw_covariance_,
                                              support_fraction=support_fraction,
-                                             random_state=int(init_seed)))
+                                             random_state=int(init_seed),
+                                             subset=self.raw_support_))
         # A start corrected for a cluster it held is the answer: the cluster is still in the
         # data, the game's optimum is pulled towards it by O(ε), and a reweighting step takes
         # most of it back inside the ellipsoid (p = 200, shift 0.5·1: 36% of its rows).
