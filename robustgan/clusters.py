@@ -22,7 +22,6 @@ from scipy import linalg, stats
 
 from .multivariate import (
     HEAVY_TAIL_DF,
-    _mean_and_covariance,
     radial_tail_df,
     squared_mahalanobis,
     trimmed_scatter,
@@ -542,8 +541,10 @@ def _correction_along_widening(X, location, scatter, subset):
     n, p = X.shape
     if p < 2 or np.count_nonzero(subset) <= p:
         return None
+    rows = X[subset]
+    rows -= rows.mean(axis=0)  # a copy: centred in place
     try:
-        widening, vectors = linalg.eigh(scatter, _mean_and_covariance(X[subset])[1])
+        widening, vectors = linalg.eigh(scatter, rows.T @ rows / (len(rows) - 1))
     except (linalg.LinAlgError, ValueError):
         return None
     if not np.all(np.isfinite(widening)):
