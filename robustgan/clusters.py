@@ -24,9 +24,9 @@ from .multivariate import (
     HEAVY_TAIL_DF,
     radial_tail_df,
     regularised_scatter,
+    reweighted_estimate,
     squared_mahalanobis,
     trimmed_scatter,
-    truncation_consistency,
 )
 from .outliers import AUTO_INLIER_QUANTILE
 
@@ -608,7 +608,7 @@ def _group_apart_on_a_side(standardised):
     in units of the bulk's spread about its centre; the other side's values beyond the
     one-dimensional cut left out) are a bulk and a group apart (Ashman's D above
     ``_SKEWED_GROUP_SEPARATED``) on either side."""
-    reach = math.sqrt(stats.chi2.ppf(AUTO_INLIER_QUANTILE, 1))
+    reach = _reach(1)
     for side in (1.0, -1.0):
         values = standardised[standardised * side > -reach]
         groups = _bulk_and_skewed_group(values, side)
@@ -618,19 +618,15 @@ def _group_apart_on_a_side(standardised):
 
 
 def _reweighted_univariate(values):
-    """The exact one-dimensional MCD of half the ``values`` and two reweighting steps at χ²₁'s
-    0.975 quantile: (location, variance), consistent at the Gaussian."""
+    """The exact one-dimensional MCD of half the ``values`` and the start's two reweighting
+    steps (``reweighted_estimate``, at χ²₁'s 0.975 quantile): (location, variance), consistent
+    at the Gaussian."""
     location, variance = univariate_mcd(values, (len(values) + 2) // 2)
-    cutoff = stats.chi2.ppf(AUTO_INLIER_QUANTILE, 1)
-    consistency = truncation_consistency(cutoff, 1)
-    for _ in range(2):
-        if not variance > 0:
-            break
-        kept = values[(values - location) ** 2 <= cutoff * variance]
-        if kept.size < 2:
-            break
-        location, variance = float(kept.mean()), float(kept.var(ddof=1)) * consistency
-    return location, variance
+    if not variance > 0:
+        return location, variance
+    location, scatter, _ = reweighted_estimate(values[:, None], np.array([location]),
+                                               np.array([[variance]]))
+    return float(location[0]), float(scatter[0, 0])
 
 
 def _skewness_vector_statistic(X, location, scatter, inside, squared_distances):
