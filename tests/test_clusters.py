@@ -834,3 +834,60 @@ def test_nearly_collinear_features_are_not_read_as_widened(noise):
             assert RobustGANMean(random_state=seed).fit(X).cluster_direction_ is None
         assert est.cluster_direction_ is None
         assert np.all(np.isfinite(est.covariance_))
+
+
+def _binary_feature_beside_a_cluster(seed, cluster_feature=None):
+    """Ten features, feature 0 Bernoulli(0.3), the others N(0, 1); 20% of the rows moved by 5
+    along every feature (``cluster_feature=None``) or along that one."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((1000, 10))
+    X[:, 0] = rng.random(1000) < 0.3
+    if cluster_feature is None:
+        X[:200] += 5.0
+    else:
+        X[:200, cluster_feature] += 5.0
+    return X
+
+
+@pytest.mark.parametrize("seed", [0, 2, 4, 7])
+def test_a_binary_feature_is_not_read_as_a_cluster(seed):
+    # Before the guard each of these fits moved feature 0's location from 0.3 to 0.03-0.04:
+    # the zeros were the bulk, the ones a tight group beside it.
+    X = _binary_feature_beside_a_cluster(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DegenerateDataWarning)
+        est = RobustGANMean(random_state=0).fit(X)
+    inlier_share = X[200:, 0].mean()
+    assert est.cluster_direction_ is None
+    assert abs(est.location_[0] - inlier_share) < 0.05
+
+
+def test_a_cluster_along_a_continuous_feature_beside_a_binary_one_is_still_taken_out():
+    X = _binary_feature_beside_a_cluster(0, cluster_feature=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DegenerateDataWarning)
+        est = RobustGANScatter(random_state=0).fit(X)
+    assert est.cluster_direction_ is not None
+    assert abs(est.cluster_direction_[1]) > 0.7  # the skewness vector's: 0.76
+    assert abs(est.location_[1]) < 0.15  # MinCovDet's: 0.94
+    assert abs(est.location_[0] - X[200:, 0].mean()) < 0.05
+
+
+def test_discrete_features_are_those_whose_few_levels_hold_half_the_rows():
+    rng = np.random.default_rng(0)
+    n = 5000
+    X = np.column_stack([
+        rng.standard_normal(n),                       # continuous
+        rng.random(n) < 0.3,                          # a dummy
+        rng.poisson(0.5, n),                          # counts piled at 0
+        np.round(rng.standard_normal(n), 3),          # recorded to 0.001: continuous still
+        rng.integers(1, 8, n),                        # a 7-point rating scale
+    ]).astype(float)
+    scatter = np.cov(X, rowvar=False)
+    along = cluster_module._along_discrete_features
+    expected = [False, True, True, False, True]
+    for j, discrete in enumerate(expected):
+        assert along(X, scatter, np.eye(5)[j]) is discrete
+    # The dummy's part of an equal-weight direction is a fifth of its variance, not most.
+    assert not along(X[:, :2], scatter[:2, :2], np.array([1.0, 1.0 / X[:, 1].std()]) / 2)
+    assert along(X[:, :2], scatter[:2, :2], np.array([0.1, 1.0 / X[:, 1].std()]))

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
+from sklearn.base import BaseEstimator
 
 from robustgan import (
     CoordinatewiseMedian,
@@ -34,6 +35,7 @@ from robustgan._validation import (
     check_degenerate,
     warn_tied_columns,
 )
+from robustgan.outliers import RobustLocationMixin
 
 FAST = dict(n_steps=30, hidden_sizes=(16, 8), random_state=0)
 
@@ -296,3 +298,52 @@ def test_column_modes_finds_every_value_held_by_half_a_column(X):
             assert values[j] == held[np.argmax(times)] and counts[j] == times.max()
         else:
             assert 2 * counts[j] < n
+
+
+class _FixedDistances(RobustLocationMixin, BaseEstimator):
+    """The outlier rule alone: the squared distances are X's first column."""
+
+    def __init__(self, contamination=0.1):
+        self.contamination = contamination
+
+    def fit(self, X, y=None):
+        self.location_ = np.zeros(X.shape[1])
+        self.n_features_in_ = X.shape[1]
+        self._set_offset(X)
+        return self
+
+    def _squared_distances(self, X):
+        return X[:, 0].copy()
+
+
+@pytest.mark.parametrize(("tied", "flagged"), [(120, 120), (80, 100), (190, 190), (210, 0)])
+def test_a_run_of_tied_distances_at_the_contamination_quantile_is_flagged_whole_or_not(
+        tied, flagged):
+    # A model degenerate along a feature its inliers hold at one value gives every row off
+    # that value the same huge distance (statsmodels' randhie: 2,387 of 20,190 rows at 2.6e32);
+    # with contamination=0.1 the percentile fell inside that run and no row was flagged.
+    distances = np.r_[np.arange(1000.0 - tied), np.full(tied, 2.6e32)]
+    X = np.column_stack([distances, np.zeros(1000)])
+    est = _FixedDistances(contamination=0.1).fit(X)
+    assert np.count_nonzero(est.predict(X) == -1) == flagged
+
+
+@given(st.integers(0, 2**32 - 1), st.floats(0.01, 0.49))
+@settings(max_examples=25, deadline=None)
+def test_the_offset_is_the_percentile_where_no_distances_tie(seed, contamination):
+    distances = np.random.default_rng(seed).exponential(size=(257, 1))
+    est = _FixedDistances(contamination=contamination).fit(distances)
+    assert est.offset_ == np.percentile(-distances[:, 0], 100 * contamination)
+
+
+def test_robust_gan_mean_flags_rows_off_a_feature_that_the_inliers_hold_at_one_value():
+    # statsmodels' randhie: four count features hold one value on 74-99% of the rows, the
+    # start's scatter is degenerate along them, and 11.8% of the rows tie at the largest
+    # distance.
+    sm = pytest.importorskip("statsmodels.api")
+    data = sm.datasets.randhie.load_pandas().data.to_numpy(dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DegenerateDataWarning)
+        est = RobustGANMean(random_state=0).fit(data)
+    share = np.mean(est.predict(data) == -1)
+    assert 0.05 < share < 0.15

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 import robustgan._threads as threads
 import robustgan.engine as engine
@@ -48,6 +48,20 @@ def test_without_a_spare_cpu_work_runs_in_the_callers_thread(monkeypatch, spare)
     monkeypatch.setattr(threads, "_spare_cpus", lambda: spare)
     _, thread, _ = threads.beside(_where_and_blas_threads, 0, work=10**12).result()
     assert thread == threading.current_thread().name
+
+
+@pytest.mark.parametrize(("spare", "work"), [(0.0, 10**12), (1.0, 10)])
+def test_work_run_in_line_by_the_main_thread_runs_on_one_blas_thread_too(monkeypatch, spare,
+                                                                         work):
+    # Two BLAS threads round products differently in the last bits: a value that depended on
+    # where it ran would depend on the machine's load.
+    monkeypatch.setattr(threads, "_spare_cpus", lambda: spare)
+    with threadpool_limits(limits=2, user_api="blas"):
+        _, thread, blas = threads.beside(_where_and_blas_threads, 0, work=work).result()
+        after = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+    assert thread == threading.current_thread().name
+    assert blas and all(count == 1 for count in blas)
+    assert all(count == 2 for count in after)
 
 
 def test_spare_cpus_are_the_usable_ones_less_the_load(monkeypatch):

@@ -1,0 +1,54 @@
+"""benchmarks/bench_holdout.py and benchmarks/bench_real_data.py: the checks a change to an
+estimator is run through. Their plumbing on a few small cases (the numbers are the full runs'
+business): a run writes its JSON, a second run compares equal to the bit, a change is seen."""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+bench_holdout = pytest.importorskip("bench_holdout")
+bench_real_data = pytest.importorskip("bench_real_data")
+
+
+def test_holdout_designs_have_unique_names_and_the_stated_shapes():
+    names = [design.name for design in bench_holdout.DESIGNS]
+    assert len(names) == len(set(names))
+    for design in bench_holdout.DESIGNS:
+        if design.name.startswith(("small-", "clean-")):
+            X, mask, location, scatter = bench_holdout.sample(design, 0)
+            assert X.shape == (design.n, design.p)
+            assert mask.sum() == design.n - round(design.eps * design.n)
+            assert location.shape == (design.p,) and scatter.shape == (design.p, design.p)
+
+
+def test_holdout_run_compares_equal_to_itself_and_sees_a_change(tmp_path, capsys):
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    for target in (first, second):
+        assert bench_holdout.main(["--designs", "small-far-p2-n30", "--seeds", "2",
+                                   "--out", str(target)]) == 0
+    capsys.readouterr()
+    bench_holdout.main(["--compare", str(first), str(second)])
+    assert "fits equal to the bit: 8 of 8" in capsys.readouterr().out
+
+    stored = json.loads(second.read_text())
+    entry = stored["fits"][0]["estimators"]["RobustGANMean"]
+    entry["location_error"] *= 2.0
+    second.write_text(json.dumps(stored))
+    bench_holdout.main(["--compare", str(first), str(second)])
+    out = capsys.readouterr().out
+    assert "fits equal to the bit: 7 of 8" in out
+    assert "rose 1" in out
+
+
+def test_real_data_run_compares_equal_to_itself_and_sees_a_change(tmp_path):
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    assert bench_real_data.main(["--only", "stackloss", "--out", str(first)]) == 0
+    assert bench_real_data.main(["--only", "stackloss", "--out", str(second),
+                                 "--compare", str(first)]) == 0
+    stored = json.loads(second.read_text())
+    stored["datasets"][0]["fits"]["RobustGANScatter"]["location_"][0] += 1e-9
+    second.write_text(json.dumps(stored))
+    assert bench_real_data.main(["--compare", str(first), str(second)]) == 1
