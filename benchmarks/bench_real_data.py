@@ -351,6 +351,7 @@ def _versions():
 def save(payload, out):
     if out is None:
         return write_json(NAME, payload)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
     with atomic_open(out, encoding="utf-8") as handle:
         json.dump({"machine": machine(), **payload}, handle, indent=1, default=float)
     return Path(out)
@@ -387,6 +388,14 @@ def main(argv=None):
         current = args.out or RESULTS / f"{NAME}.json"
         equal, compared = compare(_read(args.compare[0]), _read(current))
         return 0 if equal == compared else 1
+    # The baseline is read before anything is fitted: the run may be about to overwrite it.
+    baseline = None
+    if args.compare:
+        target = Path(args.out) if args.out else RESULTS / f"{NAME}.json"
+        if target.resolve() == Path(args.compare[0]).resolve():
+            parser.error(f"--compare {args.compare[0]} is the file this run writes; "
+                         "give --out another path")
+        baseline = _read(args.compare[0])
     names = list(table)
     if args.only:
         names = [n.strip() for n in args.only.split(",") if n.strip()]
@@ -404,9 +413,9 @@ def main(argv=None):
         print("\nskipped: " + "; ".join(f"{s['name']} ({s['reason']})" for s in skipped))
     target = save(payload, args.out)
     print(f"\n{len(records)} data sets in {payload['seconds_total']:.0f} s; wrote {target}")
-    if args.compare:
+    if baseline is not None:
         # Read back what was written: the comparison then sees exactly the stored bits.
-        equal, compared = compare(_read(args.compare[0]), _read(target))
+        equal, compared = compare(baseline, _read(target))
         return 0 if equal == compared else 1
     return 0
 

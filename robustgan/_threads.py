@@ -182,7 +182,7 @@ def _a_cpu_is_spare():
 
 def _single_blas_thread(function, args):
     # One BLAS thread: OpenBLAS's threads spin after a product, and beside a torch game on two
-    # cores they take the game's core (limits are per process; restored when the work ends).
+    # cores they take the game's core (restored when the work ends).
     with threadpool_limits(limits=1, user_api="blas"):
         return function(*args)
 

@@ -100,12 +100,13 @@ _SKEWED_NARROWING = 0.85
 _WIDENED = 7.0
 _WIDEST_OF_P = 0.7
 _CALIBRATION_DIRECTIONS = 9
-# A feature is read as discrete where its _FEW_LEVELS most frequent values hold at least half
-# of _LEVEL_ROWS rows taken evenly through the data (a dummy, a rating scale, an age band, a
-# count piled at 0; a continuous feature's ten most frequent values hold ten rows), and a
-# correction is refused where discrete features carry more than _DISCRETE_SHARE of its
-# direction's variance.
-_FEW_LEVELS = 10
+# A feature is read as discrete where one value holds at least _DOMINANT_LEVEL of its rows (a
+# 0/1 dummy, counts piled at 0, a rating scale with one common answer; a Gaussian recorded to
+# 0.5 SD puts 20% in its commonest bin, to 0.2 SD 8%), and a correction is refused where
+# discrete features carry more than _DISCRETE_SHARE of its direction's variance. The
+# candidate values are the two commonest of _LEVEL_ROWS rows taken evenly through the data;
+# their share is counted on every row.
+_DOMINANT_LEVEL = 1.0 / 3.0
 _LEVEL_ROWS = 2_000
 _DISCRETE_SHARE = 0.5
 
@@ -264,12 +265,13 @@ def correct_absorbed_cluster(X, location, scatter, squared_distances=None, *,
     5·e₁, p = 10: scatter error 1.6-2.6 → 0.22-0.63 by it alone). Where both correct, the
     direction returned is the skewness vector's.
 
-    No correction is made along discrete features: where features whose ten most frequent
-    values hold half the rows (a 0/1 dummy, a rating scale, counts piled at 0) carry more than
-    half of a correction's variance vᵀSv, that test's correction is dropped
-    (``_along_discrete_features``). A discrete feature's common level is a bulk and its other
-    levels groups beside it, which every test above reads as a cluster (one Bernoulli(0.3)
-    feature among nine Gaussian ones: its location moved from 0.3 to 0.03-0.11).
+    No correction is made along discrete features: where features with one value held by a
+    third of the rows (a 0/1 dummy, counts piled at 0, a rating scale with one common answer;
+    not data recorded coarsely) carry more than half of a correction's variance vᵀSv, that
+    test's correction is dropped (``_along_discrete_features``). A discrete feature's common
+    level is a bulk and its other levels groups beside it, which every test above reads as a
+    cluster (one Bernoulli(0.3) feature among nine Gaussian ones: its location moved from 0.3
+    to 0.03-0.11).
 
     No skewness test is made for heavy-tailed inliers (a fitted radial tail below
     ``HEAVY_TAIL_DF`` degrees of freedom), where the sample skewness is too variable to read.
@@ -373,16 +375,31 @@ def _along_discrete_features(X, scatter, direction):
     it skews every direction it enters (one Bernoulli(0.3) feature, p = 10, 20% at 5·1: the
     basis or the skewness test fired on 2 of 3 samples and moved that feature's location from
     0.3 to 0.05-0.11, where MinCovDet's stayed at 0.29-0.31). Counts piled at 0 do the same.
+    A feature is read as discrete where one value holds ``_DOMINANT_LEVEL`` of its rows:
+    data recorded coarsely (a Gaussian to 0.5 SD) are not, and a cluster along them is still
+    taken out.
     """
-    stride = max(1, len(X) // _LEVEL_ROWS)
+    n, p = X.shape
     columns = np.flatnonzero(direction)
-    rows = np.sort(X[::stride, columns], axis=0)
-    discrete = np.zeros(X.shape[1], dtype=bool)
+    # Candidates from a sample, counts from every row: a value holding a third of the rows
+    # holds about as much of the sample, unless the rows' order hides it from the sampled
+    # positions, and its count on every row, not the sample's, decides. A column whose
+    # commonest sampled value holds less than half that share is not counted (a continuous
+    # column's holds one row of the 2,000).
+    sample = np.sort(X[::max(1, n // _LEVEL_ROWS)][:, columns], axis=0)
+    counted, candidates = [], []
     for k, j in enumerate(columns):
-        # Run lengths of the sorted column: the counts of its distinct values.
-        ends = np.append(np.flatnonzero(rows[1:, k] != rows[:-1, k]), len(rows) - 1)
+        # Run lengths of the sorted column: its distinct values and their counts.
+        ends = np.append(np.flatnonzero(sample[1:, k] != sample[:-1, k]), len(sample) - 1)
         counts = np.diff(ends, prepend=-1)
-        discrete[j] = 2 * np.sort(counts)[-_FEW_LEVELS:].sum() >= len(rows)
+        top = np.argsort(counts)[-2:]
+        if counts[top[-1]] >= _DOMINANT_LEVEL / 2 * len(sample):
+            counted.append(j)
+            candidates.append(sample[ends[top], k][[0, -1]])  # one value twice where alone
+    discrete = np.zeros(p, dtype=bool)
+    for j, values in zip(counted, candidates):
+        held = max(np.count_nonzero(X[:, j] == value) for value in values)
+        discrete[j] = held >= _DOMINANT_LEVEL * n
     if not discrete.any():
         return False
     total = float(direction @ scatter @ direction)

@@ -189,7 +189,14 @@ def _offset_for_fraction(scores, fraction):
     20,190 rows shared the largest squared distance, 2.6e32, and ``contamination=0.1`` flagged
     no row). The run is flagged where that brings the flagged share nearer ``fraction``.
     """
-    offset = np.percentile(scores, 100.0 * fraction)
+    lower, higher = (np.percentile(scores, 100.0 * fraction, method=method)
+                     for method in ("lower", "higher"))
+    # Between two equal scores the percentile is that score, also where it is -inf (rows at an
+    # infinite distance), which interpolation would turn into NaN; between -inf and a finite
+    # score, the finite one.
+    offset = lower if lower == higher else np.percentile(scores, 100.0 * fraction)
+    if not np.isfinite(offset):
+        offset = higher
     below = np.count_nonzero(scores < offset)
     tied = np.count_nonzero(scores == offset)
     target = fraction * len(scores)

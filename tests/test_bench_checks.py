@@ -52,3 +52,13 @@ def test_real_data_run_compares_equal_to_itself_and_sees_a_change(tmp_path):
     stored["datasets"][0]["fits"]["RobustGANScatter"]["location_"][0] += 1e-9
     second.write_text(json.dumps(stored))
     assert bench_real_data.main(["--compare", str(first), str(second)]) == 1
+
+
+def test_real_data_refuses_to_compare_with_the_file_it_is_about_to_write(tmp_path):
+    target = tmp_path / "new" / "real.json"
+    assert bench_real_data.main(["--only", "stackloss", "--out", str(target)]) == 0
+    before = target.read_bytes()
+    with pytest.raises(SystemExit):
+        bench_real_data.main(["--only", "stackloss", "--out", str(target),
+                              "--compare", str(target)])
+    assert target.read_bytes() == before

@@ -873,21 +873,53 @@ def test_a_cluster_along_a_continuous_feature_beside_a_binary_one_is_still_taken
     assert abs(est.location_[0] - X[200:, 0].mean()) < 0.05
 
 
-def test_discrete_features_are_those_whose_few_levels_hold_half_the_rows():
+def test_discrete_features_are_those_with_a_value_held_by_a_third_of_the_rows():
     rng = np.random.default_rng(0)
     n = 5000
     X = np.column_stack([
         rng.standard_normal(n),                       # continuous
         rng.random(n) < 0.3,                          # a dummy
         rng.poisson(0.5, n),                          # counts piled at 0
-        np.round(rng.standard_normal(n), 3),          # recorded to 0.001: continuous still
-        rng.integers(1, 8, n),                        # a 7-point rating scale
+        np.round(rng.standard_normal(n), 3),          # recorded to 0.001 SD
+        np.round(rng.standard_normal(n) / 0.5) * 0.5,  # recorded to 0.5 SD: 20% in one bin
+        rng.integers(1, 8, n),                        # a 7-point scale, no common answer
     ]).astype(float)
     scatter = np.cov(X, rowvar=False)
     along = cluster_module._along_discrete_features
-    expected = [False, True, True, False, True]
+    expected = [False, True, True, False, False, False]
     for j, discrete in enumerate(expected):
-        assert along(X, scatter, np.eye(5)[j]) is discrete
+        assert along(X, scatter, np.eye(6)[j]) is discrete
     # The dummy's part of an equal-weight direction is a fifth of its variance, not most.
     assert not along(X[:, :2], scatter[:2, :2], np.array([1.0, 1.0 / X[:, 1].std()]) / 2)
     assert along(X[:, :2], scatter[:2, :2], np.array([0.1, 1.0 / X[:, 1].std()]))
+
+
+def test_the_discreteness_read_does_not_depend_on_the_row_order():
+    # Panel rows, unit by period: a stride through them can meet one period only (feature 0
+    # is 0 at every unit's first period, a quarter of the rows).
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((8000, 3))
+    X[::4, 0] = 0.0
+    along = cluster_module._along_discrete_features
+    scatter = np.cov(X, rowvar=False)
+    reads = {along(X[order], scatter, np.eye(3)[0])
+             for order in (np.arange(8000), rng.permutation(8000))}
+    assert reads == {False}
+    X[1::4, 0] = 0.0  # now half the rows
+    reads = {along(X[order], scatter, np.eye(3)[0])
+             for order in (np.arange(8000), rng.permutation(8000))}
+    assert reads == {True}
+
+
+@pytest.mark.parametrize("resolution", [0.2, 0.5])
+def test_a_cluster_along_a_feature_recorded_coarsely_is_still_taken_out(resolution):
+    # Heights in inches, pressures to 5 mmHg: coarse, not discrete. 20% at 5·e₁, every value
+    # rounded to ``resolution`` SD: the correction fired on each of 5 seeds before the
+    # discreteness guard, and must still.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((2000, 10))
+    X[:400, 0] += 5.0
+    X = np.round(X / resolution) * resolution
+    est = RobustGANScatter(random_state=0).fit(X)
+    assert est.cluster_direction_ is not None
+    assert np.linalg.norm(est.location_) < 0.2  # without the correction: 0.27-0.35

@@ -301,7 +301,8 @@ def test_column_modes_finds_every_value_held_by_half_a_column(X):
 
 
 class _FixedDistances(RobustLocationMixin, BaseEstimator):
-    """The outlier rule alone: the squared distances are X's first column."""
+    """The outlier rule alone: the squared distances are X's first column, and infinite where
+    the second is positive."""
 
     def __init__(self, contamination=0.1):
         self.contamination = contamination
@@ -313,7 +314,7 @@ class _FixedDistances(RobustLocationMixin, BaseEstimator):
         return self
 
     def _squared_distances(self, X):
-        return X[:, 0].copy()
+        return np.where(X[:, 1] > 0, np.inf, X[:, 0])
 
 
 @pytest.mark.parametrize(("tied", "flagged"), [(120, 120), (80, 100), (190, 190), (210, 0)])
@@ -328,12 +329,22 @@ def test_a_run_of_tied_distances_at_the_contamination_quantile_is_flagged_whole_
     assert np.count_nonzero(est.predict(X) == -1) == flagged
 
 
+@pytest.mark.parametrize(("infinite", "flagged"), [(150, 150), (100, 100), (99, 100)])
+def test_rows_at_an_infinite_distance_give_an_offset_not_nan(infinite, flagged):
+    # Interpolating between two -inf scores gave NaN, and every row was flagged.
+    X = np.column_stack([np.arange(1000.0), np.arange(1000) >= 1000 - infinite])
+    est = _FixedDistances(contamination=0.1).fit(X)
+    assert not np.isnan(est.offset_)
+    assert np.count_nonzero(est.predict(X) == -1) == flagged
+
+
 @given(st.integers(0, 2**32 - 1), st.floats(0.01, 0.49))
 @settings(max_examples=25, deadline=None)
 def test_the_offset_is_the_percentile_where_no_distances_tie(seed, contamination):
-    distances = np.random.default_rng(seed).exponential(size=(257, 1))
-    est = _FixedDistances(contamination=contamination).fit(distances)
-    assert est.offset_ == np.percentile(-distances[:, 0], 100 * contamination)
+    distances = np.random.default_rng(seed).exponential(size=257)
+    est = _FixedDistances(contamination=contamination).fit(
+        np.column_stack([distances, np.zeros(257)]))
+    assert est.offset_ == np.percentile(-distances, 100 * contamination)
 
 
 def test_robust_gan_mean_flags_rows_off_a_feature_that_the_inliers_hold_at_one_value():
