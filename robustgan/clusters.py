@@ -15,6 +15,7 @@ a bulk beside a tight group in one dimension (RobustGANMean's choice between its
 start).
 """
 
+import functools
 import math
 
 import numpy as np
@@ -157,11 +158,19 @@ def univariate_mcd(values, support_size):
     window_squares = squares[h:] - squares[: n - h + 1]
     variances = np.maximum(window_squares / h - (window_sum / h) ** 2, 0.0)
     best = int(np.argmin(variances))
+    variance = variances[best] * _central_consistency(h, n)
+    return float(centre + window_sum[best] / h), float(variance)
+
+
+@functools.cache
+def _central_consistency(h, n):
+    """The factor that makes the variance of a central h/n fraction of Gaussian values
+    consistent (two scipy calls, 0.2 ms: a tenth of ``univariate_mcd`` on 50,000 values, which
+    the cluster tests call for every direction they read)."""
     fraction = h / n
-    consistency = 1.0
-    if fraction < 1:
-        consistency = fraction / stats.chi2.cdf(stats.chi2.ppf(fraction, 1), 3)
-    return float(centre + window_sum[best] / h), float(variances[best] * consistency)
+    if fraction >= 1:
+        return 1.0
+    return fraction / stats.chi2.cdf(stats.chi2.ppf(fraction, 1), 3)
 
 
 def bimodality_coefficient(skewness, kurtosis):
@@ -1096,6 +1105,9 @@ def _central_half_ratio(projections, variances, excluded):
     """Median over the columns but ``excluded`` of the central half's Gaussian-consistent
     variance (``univariate_mcd``) over the column's variance in the start's model."""
     n = len(projections)
-    ratios = [univariate_mcd(projections[:, j], (n + 2) // 2)[1] / variances[j]
-              for j in range(projections.shape[1]) if j != excluded and variances[j] > 0]
+    # One transposed copy: sorting a strided column copies it first, and p such copies of
+    # 50,000 values cost more than one of the whole array (0.22 → 0.17 s at p = 100).
+    columns = np.ascontiguousarray(projections.T)
+    ratios = [univariate_mcd(columns[j], (n + 2) // 2)[1] / variances[j]
+              for j in range(len(columns)) if j != excluded and variances[j] > 0]
     return float(np.median(ratios)) if ratios else 1.0
