@@ -31,13 +31,19 @@ def machine():
     }
 
 
-def write_json(name, payload):
-    """Write ``results/<name>.json`` atomically: a killed run never leaves half a file."""
-    RESULTS.mkdir(exist_ok=True)
-    target = RESULTS / f"{name}.json"
+def write_json(name, payload, path=None):
+    """Write ``results/<name>.json`` (or ``path``, its folder created) atomically: a killed run
+    never leaves half a file."""
+    target = RESULTS / f"{name}.json" if path is None else Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
     with atomic_open(target, encoding="utf-8") as handle:
         json.dump({"machine": machine(), **payload}, handle, indent=1, default=float)
     return target
+
+
+def read_json(path):
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
 
 
 def markdown_table(header, rows):

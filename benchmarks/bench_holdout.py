@@ -82,17 +82,15 @@ import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-from _common import RESULTS, machine, markdown_table, write_json
+from _common import RESULTS, markdown_table, read_json, write_json
 from bench_atlas import CODE, location_error, scatter_error, t_maximum_likelihood
 from scipy import stats
 from sklearn.covariance import MinCovDet
 from sklearn.utils import Bunch
 
 from robustgan import RobustGANMean, RobustGANScatter, make_huber_contamination
-from robustgan.io_utils import atomic_open
 
 # ---------------------------------------------------------------------------------------------
 # Outlier laws: (m, p, rng) -> an (m, p) array
@@ -706,20 +704,6 @@ def payload(fits, settings, began=None):
     return body
 
 
-def write(body, out, default_name):
-    if out is None:
-        return write_json(default_name, body)
-    target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_open(target, encoding="utf-8") as handle:
-        json.dump({"machine": machine(), **body}, handle, indent=1, default=float)
-    return target
-
-
-def load(path):
-    return json.loads(Path(path).read_text(encoding="utf-8"))
-
-
 # ---------------------------------------------------------------------------------------------
 # Compare
 # ---------------------------------------------------------------------------------------------
@@ -881,10 +865,10 @@ def main(argv=None):
         print(f"{len(DESIGNS)} designs")
         return 0
     if args.compare:
-        print("\n".join(compare(load(args.compare[0]), load(args.compare[1]))))
+        print("\n".join(compare(read_json(args.compare[0]), read_json(args.compare[1]))))
         return 0
     if args.merge:
-        parts = [load(path) for path in args.merge]
+        parts = [read_json(path) for path in args.merge]
         fits, seen = [], set()
         for part in parts:
             for record in part["fits"]:
@@ -901,7 +885,7 @@ def main(argv=None):
                     "parts": [part.get("settings") for part in parts]}
         body = payload(fits, settings)
         body["run_seconds"] = sum(part.get("run_seconds", 0.0) for part in parts)
-        target = write(body, args.out, "holdout")
+        target = write_json("holdout", body, args.out)
         report(body)
         print(f"written: {target}")
         return 0
@@ -920,7 +904,7 @@ def main(argv=None):
           "design(s)", flush=True)
     fits = [run_task(design, seed) for design, seed in tasks]
     body = payload(fits, settings, began)
-    target = write(body, args.out, default_name)
+    target = write_json(default_name, body, args.out)
     report(body)
     print(f"written: {target} ({body['run_seconds']:.0f} s)")
     return 0

@@ -51,7 +51,6 @@ column constant on its support, as ties in count data make it).
 import argparse
 import hashlib
 import importlib
-import json
 import sys
 import time
 import warnings
@@ -62,13 +61,12 @@ import pandas as pd
 import scipy
 import sklearn
 import statsmodels
-from _common import RESULTS, machine, markdown_table, timed, write_json
+from _common import RESULTS, markdown_table, read_json, timed, write_json
 from scipy import stats
 from sklearn.covariance import MinCovDet
 
 import robustgan
 from robustgan import RobustGANMean, RobustGANScatter
-from robustgan.io_utils import atomic_open
 
 NAME = "real_data"
 SKLEARN = ["wine", "iris", "diabetes", "breast_cancer", "digits", "linnerud"]
@@ -348,20 +346,6 @@ def _versions():
             "robustgan": getattr(robustgan, "__version__", None)}
 
 
-def save(payload, out):
-    if out is None:
-        return write_json(NAME, payload)
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    with atomic_open(out, encoding="utf-8") as handle:
-        json.dump({"machine": machine(), **payload}, handle, indent=1, default=float)
-    return Path(out)
-
-
-def _read(path):
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -380,13 +364,13 @@ def main(argv=None):
     if args.compare and len(args.compare) > 2:
         parser.error("--compare takes OLD.json or OLD.json NEW.json")
     if args.compare and len(args.compare) == 2:
-        equal, compared = compare(_read(args.compare[0]), _read(args.compare[1]))
+        equal, compared = compare(read_json(args.compare[0]), read_json(args.compare[1]))
         return 0 if equal == compared else 1
     if args.no_run:
         if not args.compare:
             parser.error("--no-run needs --compare")
         current = args.out or RESULTS / f"{NAME}.json"
-        equal, compared = compare(_read(args.compare[0]), _read(current))
+        equal, compared = compare(read_json(args.compare[0]), read_json(current))
         return 0 if equal == compared else 1
     # The baseline is read before anything is fitted: the run may be about to overwrite it.
     baseline = None
@@ -395,7 +379,7 @@ def main(argv=None):
         if target.resolve() == Path(args.compare[0]).resolve():
             parser.error(f"--compare {args.compare[0]} is the file this run writes; "
                          "give --out another path")
-        baseline = _read(args.compare[0])
+        baseline = read_json(args.compare[0])
     names = list(table)
     if args.only:
         names = [n.strip() for n in args.only.split(",") if n.strip()]
@@ -411,11 +395,11 @@ def main(argv=None):
     print_table(records)
     if skipped:
         print("\nskipped: " + "; ".join(f"{s['name']} ({s['reason']})" for s in skipped))
-    target = save(payload, args.out)
+    target = write_json(NAME, payload, args.out)
     print(f"\n{len(records)} data sets in {payload['seconds_total']:.0f} s; wrote {target}")
     if baseline is not None:
         # Read back what was written: the comparison then sees exactly the stored bits.
-        equal, compared = compare(baseline, _read(target))
+        equal, compared = compare(baseline, read_json(target))
         return 0 if equal == compared else 1
     return 0
 

@@ -396,19 +396,15 @@ def _along_discrete_features(X, scatter, direction):
     # commonest sampled value holds less than half that share is not counted (a continuous
     # column's holds one row of the 2,000).
     sample = np.sort(X[::max(1, n // _LEVEL_ROWS)][:, columns], axis=0)
-    counted, candidates = [], []
+    discrete = np.zeros(p, dtype=bool)
     for k, j in enumerate(columns):
         # Run lengths of the sorted column: its distinct values and their counts.
         ends = np.append(np.flatnonzero(sample[1:, k] != sample[:-1, k]), len(sample) - 1)
         counts = np.diff(ends, prepend=-1)
         top = np.argsort(counts)[-2:]
         if counts[top[-1]] >= _DOMINANT_LEVEL / 2 * len(sample):
-            counted.append(j)
-            candidates.append(sample[ends[top], k][[0, -1]])  # one value twice where alone
-    discrete = np.zeros(p, dtype=bool)
-    for j, values in zip(counted, candidates):
-        held = max(np.count_nonzero(X[:, j] == value) for value in values)
-        discrete[j] = held >= _DOMINANT_LEVEL * n
+            held = max(np.count_nonzero(X[:, j] == value) for value in sample[ends[top], k])
+            discrete[j] = held >= _DOMINANT_LEVEL * n
     if not discrete.any():
         return False
     total = float(direction @ scatter @ direction)
