@@ -94,3 +94,13 @@ def test_errors_are_measured_in_the_inliers_geometry():
     # t inliers: shapes, so a multiple of Σ is exact.
     t_data = bench_atlas.sample(bench_atlas.CELLS_BY_NAME["t3"], 0)
     assert bench_atlas.scatter_error(3 * t_data.scatter, t_data) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_small_cells_take_more_seeds_in_a_full_run():
+    small = [cell.name for cell in bench_atlas.CELLS
+             if len(bench_atlas.seeds_of(cell, 3, bench_atlas.SMALL_SEED_MULTIPLE)) > 3]
+    assert small == ["p1", "p2", "n21-p2", "n21-p4", "n100-p5"]
+    p1, core = bench_atlas.CELLS_BY_NAME["p1"], bench_atlas.CELLS_BY_NAME["core"]
+    assert bench_atlas.seeds_of(p1, 3, 8) == range(24)
+    assert bench_atlas.seeds_of(core, 3, 8) == range(3)
+    assert bench_atlas.seeds_of(p1, 1) == range(1)  # --quick and run_atlas's default
