@@ -475,9 +475,58 @@ def test_the_start_is_taken_where_it_explains_clearly_more_than_the_game(monkeyp
     assert np.linalg.norm(est.covariance_ - np.eye(20), 2) < 0.35
     np.testing.assert_array_equal(est.support_, est.dist_ < stats.chi2.ppf(0.975, 20))
     monkeypatch.setattr(RobustGANScatter, "_start_explains_more", lambda self, X: False)
+    # The other referee agrees: the rows the game's reweighting took in lie on one side.
+    assert RobustGANScatter(random_state=0).fit(X).selected_ == "start"
+    monkeypatch.setattr(RobustGANScatter, "_game_admits_one_side", lambda self, X, support: False)
     game = RobustGANScatter(random_state=0).fit(X)
     assert game.selected_ == "game"
     assert np.linalg.norm(game.covariance_ - np.eye(20), 2) > 0.45
+
+
+def _at_6e1(m, generator):
+    rows = generator.standard_normal((m, 10))
+    rows[:, 0] += 6.0
+    return rows
+
+
+def test_the_start_is_taken_where_the_games_reweighting_takes_in_one_side(monkeypatch):
+    # 20% of the rows at 6·e1, p = 10: the game's location is pulled towards them, and the
+    # reweighting's cut centred there took in 4 more of their rows than the start's ellipsoid
+    # holds, its scatter error 0.71 against the start's 0.38 (seed 6 of the data).
+    X = make_huber_contamination(1000, 10, 0.2, outliers=_at_6e1, random_state=6).X
+
+    def error(covariance):
+        return np.abs(np.linalg.eigvalsh(covariance) - 1).max()
+
+    est = RobustGANScatter(random_state=0).fit(X)
+    assert est.selected_ == "start"
+    np.testing.assert_array_equal(est.covariance_, est.raw_covariance_)
+    monkeypatch.setattr(RobustGANScatter, "_game_admits_one_side", lambda self, X, support: False)
+    game = RobustGANScatter(random_state=0).fit(X)
+    assert game.selected_ == "game"
+    assert error(game.covariance_) > 1.5 * error(est.raw_covariance_)
+
+
+def test_one_side_is_rows_gained_in_one_direction_and_not_given_back():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((2000, 5))
+    est = RobustGANScatter(random_state=0).fit(X)
+    centred = X - est.raw_location_
+    squared_distances = np.einsum("ij,ij->i", centred,
+                                  np.linalg.solve(est.raw_covariance_, centred.T).T)
+    inside = squared_distances <= stats.chi2.ppf(0.975, 5)
+    directions = np.eye(5)
+    one_side = np.vstack([X, 5.0 * directions[0] + 0.3 * rng.standard_normal((8, 5))])
+    every_side = np.vstack([X, 5.0 * np.vstack([directions, -directions[:3]])])
+    for rows, expected in ((one_side, True), (every_side, False)):
+        support = np.r_[inside, np.ones(len(rows) - len(X), dtype=bool)]
+        assert est._game_admits_one_side(rows, support) is expected
+    # 8 rows gained on one side while more than half as many are given up: a cut that moved
+    # (sampling differences between the two estimates), not a side taken in.
+    support = np.r_[inside, np.ones(8, dtype=bool)]
+    support[np.flatnonzero(inside)[:5]] = False
+    assert not est._game_admits_one_side(one_side, support)
+    assert not est._game_admits_one_side(one_side, None)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
