@@ -621,12 +621,12 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         reweighting cut centred there reaches the cluster's near side: N(6·e₁, I) at ε = 0.2,
         p = 10, n = 1,000 (12 seeds): on 4 seeds the reweighted game took in 4-18 more of its
         rows than the start's ellipsoid holds, and its scatter error was 0.35-0.92 where the
-        start's was 0.29-0.44. ``_start_explains_more``
-        does not see it: the wider model's extra mass lies where the cluster's rows are. The
-        directions of those rows from the start's centre, in its metric, are tested for
-        uniformity (Rayleigh: p·k·‖mean unit vector‖² ~ χ²_p for k uniform directions) at
-        level ``_ONE_SIDE_LEVEL``; rows that a shifted cut gains and loses in equal measure
-        (sampling differences between the two estimates) are not counted as one side.
+        start's was 0.29-0.44. ``_start_explains_more`` does not see it: the wider model's
+        extra mass lies where the cluster's rows are. The directions of those rows from the
+        start's centre, in its metric, are tested for uniformity (Rayleigh: p·k·‖mean unit
+        vector‖² ~ χ²_p for k uniform directions) at level ``_ONE_SIDE_LEVEL``; rows that a
+        shifted cut gains and loses in equal measure (sampling differences between the two
+        estimates) are not counted as one side.
         """
         if support is None:
             return False
