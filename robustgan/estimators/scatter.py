@@ -37,6 +37,7 @@ from ..multivariate import (
     regularised_scatter,
     reweighted_estimate,
     squared_mahalanobis,
+    squared_mahalanobis_from_factor,
     trimmed_scatter,
     truncation_consistency,
 )
@@ -631,12 +632,13 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         if support is None:
             return False
         cutoff = self._inlier_cutoff(X.shape[1])
-        in_start = squared_mahalanobis(X, self.raw_location_, self.raw_covariance_) <= cutoff
+        # One factor of the start's scatter for its distances and the gained rows' directions.
+        factor = np.linalg.cholesky(self.raw_covariance_)
+        in_start = squared_mahalanobis_from_factor(X, self.raw_location_, factor) <= cutoff
         gained = np.flatnonzero(support & ~in_start)
         lost = np.count_nonzero(in_start & ~support)
         if len(gained) < 2 or len(gained) < 2 * lost:
             return False
-        factor = np.linalg.cholesky(self.raw_covariance_)
         white = linalg.solve_triangular(factor, (X[gained] - self.raw_location_).T, lower=True).T
         units = white / np.linalg.norm(white, axis=1, keepdims=True)
         resultant = units.mean(axis=0)
