@@ -30,6 +30,7 @@ from .multivariate import (
     trimmed_scatter,
 )
 from .outliers import AUTO_INLIER_QUANTILE
+from .univariate import discrete_features
 
 __all__ = ["BIMODAL_COEFFICIENT", "HEAVY_TAIL_DF", "bimodality_coefficient",
            "correct_absorbed_cluster", "split_tight_cluster", "tight_group_centre",
@@ -101,14 +102,8 @@ _SKEWED_NARROWING = 0.85
 _WIDENED = 7.0
 _WIDEST_OF_P = 0.7
 _CALIBRATION_DIRECTIONS = 9
-# A feature is read as discrete where one value holds at least _DOMINANT_LEVEL of its rows (a
-# 0/1 dummy, counts piled at 0, a rating scale with one common answer; a Gaussian recorded to
-# 0.5 SD puts 20% in its commonest bin, to 0.2 SD 8%), and a correction is refused where
-# discrete features carry more than _DISCRETE_SHARE of its direction's variance. The
-# candidate values are the two commonest of _LEVEL_ROWS rows taken evenly through the data;
-# their share is counted on every row.
-_DOMINANT_LEVEL = 1.0 / 3.0
-_LEVEL_ROWS = 2_000
+# A correction is refused where discrete features (``discrete_features``) carry more than
+# _DISCRETE_SHARE of its direction's variance.
 _DISCRETE_SHARE = 0.5
 
 
@@ -384,27 +379,11 @@ def _along_discrete_features(X, scatter, direction):
     it skews every direction it enters (one Bernoulli(0.3) feature, p = 10, 20% at 5·1: the
     basis or the skewness test fired on 2 of 3 samples and moved that feature's location from
     0.3 to 0.05-0.11, where MinCovDet's stayed at 0.29-0.31). Counts piled at 0 do the same.
-    A feature is read as discrete where one value holds ``_DOMINANT_LEVEL`` of its rows:
+    A feature is read as discrete where one value holds a third of its rows:
     data recorded coarsely (a Gaussian to 0.5 SD) are not, and a cluster along them is still
     taken out.
     """
-    n, p = X.shape
-    columns = np.flatnonzero(direction)
-    # Candidates from a sample, counts from every row: a value holding a third of the rows
-    # holds about as much of the sample, unless the rows' order hides it from the sampled
-    # positions, and its count on every row, not the sample's, decides. A column whose
-    # commonest sampled value holds less than half that share is not counted (a continuous
-    # column's holds one row of the 2,000).
-    sample = np.sort(X[::max(1, n // _LEVEL_ROWS)][:, columns], axis=0)
-    discrete = np.zeros(p, dtype=bool)
-    for k, j in enumerate(columns):
-        # Run lengths of the sorted column: its distinct values and their counts.
-        ends = np.append(np.flatnonzero(sample[1:, k] != sample[:-1, k]), len(sample) - 1)
-        counts = np.diff(ends, prepend=-1)
-        top = np.argsort(counts)[-2:]
-        if counts[top[-1]] >= _DOMINANT_LEVEL / 2 * len(sample):
-            held = max(np.count_nonzero(X[:, j] == value) for value in sample[ends[top], k])
-            discrete[j] = held >= _DOMINANT_LEVEL * n
+    discrete = discrete_features(X, np.flatnonzero(direction))
     if not discrete.any():
         return False
     total = float(direction @ scatter @ direction)

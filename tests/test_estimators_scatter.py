@@ -551,3 +551,24 @@ def test_the_start_must_explain_more_by_one_bins_noise(excess, selected, monkeyp
     monkeypatch.setattr(scatter_module, "projection_share", share)
     assert RobustGANScatter(random_state=0).fit(X).selected_ == selected
     assert len(calls) == 2
+
+
+def test_a_dummy_without_a_level_held_by_half_the_rows_keeps_both_levels():
+    # A 0/1 feature (47% ones) beside five continuous ones that it shifts, and 10% outliers at
+    # 6 whose dummy values lie beside level 0 (N(0.1, 0.25²)): neither level holds half the
+    # rows. The per-feature scale closed in on level 0 and both estimators took that level
+    # alone: the dummy's location 1 SD off and its variance 0 (the audit's design, data seed
+    # 1; 12 of 12 seeds). MinCovDet kept both (0.01 SD off, variance ratio 1.05).
+    rng = np.random.default_rng(1)
+    dummy = (rng.random(442) < 0.47).astype(float)
+    A = rng.standard_normal((5, 5))
+    inliers = np.c_[rng.standard_normal((442, 5)) @ np.linalg.cholesky(A @ A.T / 6 + np.eye(5)).T
+                    + 0.5 * dummy[:, None], dummy]
+    outliers = np.c_[6 + rng.standard_normal((49, 5)), 0.1 + 0.25 * rng.standard_normal(49)]
+    X = np.vstack([inliers, outliers])
+    mean, sd = inliers.mean(axis=0), inliers.std(axis=0)
+    scatter = RobustGANScatter(random_state=0).fit(X)
+    location = RobustGANMean(random_state=0).fit(X).location_
+    for estimate in (scatter.location_, location):
+        assert np.all(np.abs(estimate - mean) < 0.1 * sd)  # were up to 1.01 SD off
+    np.testing.assert_allclose(np.diag(scatter.covariance_) / sd**2, 1.0, atol=0.15)

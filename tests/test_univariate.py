@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import robustgan.univariate as univariate
-from robustgan.univariate import column_median, reweighted_location_scale
+from robustgan.univariate import column_median, discrete_features, reweighted_location_scale
 
 RNG = np.random.default_rng(0)
 SAMPLE = np.vstack([RNG.standard_normal((4000, 3)), 5 + RNG.standard_normal((1000, 3))])
@@ -36,6 +36,54 @@ def test_constant_and_tied_features():
     np.testing.assert_array_equal(location, [1.0, 2.0])
     # Three of four values tied: the MAD is 0 and the mean absolute deviation takes over.
     assert scale[0] > 0 and scale[1] == 0
+
+
+def _dummy_with_values_beside_a_level(seed):
+    """A 0/1 feature whose larger level holds 47% of the rows, and 10% of the rows beside
+    level 0 (N(0.1, 0.25²)): the value at the median is not a level."""
+    rng = np.random.default_rng(seed)
+    dummy = (rng.random(1000) < 0.5).astype(float)
+    dummy[:100] = 0.1 + 0.25 * rng.standard_normal(100)
+    return dummy
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_dummy_keeps_both_levels_in_its_scale(seed):
+    dummy = _dummy_with_values_beside_a_level(seed)
+    assert 2 * max(np.count_nonzero(dummy == 0), np.count_nonzero(dummy == 1)) < len(dummy)
+    location, scale = reweighted_location_scale(dummy[:, None])
+    # From the MAD (0.15-0.25 here) the steps closed in on level 0: scale 1e-4.
+    assert 0.8 * dummy.std() < scale[0] < 1.3 * dummy.std()
+    assert abs(location[0] - dummy.mean()) < 0.1
+
+
+def test_discrete_features_are_those_with_a_value_held_by_a_third_of_the_rows():
+    rng = np.random.default_rng(0)
+    n = 5000
+    X = np.column_stack([
+        rng.standard_normal(n),                       # continuous
+        rng.random(n) < 0.3,                          # a dummy
+        rng.poisson(0.5, n),                          # counts piled at 0
+        np.round(rng.standard_normal(n), 3),          # recorded to 0.001 SD
+        np.round(rng.standard_normal(n) / 0.5) * 0.5,  # recorded to 0.5 SD: 20% in one bin
+        rng.integers(1, 8, n),                        # a 7-point scale, no common answer
+        _dummy_with_values_beside_a_level(0).repeat(5),
+    ]).astype(float)
+    np.testing.assert_array_equal(discrete_features(X),
+                                  [False, True, True, False, False, False, True])
+    np.testing.assert_array_equal(discrete_features(X, [0, 2]),
+                                  [False, False, True, False, False, False, False])
+    assert not discrete_features(np.empty((0, 2))).any()
+
+
+def test_a_continuous_feature_keeps_the_mad_start():
+    # The start from the mean absolute deviation is for discrete features only: on continuous
+    # data the result is the MAD start's, whatever the other features are.
+    X = np.c_[SAMPLE, np.random.default_rng(2).random(len(SAMPLE)) < 0.4]
+    location, scale = reweighted_location_scale(X)
+    alone_location, alone_scale = reweighted_location_scale(SAMPLE)
+    np.testing.assert_array_equal(location[:3], alone_location)
+    np.testing.assert_array_equal(scale[:3], alone_scale)
 
 
 @settings(max_examples=30, deadline=None, derandomize=True)
