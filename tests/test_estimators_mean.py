@@ -3,6 +3,8 @@
 The issue's accuracy bars at n=50,000, p=100 are in tests/test_accuracy.py.
 """
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,7 +17,13 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import robustgan.estimators.mean as mean_module
-from robustgan import KendallTauScatter, RobustGANMean, RobustGANScatter, make_huber_contamination
+from robustgan import (
+    DegenerateDataWarning,
+    KendallTauScatter,
+    RobustGANMean,
+    RobustGANScatter,
+    make_huber_contamination,
+)
 from robustgan.divergences import get_divergence
 from robustgan.multivariate import trimmed_scatter
 from robustgan.univariate import reweighted_location_scale, robust_scale
@@ -537,3 +545,30 @@ def test_a_tight_group_beside_the_bulk_decides_between_the_game_and_the_start(mo
     assert np.linalg.norm(est.location_) < 0.9 * np.linalg.norm(chosen[other])
     monkeypatch.setattr(mean_module, "tight_group_centre", lambda values, reach: None)
     assert RobustGANMean(random_state=0).fit(X).selected_ == other
+
+
+@pytest.mark.parametrize("scale, warned", [(1.0, False), (3.0, False), (20.0, True), (100.0, True),
+                                           (0.2, True), ([1.0, 1.0, 100.0], True)])
+def test_a_known_scale_far_from_the_datas_is_named(scale, warned, recwarn):
+    # N(0, I) with 40% of the rows at 5·1 (the MAD 2.8); scale = 100 put the estimate outside
+    # the data's range without a word.
+    X = np.random.default_rng(0).standard_normal((2000, 3))
+    X[:800] += 5.0
+    RobustGANMean(scale=scale, n_steps=20, random_state=0).fit(X)
+    named = [w for w in recwarn if "the data's robust scale" in str(w.message)]
+    assert bool(named) is warned
+    if warned:
+        assert named[0].filename == __file__  # the user's line, not the library's
+        assert "feature 2" in str(named[0].message) or np.ndim(scale) == 0
+
+
+def test_a_start_on_one_level_of_a_dummy_warns_only_of_the_dummy():
+    # 37 of 60 rows at 1 in a 0/1 feature: the start takes that level (exact fit, variance
+    # 1e-32 along it), and the skewness test's projections sat near 5e15 and differed by 1:
+    # scipy warned of catastrophic cancellation from inside the fit.
+    X = np.random.default_rng(0).standard_normal((60, 3))
+    X[:, 2] = X[:, 2] > 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.warns(DegenerateDataWarning, match="column.s. 2"):
+            RobustGANMean(random_state=0).fit(X)

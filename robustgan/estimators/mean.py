@@ -12,7 +12,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._threads import beside
-from .._validation import check_scatter_representable, check_training_data, warn_tied_columns
+from .._validation import (
+    check_scatter_representable,
+    check_training_data,
+    warn_at_user,
+    warn_tied_columns,
+)
 from ..clusters import (
     BIMODAL_COEFFICIENT,
     HEAVY_TAIL_DF,
@@ -107,6 +112,13 @@ _REFEREE_STEPS = 100
 # Generator steps between the checks of the game's rest, where it is played while the start
 # is computing: how late, at most, it stops once the start is there and taken.
 _REST_CHECK_EVERY = 10
+# A known scale this many times the data's MAD-based scale, or this many times smaller, is
+# named in a warning: the game's model N(η, diag(s²)) then misfits every row (on N(0, I) data,
+# scale = 10 put the estimate 0.9 away, scale = 100 outside the data's range). Contamination
+# moves the MAD by less (a cluster at 5·1: 1.37 at ε = 0.2, 2.8 at 0.4, 3.4 at 0.45). It is
+# read on at most _SCALE_CHECK_ROWS rows taken evenly through the data.
+_SCALE_MISFIT = 4.0
+_SCALE_CHECK_ROWS = 2_000
 
 
 def resolve_auto(divergence, n_samples, batch_size, optimizer="sgd", *, step_bounds=_AUTO_STEPS,
@@ -285,7 +297,8 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         - ``"diagonal"``: the same s, the game's estimate always.
         - ``"mad"``: s = 1.4826·MAD, the game's estimate always.
         - A number or an array: a known scale (the papers' design is ``scale=1``), the game's
-          estimate always.
+          estimate always. One 4 times the data's MAD or more, or 4 times less, is named in a
+          warning (a wrong unit): the model then misfits every row.
 
         A feature whose training values are all equal has scale 0 and its location is that
         value.
@@ -799,7 +812,10 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         projected = along[inside]
         if inside.sum() < 3 or not np.ptp(projected) > 0:
             return False
-        skewness = stats.skew(projected)
+        # About the median: along a start that took one level of a 0/1 feature (its variance
+        # at the floor, 1e-32) the projections sit near 5e15 and differ by 1, and their moments
+        # about the mean lose every digit (scipy warns of catastrophic cancellation).
+        skewness = stats.skew(projected - np.median(projected))
         if self.tail_df_ < HEAVY_TAIL_DF:
             if inside.sum() < _BIMODAL_MIN_ROWS:
                 return False
@@ -829,6 +845,7 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         scale = np.broadcast_to(scale, (X.shape[1],)).copy()
         if not (np.all(np.isfinite(scale)) and np.all(scale > 0)):
             raise ValueError(f"scale must be positive and finite, got {self.scale!r}")
+        _warn_if_scale_misfits(X, scale)
         return scale
 
     def _squared_distances(self, X):
@@ -898,6 +915,25 @@ def _wait_quietly(pending):
         pending.result()
     except Exception:  # noqa: BLE001, S110 - the caller re-raises the game's error
         pass
+
+
+def _warn_if_scale_misfits(X, scale):
+    """Warn where a known ``scale`` is ``_SCALE_MISFIT`` times the data's robust scale or more,
+    or as many times less (a wrong unit), naming the feature that misfits most."""
+    sample = X[::max(1, len(X) // _SCALE_CHECK_ROWS)]
+    data_scale = robust_scale(sample)
+    varying = np.ptp(sample, axis=0) > 0
+    if not varying.any():
+        return
+    ratio = np.where(varying, scale / data_scale, 1.0)
+    worst = int(np.argmax(np.abs(np.log(ratio))))
+    if max(ratio[worst], 1.0 / ratio[worst]) >= _SCALE_MISFIT:
+        warn_at_user(
+            f"scale={scale[worst]:.3g} for feature {worst}, where the data's robust scale (the "
+            f"MAD) is {data_scale[worst]:.3g}: {ratio[worst]:.3g} times it. The game's model "
+            "N(η, diag(scale²)) cannot fit the data at this scale and its estimate is not "
+            "reliable; give the scale in the data's units, or scale='auto' to estimate it",
+            UserWarning)
 
 
 def _varying_columns(X, varying):
