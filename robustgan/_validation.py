@@ -2,14 +2,18 @@
 
 scikit-learn's ``validate_data`` already names NaN, infinity, complex input, a wrong number of
 dimensions, too few rows and a feature count that differs from ``fit`` (a DataFrame's
-non-numeric columns are named here: its message names only a value); this module fixes the
-options every estimator uses so that none of them re-states them, and names the data on which a
-robust scatter is degenerate (``check_degenerate``): an error where no estimate exists, a
-``DegenerateDataWarning`` where the estimate exists but is singular or cannot resist outliers,
-never a silently non-robust answer.
+non-numeric columns are named here: its message names only a value). Inputs NumPy's conversion
+reads wrong or not at all are settled first (``_readable``): a torch tensor is read whatever
+its device or autograd state; a masked array with masked values, and dates or times, are
+refused by name. This module fixes the options every estimator uses so that none of them
+re-states them, and names the data on which a robust scatter is degenerate
+(``check_degenerate``): an error where no estimate exists, a ``DegenerateDataWarning`` where
+the estimate exists but is singular or cannot resist outliers, never a silently non-robust
+answer.
 """
 
 import contextlib
+import functools
 import sys
 import warnings
 from numbers import Integral
@@ -25,6 +29,7 @@ __all__ = [
     "check_degenerate",
     "check_fitted_data",
     "check_scatter_representable",
+    "leaves_unchanged_on_failure",
     "check_training_data",
     "warn_at_user",
     "warn_tied_columns",
@@ -114,7 +119,8 @@ def check_training_data(estimator, X, *, min_samples=2, scatter=False):
     Raises
     ------
     ValueError
-        From ``validate_data``, and with ``scatter=True`` from ``check_degenerate``.
+        From ``validate_data``, for a masked array with masked values or dates and times
+        (``_readable``), and with ``scatter=True`` from ``check_degenerate``.
 
     Examples
     --------
@@ -122,6 +128,7 @@ def check_training_data(estimator, X, *, min_samples=2, scatter=False):
     >>> check_training_data(BaseEstimator(), [[0.0, 1.0], [1.0, 2.0]]).dtype
     dtype('float64')
     """
+    X = _readable(X)
     with _naming_non_numeric_columns(X):
         X = validate_data(
             estimator, X, reset=True, dtype=np.float64, ensure_min_samples=min_samples
@@ -167,11 +174,130 @@ def check_scatter_representable(X):
             "power of ten) or use a location estimator with a known scale")
 
 
+def leaves_unchanged_on_failure(fit):
+    """Decorate an estimator's ``fit`` so that a fit that raises leaves the estimator as it was.
+
+    A ``fit`` sets attributes as it goes (``n_features_in_`` and ``feature_names_in_`` first):
+    a refit that failed halfway left a model for the old data with the new data's names, and
+    ``predict`` on the new columns answered from the old model without a word. On any
+    exception, KeyboardInterrupt included, the instance's attributes are put back as they were
+    before the call (a fitted estimator stays fitted to its last good data, an unfitted one
+    unfitted) and the exception goes on.
+
+    Examples
+    --------
+    >>> from sklearn.base import BaseEstimator
+    >>> class Mean(BaseEstimator):
+    ...     @leaves_unchanged_on_failure
+    ...     def fit(self, X):
+    ...         self.n_features_in_ = len(X[0])
+    ...         if any(len(row) != self.n_features_in_ for row in X):
+    ...             raise ValueError("ragged rows")
+    ...         self.location_ = [sum(column) / len(X) for column in zip(*X)]
+    ...         return self
+    >>> estimator = Mean().fit([[0.0], [2.0]])
+    >>> try:
+    ...     estimator.fit([[0.0, 1.0], [2.0]])
+    ... except ValueError:
+    ...     pass
+    >>> estimator.n_features_in_, estimator.location_
+    (1, [1.0])
+    """
+    @functools.wraps(fit)
+    def fit_or_leave_unchanged(self, *args, **kwargs):
+        before = dict(vars(self))
+        try:
+            return fit(self, *args, **kwargs)
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(before)
+            raise
+
+    return fit_or_leave_unchanged
+
+
 def check_fitted_data(estimator, X):
     """Validated float64 data for a fitted estimator's ``predict``, ``score`` and friends."""
     check_is_fitted(estimator)
+    X = _readable(X)
     with _naming_non_numeric_columns(X):
         return validate_data(estimator, X, reset=False, dtype=np.float64)
+
+
+_DATETIME_ADVICE = (
+    "a date or time is not a number whose median or mean the estimators should take, and "
+    "its value as a number (a count of some unit since 1970) depends on how it is stored. If "
+    "a number is what you mean, convert it first, e.g. to seconds since a reference: "
+    "{dates} (durations: {durations}; periods: {periods}); otherwise drop it")
+
+
+def _readable(X):
+    """X, or its values where NumPy's conversion would read them wrong or not at all.
+
+    Each test is a type or dtype look-up, so a plain ndarray or memmap passes without a copy
+    or a pass over its values.
+
+    * A torch tensor: its values, on the CPU. The estimators never backpropagate into the
+      data, so a tensor that requires grad, lives on a GPU or carries a lazy conjugate or
+      negation is read as it stands; float formats NumPy lacks (bfloat16, float8) widen to
+      float32, which holds them exactly.
+    * A masked array: its data when nothing is masked, otherwise a ``ValueError``: NumPy's
+      conversion drops the mask, and the masked values would be used as data.
+    * Dates, times, durations and periods (a NumPy array's dtype, a DataFrame's columns):
+      a ``ValueError`` naming them. NumPy's conversion makes them counts of a storage unit
+      since 1970 or fails on the promotion.
+
+    Examples
+    --------
+    >>> X = np.ma.masked_array([[0.0, 1.0], [2.0, 9.0]], mask=[[0, 0], [0, 1]])
+    >>> try:
+    ...     _readable(X)
+    ... except ValueError as error:
+    ...     print(str(error)[:78])
+    X is a masked array with 1 masked value: the estimators do not skip masked val
+    >>> type(_readable(X[:1])).__name__  # nothing masked in the first row
+    'ndarray'
+    """
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(X, torch.Tensor):
+        if X.is_floating_point() and X.dtype not in (torch.float16, torch.float32, torch.float64):
+            X = X.float()
+        return X.numpy(force=True)
+    if isinstance(X, np.ma.MaskedArray):
+        masked = int(np.ma.count_masked(X))
+        if masked:
+            raise ValueError(
+                f"X is a masked array with {masked} masked value{'s' if masked > 1 else ''}: "
+                "the estimators do not skip masked values (NumPy's conversion drops the mask "
+                "and uses the values under it); drop the rows that hold them first "
+                "(X[~X.mask.any(axis=1)]) or fill them (X.filled(value))")
+        return np.ma.getdata(X)
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is not None and hasattr(dtypes, "items"):
+        columns = [f"{name} ({dtype})" for name, dtype in dtypes.items() if _is_datetime(dtype)]
+        if columns:
+            raise ValueError(
+                f"date or time column(s) {', '.join(columns[:_NAMED])}"
+                + (f" and {len(columns) - _NAMED} more" if len(columns) > _NAMED else "")
+                + ": " + _DATETIME_ADVICE.format(
+                    dates="(X[c] - X[c].min()).dt.total_seconds()",
+                    durations="X[c].dt.total_seconds()",
+                    periods="X[c].dt.to_timestamp() first"))
+    elif _is_datetime(getattr(X, "dtype", None)):
+        raise ValueError(
+            f"X holds dates or times (dtype {X.dtype}): " + _DATETIME_ADVICE.format(
+                dates="(X - X.min()) / np.timedelta64(1, 's')",
+                durations="X / np.timedelta64(1, 's')",
+                periods="X.to_timestamp() first"))
+    return X
+
+
+def _is_datetime(dtype):
+    """A NumPy or pandas datetime64 (time zone or not), timedelta64 or pandas period dtype."""
+    if getattr(dtype, "kind", None) in ("m", "M"):
+        return True
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and isinstance(dtype, pandas.PeriodDtype)
 
 
 @contextlib.contextmanager
