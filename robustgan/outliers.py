@@ -15,7 +15,7 @@ from scipy import stats
 from sklearn.base import OutlierMixin
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 
-from ._validation import check_fitted_data
+from ._validation import check_fitted_data, leaves_unchanged_on_failure
 
 __all__ = [
     "AUTO_INLIER_QUANTILE",
@@ -50,7 +50,15 @@ class RobustLocationMixin(OutlierMixin):
     labelled an outlier, as in ``sklearn.covariance.EllipticEnvelope``. Where that quantile
     falls inside a run of tied scores, the run is labelled whole or not at all, whichever
     leaves the labelled share nearer c.
+
+    Every subclass's ``fit`` leaves the estimator as it was where it raises
+    (``robustgan._validation.leaves_unchanged_on_failure``).
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "fit" in vars(cls):
+            cls.fit = leaves_unchanged_on_failure(cls.fit)
 
     def mahalanobis(self, X):
         """Squared Mahalanobis distances of the rows of X to ``location_``.

@@ -22,6 +22,7 @@ from .._validation import (
     DegenerateDataWarning,
     check_fitted_data,
     check_training_data,
+    leaves_unchanged_on_failure,
     warn_at_user,
 )
 from ..clusters import correct_absorbed_cluster, split_tight_cluster
@@ -986,6 +987,7 @@ class RobustGANScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.whiten = whiten
         self.random_state = random_state
 
+    @leaves_unchanged_on_failure
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
         """Fit the robust location and scatter of X.
