@@ -50,13 +50,61 @@ def _simulate(args):
         raise CommandError("give a grid file or --preset NAME (one of them)")
     if args.quick and args.preset is None:
         raise CommandError("--quick applies to a --preset only")
-    grid = load_grid(preset(args.preset, quick=args.quick) if args.preset else args.grid)
-    out = args.out if args.out is not None else Path("results") / grid.name
-    rows = run(grid, out, jobs=args.jobs, scheduler=args.scheduler,
-               progress=not args.no_progress, retry_failed=args.retry_failed)
+    if args.preset:
+        grid = load_grid(preset(args.preset, quick=args.quick))
+    else:
+        grid = _grid_file(args.grid)
+    out = _result_dir(args.out if args.out is not None else Path("results") / grid.name)
+    scheduler = _connect(args.scheduler) if args.scheduler else None
+    try:
+        rows = run(grid, out, jobs=args.jobs, scheduler=scheduler,
+                   progress=not args.no_progress, retry_failed=args.retry_failed)
+    finally:
+        if scheduler is not None:
+            scheduler.close()
     print(f"results: {out} ({len(rows)} rows)")
     _print_report(rows, grid.to_dict())
     return 0
+
+
+def _grid_file(path):
+    """The grid of a user's file; a CommandError for a file the loader cannot read."""
+    from .simulate import GridError
+    from .simulate.grid import load_grid
+
+    if Path(path).is_dir():
+        raise CommandError(f"grid file {path!r} is a directory, not a file")
+    try:
+        return load_grid(path)
+    except GridError:
+        raise  # already names the file, the line and the field
+    except UnicodeDecodeError:
+        raise CommandError(f"grid file {path!r} is not UTF-8 text") from None
+    except ValueError as exc:
+        # parse_grid turns every problem of the fields into a GridError, so what is left is
+        # the loader refusing the file itself (its suffix).
+        raise CommandError(str(exc)) from None
+
+
+def _result_dir(path):
+    """``path``, unless it names something the result store cannot be made in."""
+    if path.exists() and not path.is_dir():
+        raise CommandError(f"--out {str(path)!r} is a file, not a result directory")
+    return path
+
+
+def _connect(address):
+    """A client of the Dask scheduler at ``address``, connected now: an unreachable or
+    malformed address is the user's, and ``run`` would report it only as a traceback."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise CommandError("--scheduler needs Dask's distributed package: "
+                           "pip install 'robustgan[dask]'") from None
+    try:
+        return Client(address)
+    except (OSError, ValueError) as exc:  # a timeout; a missing port or an unknown scheme
+        raise CommandError(f"--scheduler {address!r}: {exc}") from None
 
 
 def _print_report(rows, spec, published=None):
@@ -137,7 +185,13 @@ def _read_npy(path):
         raise CommandError(f"{str(path)!r} is not a readable .npy array: {exc}") from None
     if X.dtype.kind not in "iufb":
         raise CommandError(f"{str(path)!r}: the array holds {X.dtype}, not numbers")
-    return X.astype(np.float64), [f"x{i}" for i in range(X.shape[1] if X.ndim == 2 else 0)]
+    X = X.astype(np.float64)
+    if X.ndim == 2 and np.isnan(X).any():
+        # As for text files: the estimators' own message for a NaN runs over several lines.
+        row, col = np.argwhere(np.isnan(X))[0]
+        raise CommandError(f"{str(path)!r}: data row {row + 1} has no value for column 'x{col}' "
+                           "(NaN)")
+    return X, [f"x{i}" for i in range(X.shape[1] if X.ndim == 2 else 0)]
 
 
 def _read_text(path, options):
@@ -300,31 +354,16 @@ def _param(text):
 
 
 def _fit(args):
-    from .simulate import make_estimator
     from .simulate.registry import GIVEN_SCATTER
 
     X, columns = _read_matrix(args.data, args)
     if X.ndim != 2 or X.shape[0] < 2:
         raise CommandError(f"{args.data!r}: need a 2-D table with at least 2 rows, got "
                            f"shape {X.shape}")
-    params = dict(args.param)
-    random_state = params.pop("random_state", args.random_state)
-    # --contamination is the level ε given to the estimators that take it as an input;
-    # --param contamination=... is an estimator's own parameter (its outlier rule).
-    own = {"contamination": params.pop("contamination")} if "contamination" in params else {}
-    try:
-        estimator = make_estimator(args.estimator, contamination=args.contamination,
-                                   random_state=random_state, **params)
-        if own and "contamination" not in estimator.get_params():
-            raise ValueError(f"estimator {args.estimator!r} has no parameter 'contamination'; "
-                             "--contamination sets the level ε of those that take one")
-        estimator.set_params(**own)
-        estimator.fit(X)
-    except ValueError as exc:
-        raise CommandError(str(exc)) from None
+    estimator = _fitted(_estimator(args), X, args)
     label = _label(args.estimator, estimator)
     result = {"estimator": label, "n_samples": X.shape[0], "features": columns,
-              "location": estimator.location_.tolist()}
+              "location": np.asarray(estimator.location_).tolist()}
     if getattr(estimator, "covariance_", None) is not None:
         result["covariance"] = np.asarray(estimator.covariance_).tolist()
     if hasattr(estimator, "predict"):
@@ -350,6 +389,69 @@ def _fit(args):
             print(f"  ({label} assumes the inliers' covariance is the identity: on data in "
                   "other units, standardise first or use js-gan or mcd)")
     return 0
+
+
+def _estimator(args):
+    """The unfitted estimator of --estimator and --param; a CommandError for bad input."""
+    from .simulate import make_estimator
+
+    params = dict(args.param)
+    random_state = params.pop("random_state", args.random_state)
+    # --contamination is the level ε given to the estimators that take it as an input;
+    # --param contamination=... is an estimator's own parameter (its outlier rule).
+    own = {"contamination": params.pop("contamination")} if "contamination" in params else {}
+    try:
+        estimator = make_estimator(args.estimator, contamination=args.contamination,
+                                   random_state=random_state, **params)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    except TypeError as exc:
+        # make_estimator turns a class's refusal of the parameters into a ValueError; a
+        # TypeError left is inspect's, for a 'module:Name' that names no callable.
+        if ":" not in args.estimator:
+            raise
+        raise CommandError(f"estimator {args.estimator!r} is not a class ({exc})") from None
+    if not callable(getattr(estimator, "fit", None)):
+        raise CommandError(f"estimator {args.estimator!r} ({type(estimator).__name__}) has no "
+                           "fit method")
+    if own:
+        if "contamination" not in getattr(estimator, "get_params", dict)():
+            raise CommandError(f"estimator {args.estimator!r} has no parameter 'contamination'; "
+                               "--contamination sets the level ε of those that take one")
+        estimator.set_params(**own)
+    return estimator
+
+
+def _fitted(estimator, X, args):
+    """``estimator`` fitted to X; a CommandError where the user's choices make the fit fail."""
+    from .engine import TrainingDivergedError
+
+    try:
+        estimator.fit(X)
+    except (ValueError, TrainingDivergedError) as exc:
+        # TrainingDivergedError: the game ran away under the user's learning rates or
+        # penalties; its message says which settings to lower.
+        raise CommandError(str(exc)) from None
+    except TypeError as exc:
+        # A parameter the estimator does not check before fitting (OGK's, a user's class's)
+        # meets its wrong type only here; one it checks cannot, so that TypeError is a bug.
+        unchecked = _unchecked_params(estimator, args.param)
+        if not unchecked:
+            raise
+        given = ", ".join(f"{key}={value!r}" for key, value in unchecked)
+        raise CommandError(f"estimator {args.estimator!r} cannot fit with --param {given}: "
+                           f"{exc}") from None
+    if getattr(estimator, "location_", None) is None:
+        raise CommandError(f"estimator {args.estimator!r} ({type(estimator).__name__}) set no "
+                           "location_ in fit: fit needs a location or covariance estimator "
+                           "(one of robustgan's, or e.g. sklearn.covariance:MinCovDet)")
+    return estimator
+
+
+def _unchecked_params(estimator, params):
+    """The (key, value) pairs of ``params`` that ``estimator`` declares no constraint for."""
+    checked = getattr(estimator, "_parameter_constraints", {})
+    return [(key, value) for key, value in params if key not in checked]
 
 
 def _label(name, estimator):
@@ -380,6 +482,8 @@ def _study(args):
 
     from .simulate import load_grid, preset
 
+    if args.out is not None:
+        _result_dir(args.out)
     grid = load_grid(preset("study", n_samples=args.n_samples, n_features=args.n_features,
                             contamination=tuple(args.contamination), seeds=args.seeds))
     print(f"n={args.n_samples}, p={args.n_features}, inliers N(0, I), {args.seeds} seed(s)",

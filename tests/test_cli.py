@@ -327,3 +327,94 @@ def test_estimators_that_assume_an_identity_scatter_say_so_beside_their_count(tm
                     if estimator == "js-gan" else ["fit", str(path), "--estimator", estimator]) == 0
         out = capsys.readouterr().out
         assert ("assumes the inliers' covariance is the identity" in out) is assumes
+
+
+# --- user errors that ended in a traceback ---------------------------------------------------
+
+def _one_line_error(argv, capsys):
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "Traceback" not in error
+    return error
+
+
+def _latin1(path):
+    path.write_bytes('name = "études"\n'.encode("latin-1"))
+
+
+BAD_GRID_FILES = {
+    # name: (file name, writer, message)
+    "not a grid format": ("grid.csv", lambda path: path.write_text("a,b\n1,2\n"),
+                          "grid.csv': use a .toml, .yaml, .yml or .json file"),
+    "not UTF-8": ("grid.toml", _latin1, "grid.toml' is not UTF-8 text"),
+    "a directory": ("grid.toml", lambda path: path.mkdir(), "grid.toml' is a directory"),
+}
+
+
+@pytest.mark.parametrize("name", BAD_GRID_FILES, ids=list(BAD_GRID_FILES))
+def test_a_grid_file_the_loader_cannot_read_is_a_one_line_error(name, tmp_path, capsys):
+    filename, write, message = BAD_GRID_FILES[name]
+    write(tmp_path / filename)
+    assert message in _one_line_error(["simulate", str(tmp_path / filename)], capsys)
+
+
+@pytest.mark.parametrize("command", ["simulate", "study"])
+def test_an_out_that_is_a_file_is_a_one_line_error(command, tmp_path, capsys):
+    grid = tmp_path / "grid.toml"
+    grid.write_text(GRID, encoding="utf-8")
+    out = tmp_path / "results.txt"
+    out.write_text("not a store")
+    argv = [command, str(grid)] if command == "simulate" else [command, "--n-samples", "300"]
+    error = _one_line_error([*argv, "--out", str(out)], capsys)
+    assert "results.txt' is a file, not a result directory" in error
+
+
+def test_a_malformed_scheduler_address_is_a_one_line_error(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    grid = tmp_path / "grid.toml"
+    grid.write_text(GRID, encoding="utf-8")
+    argv = ["simulate", str(grid), "--out", str(tmp_path / "r"), "--scheduler", "no-port"]
+    assert "--scheduler 'no-port': missing port number" in _one_line_error(argv, capsys)
+
+
+def test_a_diverging_fit_is_a_one_line_error_that_names_the_learning_rates(tmp_path, capsys):
+    path = tmp_path / "data.npy"
+    np.save(path, _contaminated())
+    argv = ["fit", str(path), "--param", "lr_d=1e10", "--param", "n_steps=20"]
+    assert "Lower the learning rates (lr_d, lr_g)" in _one_line_error(argv, capsys)
+
+
+def test_an_estimator_that_sets_no_location_is_a_one_line_error(tmp_path, capsys):
+    path = tmp_path / "data.npy"
+    np.save(path, _contaminated())
+    name = "sklearn.preprocessing:StandardScaler"
+    error = _one_line_error(["fit", str(path), "--estimator", name], capsys)
+    assert f"estimator {name!r} (StandardScaler) set no location_ in fit" in error
+
+
+@pytest.mark.parametrize("name, message", [("os:sep", "is not a class"),
+                                           ("builtins:object", "has no fit method")])
+def test_a_module_path_to_no_estimator_is_a_one_line_error(name, message, tmp_path, capsys):
+    path = tmp_path / "data.npy"
+    np.save(path, _contaminated())
+    error = _one_line_error(["fit", str(path), "--estimator", name], capsys)
+    assert f"estimator {name!r}" in error and message in error
+
+
+def test_a_param_of_the_wrong_type_for_an_unchecked_estimator_is_a_one_line_error(tmp_path,
+                                                                                    capsys):
+    # OGK declares no parameter constraints: its maxiter is first used, as an int, in fit.
+    path = tmp_path / "data.npy"
+    np.save(path, _contaminated())
+    argv = ["fit", str(path), "--estimator", "ogk", "--param", "maxiter=abc"]
+    assert "estimator 'ogk' cannot fit with --param maxiter='abc'" in _one_line_error(argv, capsys)
+
+
+def test_a_nan_in_an_npy_file_is_a_one_line_error(tmp_path, capsys):
+    # The estimators' own message for a NaN runs over several lines.
+    X = _contaminated()
+    X[4, 2] = np.nan
+    path = tmp_path / "data.npy"
+    np.save(path, X)
+    error = _one_line_error(["fit", str(path)], capsys)
+    assert "data row 5 has no value for column 'x2' (NaN)" in error
