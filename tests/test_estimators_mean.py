@@ -572,3 +572,10 @@ def test_a_start_on_one_level_of_a_dummy_warns_only_of_the_dummy():
         warnings.simplefilter("error", RuntimeWarning)
         with pytest.warns(DegenerateDataWarning, match="column.s. 2"):
             RobustGANMean(random_state=0).fit(X)
+
+
+@pytest.mark.parametrize("scale", [{}, {"a": 1.0}, ["a", "b", "c"]])
+def test_a_scale_that_is_no_numbers_is_named(scale):
+    X = np.random.default_rng(0).standard_normal((200, 3))
+    with pytest.raises(ValueError, match="scale must be a number or one per feature"):
+        RobustGANMean(scale=scale, n_steps=20).fit(X)

@@ -838,7 +838,12 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
             self._median, *self._location_scale = reweighted_location_scale(
                 X, return_median=True)
             return self._location_scale[1]
-        scale = np.asarray(self.scale, dtype=np.float64)
+        try:
+            scale = np.asarray(self.scale, dtype=np.float64)
+        except (TypeError, ValueError):
+            # scikit-learn's "array-like" lets any sized object through (a dict, a string list).
+            raise ValueError(f"scale must be a number or one per feature ({X.shape[1]}), got "
+                             f"{self.scale!r}") from None
         if scale.ndim > 1 or scale.size not in (1, X.shape[1]):
             raise ValueError(f"scale must be a number or one per feature ({X.shape[1]}), got "
                              f"{scale.size} values of shape {scale.shape}")
