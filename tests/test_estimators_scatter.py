@@ -572,3 +572,16 @@ def test_a_dummy_without_a_level_held_by_half_the_rows_keeps_both_levels():
     for estimate in (scatter.location_, location):
         assert np.all(np.abs(estimate - mean) < 0.1 * sd)  # were up to 1.01 SD off
     np.testing.assert_allclose(np.diag(scatter.covariance_) / sd**2, 1.0, atol=0.15)
+
+
+@pytest.mark.parametrize("switches", [{}, {"whiten": False}, {"with_centering": False},
+                                      {"with_scaling": False},
+                                      {"with_centering": False, "with_scaling": False}])
+def test_scaler_keeps_float32_as_scikit_learns_scalers_do(far, switches):
+    scaler = RobustGANScaler(RobustGANScatter(**FAST), **switches).fit(far.X)
+    wide = scaler.transform(far.X)
+    narrow = scaler.transform(far.X.astype(np.float32))
+    assert wide.dtype == np.float64 and narrow.dtype == np.float32
+    np.testing.assert_allclose(narrow, wide, rtol=1e-5, atol=1e-5)
+    assert scaler.inverse_transform(narrow).dtype == np.float32
+    assert scaler.inverse_transform(wide) is not wide

@@ -1047,12 +1047,14 @@ class RobustGANScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples, n_features)
         """
+        dtype = _output_dtype(X)
         X = check_fitted_data(self, X)
         if self.with_centering:
             X = X - self.location_
         if not self.with_scaling:
-            return np.array(X, dtype=np.float64)
-        return X @ self.whitening_ if self.whiten else X / self.scale_
+            return np.array(X, dtype=dtype)
+        X = X @ self.whitening_ if self.whiten else X / self.scale_
+        return X.astype(dtype, copy=False)
 
     def inverse_transform(self, X):
         """Map transformed data back to the original coordinates.
@@ -1066,7 +1068,23 @@ class RobustGANScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
+        dtype = _output_dtype(X)
         X = check_fitted_data(self, X)
+        if not (self.with_scaling or self.with_centering):
+            return np.array(X, dtype=dtype)
         if self.with_scaling:
             X = X @ self._colouring if self.whiten else X * self.scale_
-        return X + self.location_ if self.with_centering else np.array(X, dtype=np.float64)
+        if self.with_centering:
+            X = X + self.location_
+        return X.astype(dtype, copy=False)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def _output_dtype(X):
+    """float32 for a float32 array, as scikit-learn's scalers keep it; float64 otherwise (the
+    estimate is computed in float64 whatever the input)."""
+    return np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64
