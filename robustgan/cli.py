@@ -144,10 +144,19 @@ def _report(args):
     if not path.is_dir():
         raise CommandError(f"{str(path)!r} is not a result directory (robustgan simulate --out)")
     store = ResultStore(path, create=False)
-    rows = store.load()
-    if rows.empty:
+    rows, set_aside = store.grid_rows()
+    if rows.empty and not set_aside:
         raise CommandError(f"{str(path)!r} holds no results yet")
     spec = store.read_spec()
+    if rows.empty:
+        # Nothing of the recorded grid (rows written by hand, or a spec.json replaced by a run
+        # that has finished nothing yet): the stored rows are all there is to show.
+        rows, set_aside = store.load(), 0
+        print(f"no stored row is a task of the grid in {str(path / 'spec.json')!r}: "
+              f"summarising all {len(rows)} rows, whatever grid they came from")
+    if set_aside:
+        print(f"set aside {set_aside} row(s) of tasks not in the current grid (an earlier "
+              f"grid's): {str(path / 'spec.json')!r} records the grid summarised")
     if args.metric != "auto":
         spec["metric"] = args.metric
     _print_report(rows, spec)
@@ -700,11 +709,11 @@ def main(argv=None):
     """
     parser = build_parser()
     args = parser.parse_args(argv)
-    from .simulate import GridError
+    from .simulate import GridError, StoreError
 
     try:
         return args.run(args)
-    except (CommandError, GridError, FileNotFoundError) as exc:
+    except (CommandError, GridError, StoreError, FileNotFoundError) as exc:
         print(f"robustgan {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -18,7 +18,7 @@ from .presets import PRESETS, PUBLISHED, available_presets, preset
 from .registry import ESTIMATORS, available_estimators, make_estimator
 from .report import check_ordering, comparison_table, format_table, plot, summarize
 from .runner import execute_task, run
-from .store import COLUMNS, ResultStore, rows_equal
+from .store import COLUMNS, ResultStore, StoreError, rows_equal
 
 __all__ = [
     "COLUMNS",
@@ -28,6 +28,7 @@ __all__ = [
     "Grid",
     "GridError",
     "ResultStore",
+    "StoreError",
     "Task",
     "available_estimators",
     "available_presets",

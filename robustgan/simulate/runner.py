@@ -224,6 +224,19 @@ def _dask_results(units, scheduler):
             client.close()
 
 
+def _check_run_arguments(jobs, batch, scheduler):
+    if not isinstance(batch, (bool, Integral)) or (not isinstance(batch, bool) and batch < 1):
+        raise ValueError(f"batch must be True, False or a positive int, got {batch!r}")
+    if scheduler is not None:
+        return  # jobs is ignored
+    if isinstance(jobs, bool) or not isinstance(jobs, Integral):
+        raise TypeError(f"jobs must be an int (a count of processes, -1 for every core), got "
+                        f"{jobs!r} ({type(jobs).__name__})")
+    if jobs == 0:
+        raise ValueError("jobs must be a positive count of processes or negative (-1: every "
+                         "core, -2: all but one), got 0")
+
+
 def run(grid, out=None, *, jobs=1, scheduler=None, progress=True, retry_failed=False,
         batch=True):
     """Run every unfinished task of a grid and return the grid's result rows.
@@ -234,10 +247,12 @@ def run(grid, out=None, *, jobs=1, scheduler=None, progress=True, retry_failed=F
         The grid (see :mod:`robustgan.simulate.grid`), or a TOML/YAML/JSON file of one.
     out : str or Path, optional
         The result store directory. Rows are written as tasks finish, and a rerun with the same
-        ``out`` skips every finished task. None keeps the rows in memory only.
+        ``out`` skips every finished task. None keeps the rows in memory only. Several runs
+        may write into one ``out`` at once (their compactions take turns on the store's lock
+        file); its ``spec.json``, which ``report`` summarises, is the last to start's grid.
     jobs : int, default=1
         Local worker processes (joblib's loky backend); 1 runs in this process, -1 on every
-        core. Ignored when ``scheduler`` is given.
+        core (-2 all but one, as joblib counts). Ignored when ``scheduler`` is given.
     scheduler : str or distributed.Client, optional
         A Dask scheduler address (``"tcp://host:8786"``) or client: run the tasks on that
         cluster instead. Same seeds, same rows as a local run. The workers need robustgan (and
@@ -262,6 +277,14 @@ def run(grid, out=None, *, jobs=1, scheduler=None, progress=True, retry_failed=F
         ``task_id, estimator, design, n_samples, n_features, contamination, seed,
         location_error, scatter_error, seconds, status``.
 
+    Raises
+    ------
+    GridError
+        For a grid that is not valid, naming the field.
+    TypeError, ValueError
+        For ``jobs`` or ``batch`` out of their range; ``StoreError`` (a ``ValueError``) for an
+        ``out`` that is a file or a store file that cannot be read. Nothing is written then.
+
     Examples
     --------
     >>> grid = {"n_samples": 300, "n_features": 2, "contamination": [0.1, 0.2],
@@ -272,14 +295,16 @@ def run(grid, out=None, *, jobs=1, scheduler=None, progress=True, retry_failed=F
     0    sample-mean            0.1     ok
     1  coordinatewise-median    0.1     ok
     """
+    # Every argument is checked before the store is touched: a refused call must leave an
+    # existing store, and the grid its spec.json records, as they were.
     grid = load_grid(grid)
+    _check_run_arguments(jobs, batch, scheduler)
     tasks = grid.tasks()
     store = MemoryStore() if out is None else ResultStore(out)
-    store.write_spec(grid.to_dict())
+    # Read before the spec is replaced: a damaged store is refused with its spec unchanged.
     finished = store.finished_ids(retry_failed=retry_failed)
+    store.write_spec(grid.to_dict())
     pending = [task for task in tasks if task.task_id not in finished]
-    if not isinstance(batch, (bool, Integral)) or (not isinstance(batch, bool) and batch < 1):
-        raise ValueError(f"batch must be True, False or a positive int, got {batch!r}")
     workers = 1
     if scheduler is None and jobs != 1:
         from joblib import effective_n_jobs

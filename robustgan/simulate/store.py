@@ -4,23 +4,37 @@ Layout of a store directory::
 
     results.csv        the compacted rows
     parts/<id>.csv     rows finished since the last compaction, one file per task
-    spec.json          the grid of the last run (name, metric), for ``report``
+    spec.json          the grid of the last run, whose rows ``report`` summarises
+    .lock              held by a compaction (see below)
 
 Every file is written through ``robustgan.io_utils.atomic_open`` (a temporary in the same
 directory, flushed to disk and renamed over its target), so a reader never sees half a file.
 A row's file name is its task id, so a task written twice (a crash between compaction's
 rename and its clean-up) is still one row: reading deduplicates by ``task_id``.
+
+Several runs may write into one store at once (disjoint grids, or the same one): a part file
+is one task's, so writing one needs no lock, and compaction, the only read-modify-write, holds
+the lock file ``.lock`` so that no run folds in rows another compaction has since moved. A
+reader takes no lock: a part file gone between listing and reading was compacted meanwhile,
+and reading again finds its row in ``results.csv``.
+
+Writes being atomic, a file that is torn or does not parse was damaged outside robustgan: a
+row that is not a complete, well-formed row is dropped with a warning (its task is then run
+again like any missing one), and a file that cannot be read at all is a ``StoreError``.
 """
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from filelock import FileLock
 
 from ..io_utils import atomic_open, atomic_write_text
+from .grid import GridError, parse_grid
 
-__all__ = ["COLUMNS", "MemoryStore", "ResultStore"]
+__all__ = ["COLUMNS", "MemoryStore", "ResultStore", "StoreError"]
 
 COLUMNS = ("task_id", "estimator", "design", "n_samples", "n_features", "contamination", "seed",
            "location_error", "scatter_error", "seconds", "status")
@@ -39,20 +53,67 @@ def _frame(rows):
     return frame.astype(_DTYPES) if len(frame) else frame
 
 
-# pandas >= 3 parses floats exactly by default (and deprecates the option); older pandas needs
-# "round_trip" to read back the very float that was written.
-_EXACT_FLOATS = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+class StoreError(ValueError):
+    """A result store file that cannot be read at all, or a path that cannot hold a store."""
 
 
-# Read as text whatever they look like: a part file holds one row, from whose one value pandas
-# would infer a type, and task ids are hex digests ("0901179056876488" lost its zero,
-# "80e4544226384096" became inf), so finished rows were dropped as duplicates and rerun.
-_TEXT = {"task_id": str, "estimator": str, "design": str, "status": str}
+# Every field is read as text and converted here: pandas would type a part file's one value by
+# its look (task ids are hex digests: "0901179056876488" lost its zero, "80e4544226384096"
+# became inf), and a column holding one malformed value would not convert at all.
+_INTS = ("n_samples", "n_features", "seed")
+_FLOATS = ("contamination", "location_error", "scatter_error", "seconds")
+_MAY_BE_NAN = ("location_error", "scatter_error", "seconds")
 
 
 def _read_csv(path):
-    return pd.read_csv(path, keep_default_na=False, dtype=_TEXT, **_EXACT_FLOATS,
-                       na_values={c: ["", "NaN", "nan"] for c in _DTYPES})
+    """The well-formed rows of one store file, and how many others it held."""
+    try:
+        text = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+    except pd.errors.EmptyDataError:
+        raise StoreError(f"result store file {str(path)!r} is empty (not even a header line); "
+                         "remove it to run its tasks again") from None
+    except UnicodeDecodeError:
+        raise StoreError(f"result store file {str(path)!r} is not UTF-8 text") from None
+    except pd.errors.ParserError as exc:
+        raise StoreError(f"result store file {str(path)!r} is not a CSV table of results: "
+                         f"{' '.join(str(exc).split())}") from None
+    missing = [c for c in COLUMNS if c not in text.columns]
+    if missing:
+        raise StoreError(f"result store file {str(path)!r} lacks the columns {missing}")
+    bad = np.zeros(len(text), dtype=bool)
+    columns = {}
+    for column in COLUMNS:
+        values = text[column].to_numpy(dtype=object)
+        if column in _INTS or column in _FLOATS:
+            parse = _int if column in _INTS else _float
+            parsed = [parse(value, column in _MAY_BE_NAN) for value in values]
+            bad |= np.array([value is None for value in parsed], dtype=bool)
+            values = [np.nan if value is None else value for value in parsed]
+        columns[column] = values
+    status = text["status"]
+    # A torn last row lacks its last fields: its status is empty or cut short.
+    bad |= ~((status == "ok") | status.str.startswith("error: ")).to_numpy()
+    bad |= (text["task_id"] == "").to_numpy()
+    frame = pd.DataFrame(columns, columns=list(COLUMNS))[~bad]
+    # Python's float() reads back the very double that was written (pandas' converters need
+    # not), so the types are set only now, on values already parsed.
+    return frame.astype(_DTYPES).reset_index(drop=True), int(bad.sum())
+
+
+def _float(text, may_be_nan):
+    if text in ("", "nan", "NaN"):
+        return np.nan if may_be_nan else None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _int(text, may_be_nan):
+    try:
+        return int(text)
+    except ValueError:
+        return None
 
 
 class ResultStore:
@@ -84,20 +145,36 @@ class ResultStore:
         self.parts = self.path / "parts"
         self.results = self.path / "results.csv"
         self.compact_every = compact_every
+        if self.path.exists() and not self.path.is_dir():
+            raise StoreError(f"{str(self.path)!r} is a file, not a result store directory")
         if create:
             self.parts.mkdir(parents=True, exist_ok=True)
         self._since_compaction = 0
+        self._lock = FileLock(self.path / ".lock")
 
     def load(self):
-        """All rows, one per task id, as a DataFrame with the columns ``COLUMNS``."""
-        frames = [_read_csv(self.results)] if self.results.exists() else []
-        frames += [_read_csv(part) for part in sorted(self.parts.glob("*.csv"))]
+        """All rows, one per task id, as a DataFrame with the columns ``COLUMNS``.
+
+        Rows that are not complete, well-formed rows are left out with a warning naming the
+        file; a file that cannot be read at all raises ``StoreError``.
+        """
+        while True:
+            parts = sorted(self.parts.glob("*.csv"))
+            files = ([self.results] if self.results.exists() else []) + parts
+            try:
+                read = [(path, *_read_csv(path)) for path in files]
+                break
+            except FileNotFoundError:
+                continue  # another run compacted between listing and reading: read again
+        for path, _, dropped in read:
+            if dropped:
+                warnings.warn(f"result store file {str(path)!r}: left out {dropped} row(s) "
+                              "that are not complete, well-formed rows (torn or edited); "
+                              "their tasks will run again", stacklevel=2)
+        frames = [frame for _, frame, _ in read if len(frame)]
         if not frames:
             return _frame([])
         frame = pd.concat(frames, ignore_index=True)
-        missing = [c for c in COLUMNS if c not in frame.columns]
-        if missing:
-            raise ValueError(f"result store {str(self.path)!r} lacks columns {missing}")
         frame = frame.drop_duplicates("task_id", keep="last")
         return frame[list(COLUMNS)].astype(_DTYPES).reset_index(drop=True)
 
@@ -117,25 +194,87 @@ class ResultStore:
             self.compact()
 
     def compact(self):
-        """Fold the per-task files into ``results.csv`` (atomically), then remove them."""
-        parts = sorted(self.parts.glob("*.csv"))
+        """Fold the per-task files into ``results.csv`` (atomically), then remove them.
+
+        Holds the store's lock file: a concurrent compaction in between this one's reading and
+        writing would otherwise be overwritten, and its rows lost.
+        """
         self._since_compaction = 0
-        if not parts:
-            return
-        frame = self.load()
-        _write_frame(self.results, frame)
-        for part in parts:
-            part.unlink(missing_ok=True)
+        with self._lock:
+            parts = sorted(self.parts.glob("*.csv"))
+            if not parts:
+                return
+            frame = self.load()
+            _write_frame(self.results, frame)
+            for part in parts:
+                part.unlink(missing_ok=True)
 
     def write_spec(self, spec):
-        """Record the grid (``report`` reads its name and metric)."""
+        """Record the grid (``report`` reads it)."""
         text = json.dumps(spec, indent=1, ensure_ascii=False, default=str)
         atomic_write_text(self.path / "spec.json", text)
 
     def read_spec(self):
         """The recorded grid, or an empty dict."""
         path = self.path / "spec.json"
-        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        if not path.exists():
+            return {}
+        try:
+            spec = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise StoreError(f"result store file {str(path)!r} is not a JSON grid: "
+                             f"{exc}") from None
+        if not isinstance(spec, dict):
+            raise StoreError(f"result store file {str(path)!r} is not a JSON grid: a "
+                             f"{type(spec).__name__}, not an object")
+        return spec
+
+    def grid_rows(self):
+        """The rows of the recorded grid's tasks, in grid order, and how many rows are not.
+
+        A store rerun after a change of the grid (an estimator's parameter, the seeds) holds
+        the rows of both settings under the same labels: they are different tasks, and only
+        the current grid's belong in its summary.
+
+        Returns
+        -------
+        rows : pandas.DataFrame
+            As ``load``, restricted to the tasks of ``spec.json``'s grid and in its order
+            (every row, in stored order, when the store records no grid).
+        set_aside : int
+            The number of stored rows left out.
+
+        Raises
+        ------
+        StoreError
+            When ``spec.json`` is damaged or is not a grid that can be read.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from robustgan.simulate import run
+        >>> out = tempfile.mkdtemp()
+        >>> grid = {"n_samples": 50, "n_features": 2, "contamination": 0.1,
+        ...         "estimators": ["sample-mean"]}
+        >>> _ = run(grid, out, progress=False)
+        >>> _ = run(grid | {"random_state": 1}, out, progress=False)
+        >>> rows, set_aside = ResultStore(out, create=False).grid_rows()
+        >>> len(rows), set_aside
+        (1, 1)
+        """
+        rows = self.load()
+        spec = self.read_spec()
+        if "estimators" not in spec:
+            return rows, 0
+        try:
+            tasks = parse_grid(spec).tasks()
+        except GridError as exc:
+            raise StoreError(f"result store file {str(self.path / 'spec.json')!r} is not a "
+                             f"grid that can be read: {exc}") from None
+        order = {task.task_id: task.index for task in tasks}
+        kept = rows[rows["task_id"].isin(order)]
+        kept = kept.sort_values("task_id", key=lambda ids: ids.map(order))
+        return kept.reset_index(drop=True), len(rows) - len(kept)
 
 
 class MemoryStore:
