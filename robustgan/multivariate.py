@@ -34,7 +34,7 @@ from scipy import linalg, special, stats
 from sklearn.utils import check_random_state
 
 from .outliers import AUTO_INLIER_QUANTILE
-from .univariate import column_median, reweighted_location_scale, robust_scale
+from .univariate import column_median, discrete_features, reweighted_location_scale, robust_scale
 
 __all__ = [
     "EIGEN_FLOOR",
@@ -411,7 +411,10 @@ def trimmed_scatter(X, support_fraction=0.5, n_iter=4, *, n_directions=250, rand
     smallest Mahalanobis distance and recomputes their mean and covariance: the C-step of
     Rousseeuw & Van Driessen's MCD. Each result is rescaled so that the median squared
     distance matches the median of χ²_p, which makes it consistent at the Gaussian and
-    shape-consistent at any elliptical law.
+    shape-consistent at any elliptical law. A step leaves a discrete feature
+    (``robustgan.univariate.discrete_features``) at least the variance of its levels near its
+    median: a 0/1 feature whose common level holds more than h rows would otherwise be kept at
+    that level alone (MCD's exact fit), with no variance along it.
 
     The candidate kept is the one whose Gaussian matches the data's one-dimensional projections
     best (smallest largest Kolmogorov distance over the start's directions and the candidate's
@@ -493,16 +496,50 @@ def _trimmed_scatter(X, support_fraction, n_iter, n_directions, random_state):
     if p > 1:
         location, scatter = outlyingness_start(sample, h_sample, n_directions, rng, center=median)
         starts.append((location, regularised_scatter(scatter)))
-    candidates = [_concentrate(sample, location, scatter, h_sample, n_iter)
+    floor = _level_floor(sample)
+    candidates = [_concentrate(sample, location, scatter, h_sample, n_iter, floor)
                   for location, scatter in starts]
     best = _best_fitting(sample, candidates, n_directions, rng, median)
     location, scatter, support, distances = candidates[best]
     if m < n:
         h = _support_size(support_fraction, n, p)
         location, scatter, support, distances = _concentrate(X, location, scatter, h,
-                                                             _FULL_DATA_STEPS)
+                                                             _FULL_DATA_STEPS, floor)
     location, scatter, _ = reweighted_estimate(X, location, scatter, distances=distances)
     return location, scatter, support
+
+
+def _level_floor(X):
+    """Per feature, the least variance a concentration step may leave it (0 for continuous
+    features), or None where no feature is discrete. X is standardised per feature.
+
+    A discrete feature whose commonest level holds h rows or more lets a C-step keep that
+    level alone: the subset's variance along it is 0, and MCD's exact fit takes the level for
+    the whole data (a 0/1 feature with 30% ones beside five continuous features: 8 of 8
+    seeds; MinCovDet's random starts reach it on 1). The floor is the variance of the
+    feature's values within ``_LEVEL_WINDOW`` standardised units of its median: its levels
+    near the bulk (both of a dummy with 20% ones, 4 units apart), not a rare code far out (a
+    missing value coded 9 beside 0/1 levels is 18 units out).
+    """
+    discrete = discrete_features(X)
+    if not discrete.any():
+        return None
+    floor = np.zeros(X.shape[1])
+    for j in np.flatnonzero(discrete):
+        values = X[:, j]
+        floor[j] = values[np.abs(values - np.median(values)) <= _LEVEL_WINDOW].var()
+    return floor
+
+
+def _floored(scatter, floor):
+    """``scatter`` with each variance below ``floor`` raised to it (rows and columns rescaled:
+    the correlations are kept)."""
+    variance = np.diag(scatter)
+    low = variance < floor
+    if not low.any():
+        return scatter
+    factor = np.where(low, np.sqrt(floor / np.maximum(variance, np.finfo(float).tiny)), 1.0)
+    return scatter * np.outer(factor, factor)
 
 
 def _support_size(fraction, rows, p):
@@ -613,8 +650,9 @@ def _mean_and_covariance(rows):
     return location, scatter
 
 
-def _concentrate(X, location, scatter, h, n_iter):
+def _concentrate(X, location, scatter, h, n_iter, floor=None):
     """``n_iter`` C-steps from (location, scatter), then the χ²_p median consistency factor.
+    ``floor``: the least variance of each feature after a step (``_level_floor``), if any.
 
     Returns (location, scatter, support, squared distances of X's rows from the returned
     location and scatter).
@@ -631,6 +669,8 @@ def _concentrate(X, location, scatter, h, n_iter):
         support = kept
         location, scatter = _mean_and_covariance(X[support])
         scatter = regularised_scatter(scatter)
+        if floor is not None:
+            scatter = _floored(scatter, floor)
     else:
         d2 = squared_mahalanobis(X, location, scatter)
     median_d2 = np.median(d2)
@@ -645,6 +685,9 @@ def _concentrate(X, location, scatter, h, n_iter):
 # Rows the starts and their concentration steps use (at least this many per feature), and
 # the concentration steps on all rows that follow from the chosen candidate.
 _START_ROWS = 10_000
+# Standardised units about a discrete feature's median within which its levels set the least
+# variance a concentration step may leave it (``_level_floor``).
+_LEVEL_WINDOW = 5.0
 _START_ROWS_PER_FEATURE = 50
 _FULL_DATA_STEPS = 2
 # Rows and directions through rows the projection check uses: its Kolmogorov distances are

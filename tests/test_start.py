@@ -156,3 +156,32 @@ def test_two_group_share_is_two_over_pi_for_a_gaussian_and_near_one_for_two_grou
     # Affine invariant: the share is a ratio of sums of squares.
     z = rng.standard_normal(101)
     assert two_group_share(-3 * z + 7) == pytest.approx(two_group_share(z), rel=1e-12)
+
+
+def _dummy_beside_five_features(seed, share, n=1000):
+    """A 0/1 feature with ``share`` ones that shifts five N(0, 1) features by 0.5."""
+    rng = np.random.default_rng(seed)
+    dummy = (rng.random(n) < share).astype(float)
+    return np.c_[rng.standard_normal((n, 5)) + 0.5 * dummy[:, None], dummy]
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("share", [0.2, 0.3])
+def test_a_dummy_whose_common_level_holds_half_the_rows_keeps_both_levels(seed, share):
+    # Level 0 holds 70-80% of the rows, more than the h rows of a subset: every C-step kept
+    # it alone (variance 0 along the dummy, its location 0) on 8 of 8 seeds at each share.
+    X = _dummy_beside_five_features(seed, share)
+    location, scatter, _ = trimmed_scatter(X, random_state=0)
+    assert scatter[5, 5] > 0.7 * X[:, 5].var()
+    assert abs(location[5] - X[:, 5].mean()) < 0.2 * X[:, 5].std()
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_code_far_from_a_dummys_levels_is_still_trimmed(seed):
+    # 20% of the rows coded 9 in the dummy, as a missing value might be: no floor from them.
+    X = _dummy_beside_five_features(seed, 0.3)
+    X[:200, 5] = 9.0
+    location, scatter, support = trimmed_scatter(X, random_state=0)
+    assert not support[:200].any()
+    clean = X[200:, 5]
+    assert abs(location[5] - clean.mean()) < 0.1 and scatter[5, 5] < 1.5 * clean.var()
