@@ -685,11 +685,11 @@ def _concentrate(X, location, scatter, h, n_iter, floor=None):
 # Rows the starts and their concentration steps use (at least this many per feature), and
 # the concentration steps on all rows that follow from the chosen candidate.
 _START_ROWS = 10_000
+_START_ROWS_PER_FEATURE = 50
+_FULL_DATA_STEPS = 2
 # Standardised units about a discrete feature's median within which its levels set the least
 # variance a concentration step may leave it (``_level_floor``).
 _LEVEL_WINDOW = 5.0
-_START_ROWS_PER_FEATURE = 50
-_FULL_DATA_STEPS = 2
 # Rows and directions through rows the projection check uses: its Kolmogorov distances are
 # resolved to about 1/√2000 ≈ 0.02, well below the gap between a clean candidate (≈ ε) and one
 # holding a cluster (≈ ε + 0.1 and more in bench_scatter.py's cases), at a fraction of a second.

@@ -134,9 +134,9 @@ def reweighted_location_scale(X, max_steps=10, *, return_median=False):
     deviation = np.abs(X - location)
     # Partitioned in place (no copy); the discrete features' deviations are recomputed.
     scale = _MAD_TO_SD * column_median(deviation, overwrite_input=True)
-    tied = (scale == 0) | discrete_features(X)
-    if tied.any():
-        scale[tied] = _MEAN_ABS_TO_SD * np.abs(X[:, tied] - location[tied]).mean(axis=0)
+    lumped = (scale == 0) | discrete_features(X)
+    if lumped.any():
+        scale[lumped] = _MEAN_ABS_TO_SD * np.abs(X[:, lumped] - location[lumped]).mean(axis=0)
     columns = np.flatnonzero(scale > 0)
     every_column = columns.size == X.shape[1]
     del deviation
