@@ -1,6 +1,6 @@
 """The held-out audit: our default estimators on contamination designs the atlas does not hold.
 
-What. 70 designs (``--list``) that ``bench_atlas.py`` does not sample: clusters along one
+What. 72 designs (``--list``) that ``bench_atlas.py`` does not sample: clusters along one
 feature or one random direction, several clusters, tight clusters and point masses close to
 the inliers, rows whose feature 0 has a larger variance, rounded and 0/1 features, strongly
 correlated inliers, skewed inliers, small n, ε = 0.3 and 0.4, t inliers, and clean data (ε = 0,
@@ -57,9 +57,10 @@ that wrote it.
 How long (one thread, measured on a shared 2-core machine with a load average of 3-4): a
 (design, seed) costs 0.7-2.8 s at n = 1,000 (median 1.2 s: RobustGANMean 0.19 s,
 RobustGANScatter 0.24 s, MinCovDet 0.74 s; the oracle nothing), 0.25 s at n <= 100, 2.6 s at
-n = 2,000 and 4-9 s at n = 5,000. One seed of all 70 designs took 100 s, so the default
-(3 seeds, 24 for the 12 small-n designs: 462 (design, seed) tasks, 588 s of fits measured on
-one thread) takes about 10 minutes; two ``--part`` processes on two free cores about half that.
+n = 2,000 and 4-9 s at n = 5,000. One seed of the 70 designs of 2026-12-02 took 100 s, so
+the default (3 seeds, 24 for the 12 small-n designs: 468 (design, seed) tasks, about 600 s of
+fits on one thread) takes about 10 minutes; two ``--part`` processes on two free cores about
+half that.
 
 Choices where a design admits several readings: e_k is the k-th unit vector (feature k − 1)
 and 1 the vector of ones; "cluster at x" is N(x, I) unless a spread is named ("-s0.2":
@@ -253,6 +254,41 @@ def bernoulli_feature0(q):
     return law, truth
 
 
+def dummy_shifting(q, shift=0.5):
+    """Feature 0 is 0/1 with P(1) = q and moves the others, N(0, 1), by ``shift`` where it is 1:
+    a dummy the continuous features depend on, as a group indicator."""
+    def law(m, p, rng):
+        dummy = (rng.random(m) < q).astype(float)
+        z = rng.standard_normal((m, p)) + shift * dummy[:, None]
+        z[:, 0] = dummy
+        return z
+
+    def truth(p):
+        variance = q * (1.0 - q)
+        location = np.full(p, shift * q)
+        location[0] = q
+        # (d, d·s·1 + Z): var(d) = q(1 − q), cov(d, x_j) = s·q(1 − q), cov(x_j, x_k) = δ_jk
+        # + s²·q(1 − q).
+        loadings = np.full(p, shift)
+        loadings[0] = 1.0
+        scatter = variance * np.outer(loadings, loadings)
+        scatter[1:, 1:] += np.eye(p - 1)
+        return location, scatter
+
+    return law, truth
+
+
+def dummy_beside_a_level(spread=0.25, offset=0.1, c=6.0):
+    """Outliers N(c·1, I) whose feature 0 (a dummy's) is N(``offset``, ``spread``²): values
+    beside the dummy's level 0, as a score or an imputed value might be."""
+    def outliers(m, p, rng):
+        rows = c + rng.standard_normal((m, p))
+        rows[:, 0] = offset + spread * rng.standard_normal(m)
+        return rows
+
+    return outliers
+
+
 def lognormal(sigma=0.5, features=1):
     """exp(σ·Z) in the first ``features`` features (all: ``features=None``); the others N(0, 1)."""
     def law(m, p, rng):
@@ -432,6 +468,18 @@ def build_designs():
         other_law((law, truth), shifted_copy(law, lambda p: 4.0 * _unit(p))), law="other"))
     d.append(_design("bern0.3-c5", "discrete", "feature 0 ~ Bernoulli(0.3), others N(0, 1); "
                      "Q = N(5·1, I)", other_law(bernoulli_feature0(0.3), cluster(on_ones(5))),
+                     law="other"))
+    # A dummy the other features depend on (they move by 0.5 where it is 1): its common level
+    # holds more than half the rows, which MCD's exact fit keeps alone (2026-12-03).
+    d.append(_design("dummy0.3-shift-clean", "discrete",
+                     "feature 0 ~ Bernoulli(0.3), others N(0.5·x0, I); ε = 0",
+                     other_law(dummy_shifting(0.3), _no_outliers), eps=0.0, law="other"))
+    # Neither level holds half the rows, and the outliers' dummy values lie beside level 0:
+    # the per-feature MAD read only those values (2026-12-03).
+    d.append(_design("dummy0.47-beside0-c6", "discrete",
+                     "feature 0 ~ Bernoulli(0.47), others N(0.5·x0, I); Q = N(6·1, I) with "
+                     "feature 0 ~ N(0.1, 0.25²)",
+                     other_law(dummy_shifting(0.47), dummy_beside_a_level()), eps=0.1,
                      law="other"))
     # Correlated inliers.
     d.append(_design(
