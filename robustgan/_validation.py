@@ -42,6 +42,8 @@ __all__ = [
 _RANK_TOLERANCE = 1e-10
 # Columns and directions named in a message; the rest are counted.
 _NAMED = 5
+# A term of a constant combination below this, relative to its largest, is not named.
+_TINY_TERM = 1e-6
 
 
 def warn_at_user(message, category):
@@ -565,7 +567,12 @@ def _warn_proper_subspace(X, constant):
     for v in null.T[:_NAMED]:
         big = np.sort(np.argsort(-np.abs(v))[:_NAMED])
         v = v / v[np.argmax(np.abs(v))]  # largest coefficient +1: one sign for the message
-        directions.append(_linear_combination(v[big], varying[big]) + " = const")
+        # The terms left out are counted: rows of proportions (each summing to 1) read
+        # "x0 + x2 + x3 + x4 + x5 = const" with x1's equal term dropped, which is false.
+        unnamed = int(np.count_nonzero(np.abs(v) >= _TINY_TERM)) - int(
+            np.count_nonzero(np.abs(v[big]) >= _TINY_TERM))
+        rest = f" + … ({unnamed} more term{'s' if unnamed > 1 else ''})" if unnamed else ""
+        directions.append(_linear_combination(v[big], varying[big]) + rest + " = const")
     warn_at_user(
         f"the data lie in a proper affine subspace: {null.shape[1]} linear combination(s) "
         f"of the features are constant ({'; '.join(directions)}), so the {varying.size} "
@@ -580,7 +587,7 @@ def _linear_combination(coefficients, columns):
     """'x0 − 0.5·x2' from coefficients (1, −0.5) and columns (0, 2); tiny terms left out."""
     text = ""
     for c, j in zip(coefficients, columns):
-        if abs(c) < 1e-6:
+        if abs(c) < _TINY_TERM:
             continue
         size = "" if np.isclose(abs(c), 1.0) else f"{abs(c):.3g}·"
         sign = ("−" if c < 0 else "") if not text else (" − " if c < 0 else " + ")

@@ -846,6 +846,24 @@ def _settings(loss, d_opt, g_opt, base_lrs):
             f"lr_g={rates(base_lrs[1])}. {advice}")
 
 
+def _check_representable(base_lrs, params, settings):
+    """Refuse a learning rate the parameters' dtype cannot hold.
+
+    torch converts an optimiser's step size to the parameters' dtype inside ``step``, where
+    one beyond it (1e39 in float32) ends in a RuntimeError from torch's internals.
+    """
+    for lrs, group, role in zip(base_lrs, params, ("discriminator", "generator")):
+        dtypes = {p.dtype for p in group if p.is_floating_point()}
+        if not dtypes:
+            continue
+        largest = min(torch.finfo(dtype).max for dtype in dtypes)
+        for lr in lrs:
+            if float(lr) > largest:
+                raise ValueError(f"the {role}'s learning rate {float(lr):g} is beyond the "
+                                 f"largest value its parameters' dtype holds ({largest:.3g}); "
+                                 f"the game would diverge at its first step. Settings: {settings}")
+
+
 def _rows_per_step(sample_real):
     """Rows of one real minibatch (per member), or None when the sampler does not say."""
     rows = getattr(sample_real, "batch_size", None)
@@ -1097,6 +1115,7 @@ class AdversarialLoop:
         self.g_opt = make_optimizer(g_optimizer, self.g_params, lr_g)
         self.base_lrs = [[g["lr"] for g in opt.param_groups] for opt in (self.d_opt, self.g_opt)]
         self.settings = _settings(loss, self.d_opt, self.g_opt, self.base_lrs)
+        _check_representable(self.base_lrs, (self.d_params, self.g_params), self.settings)
         self.generator_bound = generator_bound
         self.step = 0
         self._losses = None  # device buffers (d_loss, g_loss, d_penalty), grown by run()

@@ -116,3 +116,16 @@ def test_other_errors_of_a_frame_with_an_object_column_keep_their_own_words():
     extra = pd.DataFrame({"a": rng.standard_normal(5), "c": pd.Series(["1"] * 5, dtype=object)})
     with pytest.raises(ValueError, match="feature names should match"):
         fitted.predict(extra)
+
+
+@pytest.mark.parametrize("make, role", [
+    (lambda: RobustGANMean(lr_d=1e300, n_steps=20, random_state=0), "discriminator"),
+    (lambda: RobustGANMean(lr_g=1e39, n_steps=20, random_state=0), "generator"),
+    (lambda: RobustGANScatter(lr_scatter=1e300, n_steps=20, random_state=0), "generator"),
+])
+def test_a_learning_rate_float32_cannot_hold_is_refused_by_name(make, role):
+    # torch turns the step size into the parameters' dtype inside the optimiser's step, and
+    # one beyond float32's range (3.4e38) raised a RuntimeError from its internals there.
+    X = np.random.default_rng(0).standard_normal((100, 2))
+    with pytest.raises(ValueError, match=f"the {role}'s learning rate .* beyond the largest"):
+        make().fit(X)
