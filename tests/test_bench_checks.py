@@ -1,6 +1,7 @@
-"""benchmarks/bench_holdout.py and benchmarks/bench_real_data.py: the checks a change to an
-estimator is run through. Their plumbing on a few small cases (the numbers are the full runs'
-business): a run writes its JSON, a second run compares equal to the bit, a change is seen."""
+"""benchmarks/bench_holdout.py, bench_real_data.py and bench_real_planted.py: the checks a
+change to an estimator is run through. Their plumbing on a few small cases (the numbers are
+the full runs' business): a run writes its JSON, a second run compares equal to the bit, a
+change is seen."""
 
 import json
 import sys
@@ -11,6 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 bench_holdout = pytest.importorskip("bench_holdout")
 bench_real_data = pytest.importorskip("bench_real_data")
+bench_real_planted = pytest.importorskip("bench_real_planted")
 
 
 def test_holdout_designs_have_unique_names_and_the_stated_shapes():
@@ -64,3 +66,32 @@ def test_real_data_refuses_to_compare_with_the_file_it_is_about_to_write(tmp_pat
         bench_real_data.main(["--only", "stackloss", "--out", str(target),
                               "--compare", str(target)])
     assert target.read_bytes() == before
+
+
+def test_planted_rows_lie_where_asked_in_the_references_metric():
+    X, _ = bench_real_data.sources()["stackloss"][1]()
+    truth = bench_real_planted.reference(X)
+    data, mask = bench_real_planted.planted(X, truth, 10.0, seed=0)
+    assert mask.sum() == 3 and data.shape == (24, 4) and not mask[:21].any()
+    # Their mean lies 10 robust SD out (up to the spread of 3 rows at 0.1 SD), the clean
+    # table's MinCovDet at 0 in its own metric.
+    assert bench_real_planted.errors(data[mask].mean(axis=0), None, truth)[0] == pytest.approx(
+        10.0, abs=0.3)
+    assert bench_real_planted.errors(*truth, truth) == (0.0, pytest.approx(0.0, abs=1e-9))
+
+
+def test_real_planted_run_writes_its_table_and_flags_a_loss(tmp_path, capsys):
+    target = tmp_path / "planted.json"
+    assert bench_real_planted.main(["--only", "stackloss", "--seeds", "1", "--distances", "10",
+                                    "--out", str(target)]) == 0
+    stored = json.loads(target.read_text())
+    record = stored["datasets"]["stackloss"]
+    assert [(r["distance"], r["seed"]) for r in record["runs"]] == [(10.0, 0)]
+    summary = bench_real_planted.summarise(record, 10.0)
+    assert summary["planted"] == 3 and "| stackloss | 10 |" in capsys.readouterr().out
+    # A loss is flagged only against both MinCovDet and our own fit to the clean table.
+    entry = record["runs"][0]["estimators"]
+    entry["RobustGANScatter"]["location_error"] = 10 * entry["MinCovDet"]["location_error"] + 1
+    assert "RGS loc" in bench_real_planted.summarise(record, 10.0)["flags"]
+    record["clean_RobustGANScatter"]["location_error"] = entry["RobustGANScatter"]["location_error"]
+    assert "RGS loc" not in bench_real_planted.summarise(record, 10.0)["flags"]

@@ -366,7 +366,8 @@ def _proportions(n, p, seed):
     p - 1 shares to the last correlated Gaussian."""
     rng = np.random.default_rng(seed)
     A = 0.3 * rng.standard_normal((p - 1, p - 1))
-    ratios = rng.multivariate_normal(0.5 * rng.standard_normal(p - 1), A @ A.T + 0.2 * np.eye(p - 1), n)
+    ratios = rng.multivariate_normal(0.5 * rng.standard_normal(p - 1),
+                                     A @ A.T + 0.2 * np.eye(p - 1), n)
     amounts = np.column_stack([np.exp(ratios), np.ones(n)])
     return amounts / amounts.sum(axis=1, keepdims=True)
 
