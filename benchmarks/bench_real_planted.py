@@ -21,7 +21,8 @@ series, skewed counts) any two half-sample estimates differ, and ours may alread
 MinCovDet's on the clean table (the ``clean`` columns: ours fitted to the clean table, in the
 same metric). A data set is flagged where ours is worse than MinCovDet's median by more than
 1.25 × and 0.05 (location) or 0.1 (scatter), and also worse than ours on the clean table by as
-much: the planted rows, not the table, made the difference.
+much: the planted rows, not the table, made the difference; and where one seed collapsed: ours
+4 × worse than both MinCovDet's on that seed and ours on the clean table.
 
     OMP_NUM_THREADS=1 python benchmarks/bench_real_planted.py   # results/real_planted.json
     python benchmarks/bench_real_planted.py --only macrodata,engel --seeds 12
@@ -51,6 +52,10 @@ CLUSTER_SPREAD = 0.1
 # A data set is flagged where ours is worse than MinCovDet by both margins, and worse than our
 # own fit to the clean table by the same margins.
 RATIO, LOCATION_MARGIN, SCATTER_MARGIN = 1.25, 0.05, 0.1
+# A seed collapsed where ours is this many times worse than both MinCovDet on that seed and our
+# own fit to the clean table: a median of 3 seeds hides one such seed (macrodata before the
+# split of a tight cluster was checked along every direction: 22 on one seed, median 2.5).
+COLLAPSE = 4.0
 
 
 def reference(X):
@@ -150,6 +155,17 @@ def summarise(record, distance):
         ("RGS loc", row["rgs_loc"], row["mcd_loc"], clean["location_error"], LOCATION_MARGIN),
         ("RGS scatter", row["rgs_scatter"], row["mcd_scatter"], clean["scatter_error"],
          SCATTER_MARGIN)] if worse(ours, peer, own, margin)]
+    for label, name, error, margin in [
+            ("RGM", "RobustGANMean", "location_error", LOCATION_MARGIN),
+            ("RGS", "RobustGANScatter", "location_error", LOCATION_MARGIN),
+            ("RGS", "RobustGANScatter", "scatter_error", SCATTER_MARGIN)]:
+        collapsed = [r["seed"] for r in runs
+                     if r["estimators"][name][error] > COLLAPSE * max(
+                         r["estimators"]["MinCovDet"][error], clean[error]) + margin]
+        kind = "loc" if error == "location_error" else "scatter"
+        if collapsed and f"{label} {kind}" not in row["flags"]:
+            row["flags"].append(f"{label} {kind} collapsed on seed(s) "
+                                + ", ".join(map(str, collapsed)))
     row["missed"] = int(np.median([r["estimators"]["RobustGANScatter"]["planted_missed"]
                                    for r in runs]))
     row["planted"] = runs[0]["planted_rows"]

@@ -95,3 +95,17 @@ def test_real_planted_run_writes_its_table_and_flags_a_loss(tmp_path, capsys):
     assert "RGS loc" in bench_real_planted.summarise(record, 10.0)["flags"]
     record["clean_RobustGANScatter"]["location_error"] = entry["RobustGANScatter"]["location_error"]
     assert "RGS loc" not in bench_real_planted.summarise(record, 10.0)["flags"]
+
+
+def test_one_collapsed_seed_is_flagged_though_the_median_hides_it(tmp_path):
+    target = tmp_path / "planted.json"
+    assert bench_real_planted.main(["--only", "stackloss", "--seeds", "3", "--distances", "5",
+                                    "--out", str(target)]) == 0
+    record = json.loads(target.read_text())["datasets"]["stackloss"]
+    flags = bench_real_planted.summarise(record, 5.0)["flags"]
+    assert not any("collapsed" in flag for flag in flags)
+    entry = record["runs"][1]["estimators"]["RobustGANScatter"]
+    entry["scatter_error"] = 5 * max(record["runs"][1]["estimators"]["MinCovDet"]["scatter_error"],
+                                     record["clean_RobustGANScatter"]["scatter_error"]) + 1
+    flags = bench_real_planted.summarise(record, 5.0)["flags"]
+    assert "RGS scatter collapsed on seed(s) 1" in flags
