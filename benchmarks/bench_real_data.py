@@ -340,6 +340,18 @@ def compare(old, new):
     return equal, compared
 
 
+def chosen(only, table, parser):
+    """The data set names of ``--only`` (comma-separated; every name of ``table`` where None),
+    in its order; a usage error naming those ``table`` does not hold."""
+    if not only:
+        return list(table)
+    names = [n.strip() for n in only.split(",") if n.strip()]
+    unknown = [n for n in names if n not in table]
+    if unknown:
+        parser.error(f"unknown data set(s) {unknown}; bench_real_data.py --list prints the names")
+    return names
+
+
 def _versions():
     return {"numpy": np.__version__, "scipy": scipy.__version__, "pandas": pd.__version__,
             "sklearn": sklearn.__version__, "statsmodels": statsmodels.__version__,
@@ -380,12 +392,7 @@ def main(argv=None):
             parser.error(f"--compare {args.compare[0]} is the file this run writes; "
                          "give --out another path")
         baseline = read_json(args.compare[0])
-    names = list(table)
-    if args.only:
-        names = [n.strip() for n in args.only.split(",") if n.strip()]
-        unknown = [n for n in names if n not in table]
-        if unknown:
-            parser.error(f"unknown data set(s) {unknown}; --list prints the names")
+    names = chosen(args.only, table, parser)
     start = time.perf_counter()
     records, skipped = run(names, table)
     payload = {"estimators": ESTIMATORS, "random_state": 0, "versions": _versions(),

@@ -41,7 +41,7 @@ import warnings
 
 import numpy as np
 from _common import markdown_table, write_json
-from bench_real_data import RESAMPLE_ROWS, RESAMPLED, Skipped, sources
+from bench_real_data import RESAMPLE_ROWS, RESAMPLED, Skipped, chosen, sources
 from sklearn.covariance import MinCovDet
 
 from robustgan import RobustGANMean, RobustGANScatter
@@ -204,12 +204,7 @@ def main(argv=None):
         parser.error(f"--distances takes numbers, got {args.distances!r}")
     resampled = {f"{base}_resampled{RESAMPLE_ROWS}" for base in RESAMPLED}
     table = {name: load for name, (_, load) in sources().items() if name not in resampled}
-    names = list(table)
-    if args.only:
-        names = [n.strip() for n in args.only.split(",") if n.strip()]
-        unknown = [n for n in names if n not in table]
-        if unknown:
-            parser.error(f"unknown data set(s) {unknown}; bench_real_data.py --list prints them")
+    names = chosen(args.only, table, parser)
     start = time.perf_counter()
     records, skipped = {}, []
     for name in names:
