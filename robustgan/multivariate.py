@@ -774,10 +774,10 @@ def _without_a_far_tight_group(X, candidates, best):
     data with 27 rows planted 5 robust SD out: the winner held all 27, its determinant 3.5 ×
     the others'; the estimate 0.91 from MinCovDet's fit to the clean table, MinCovDet 0.09).
     So where the rows in the winner's subset but not in a candidate C's, and outside C's
-    0.975 ellipsoid, are more than p and narrower than C's scatter along every direction (largest eigenvalue
-    of their covariance against it below ``_FAR_GROUP_TIGHT``: 0.02-0.12 on engel), they are
-    a tight group that C keeps out, and C is taken. Inliers that C leaves out (where C holds
-    a cluster instead) spread as the inliers do.
+    0.975 ellipsoid, are more than p and narrower than C's scatter along every direction
+    (largest eigenvalue of their covariance against it below ``_FAR_GROUP_TIGHT``: 0.02-0.12
+    on engel), they are a tight group that C keeps out, and C is taken. Inliers that C leaves
+    out (where C holds a cluster instead) spread as the inliers do.
     """
     p = X.shape[1]
     logdets = [np.linalg.slogdet(scatter)[1] for _, scatter, *_ in candidates]
