@@ -50,6 +50,7 @@ __all__ = [
     "projection_share",
     "radial_tail_df",
     "regularised_scatter",
+    "relative_spread",
     "reweighted_estimate",
     "spatial_sign_covariance",
     "spearman_rho_matrix",
@@ -790,16 +791,44 @@ def _without_a_far_tight_group(X, candidates, best):
         far = candidates[best][2] & ~support & (distances > cutoff)
         # Fewer than p + 1 rows are narrow across their own span whatever they are (two
         # quarters of statsmodels' danish_data: 0.08).
-        if np.count_nonzero(far) <= p:
-            continue
-        group = np.cov(X[far], rowvar=False).reshape(p, p)
-        try:
-            widest = linalg.eigvalsh(group, scatter, subset_by_index=[p - 1, p - 1])[0]
-        except (linalg.LinAlgError, ValueError):
-            continue
-        if widest < _FAR_GROUP_TIGHT:
+        if np.count_nonzero(far) > p and relative_spread(X[far], scatter) < _FAR_GROUP_TIGHT:
             chosen = index
     return chosen
+
+
+def relative_spread(rows, scatter):
+    """How much wider ``rows`` spread than ``scatter`` along their widest direction: the
+    largest eigenvalue of their covariance against ``scatter`` (affine invariant).
+
+    Below 1, the rows are narrower than ``scatter`` along every direction: a tight group.
+
+    Parameters
+    ----------
+    rows : ndarray of shape (n_rows, n_features)
+    scatter : ndarray of shape (n_features, n_features)
+        Positive definite.
+
+    Returns
+    -------
+    float
+        0 for fewer than 2 rows; inf where the eigenvalue cannot be computed (a ``scatter``
+        that is not positive definite, or values that are not finite).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> rows = 0.5 * rng.standard_normal((500, 2))
+    >>> bool(0.2 < relative_spread(rows, np.eye(2)) < 0.3)
+    True
+    """
+    p = scatter.shape[0]
+    if len(rows) < 2:
+        return 0.0
+    spread = np.cov(rows, rowvar=False).reshape(p, p)
+    try:
+        return float(linalg.eigvalsh(spread, scatter, subset_by_index=[p - 1, p - 1])[0])
+    except (linalg.LinAlgError, ValueError):
+        return math.inf
 
 
 # A 1-D sample is two groups when the best split in two explains this share of its sum of
