@@ -274,5 +274,26 @@ def robust_scale(X, scale="mad", *, center=None):
         s = column_median(np.abs(X - center), overwrite_input=True) / _GAUSSIAN_MAD
     else:
         s = np.asarray(scale(X), dtype=np.float64)
-    s = np.where(s > 0, s, np.std(X, axis=0))
-    return np.where(s > 0, s, 1.0)
+    s = np.array(s, dtype=np.float64)  # a copy, written below
+    fallback = ~(s > 0)
+    if fallback.any():
+        s[fallback] = _standard_deviation(X[:, fallback])
+    return s
+
+
+def _standard_deviation(X):
+    """Each column's standard deviation, 1 where the column is constant.
+
+    Taken in units of the column's largest magnitude: the squares inside ``np.std`` overflow
+    for data around 1e200 (a RuntimeWarning, and an infinite scale). A constant column is
+    found by its values, not by a zero standard deviation: the mean of n equal floats need not
+    be that float (a column of 3.7s had standard deviation 4e-16, and a scatter built on it
+    a variance of 2e-31 across the column).
+    """
+    if len(X) == 0:
+        return np.ones(X.shape[1])
+    constant = np.ptp(X, axis=0) == 0
+    magnitude = np.max(np.abs(X), axis=0)
+    unit = np.where(magnitude > 0, magnitude, 1.0)
+    deviation = np.std(X / unit, axis=0) * unit
+    return np.where(constant | ~(deviation > 0), 1.0, deviation)

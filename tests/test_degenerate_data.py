@@ -128,8 +128,6 @@ def _plane_with_a_zero_column():
 def test_a_constant_column_is_named_and_the_scatter_is_singular_across_it(estimator):
     with pytest.warns(DegenerateDataWarning, match=r"column\(s\) 2 are constant \(x2 = 0\)"):
         est = estimator.fit(_plane_with_a_zero_column())
-    if not isinstance(estimator, (RobustGANScatter, TylerScatter)):
-        return  # their robust scales are 1 for a constant column, by design (robustgan.univariate.robust_scale)
     values, vectors = np.linalg.eigh(est.covariance_)
     np.testing.assert_allclose(np.abs(vectors[:, 0]), [0.0, 0.0, 1.0], atol=1e-5)
     assert values[0] < 1e-6 * values[-1]
@@ -141,8 +139,6 @@ def test_rows_in_a_proper_subspace_are_named_with_the_constant_combination(estim
     X = np.random.default_rng(0).standard_normal((60, 2)) @ [[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]
     with pytest.warns(DegenerateDataWarning, match=r"x0 \+ x1 − x2 = const.*PCA\(n_components=2\)"):
         est = estimator.fit(X)
-    if not isinstance(estimator, (RobustGANScatter, TylerScatter)):
-        return  # rank correlations and sign covariances of collinear data are not singular
     normal = np.array([-1.0, -1.0, 1.0]) / np.sqrt(3.0)
     values, vectors = np.linalg.eigh(est.covariance_)
     np.testing.assert_allclose(np.abs(vectors[:, 0] @ normal), 1.0, atol=1e-5)
@@ -230,6 +226,32 @@ def test_tyler_fits_inside_the_subspace_its_shape_of_the_full_space_does_not_exi
     # The location lies on the data's plane, and the scatter spreads within it as the data do.
     np.testing.assert_allclose((est.location_ - X.mean(axis=0)) @ [-1.0, -1.0, 1.0], 0.0, atol=1e-9)
     assert np.linalg.norm(est.covariance_ - np.cov(X, rowvar=False), 2) < 0.5
+
+
+@pytest.mark.parametrize("shift", [1e6, 1e12])
+def test_a_fifth_of_the_rows_far_away_is_not_a_proper_subspace(shift):
+    # The rank test once centred at the mean and scaled by each column's largest value: the
+    # bulk's own spread fell below the rank tolerance, the warning said "4 linear
+    # combinations are constant" and TylerScatter came out singular (smallest eigenvalue 3e-9).
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((500, 5))
+    X[:100] += shift
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DegenerateDataWarning)
+        check_degenerate(X)
+    assert affine_span(X)[1].shape == (5, 5)
+
+
+def test_a_proper_subspace_with_far_rows_on_it_is_still_found():
+    # The far rows lie on the plane x2 = x0 + x1 + 5 as well: the differences from a bulk
+    # row vanish on the normal whatever the rows' distance.
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((400, 2))
+    X[:80] += 1e6
+    X = np.column_stack([X, X[:, 0] + X[:, 1] + 5.0])
+    _, basis = affine_span(X)
+    assert basis.shape == (3, 2)
+    np.testing.assert_allclose(basis.T @ [1.0, 1.0, -1.0], 0.0, atol=1e-9)
 
 
 def test_robust_gan_mean_warns_about_a_column_mostly_tied():

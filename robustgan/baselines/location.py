@@ -18,7 +18,12 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._validation import check_fitted_data, check_training_data, warn_at_user
+from .._validation import (
+    check_fitted_data,
+    check_generator,
+    check_training_data,
+    warn_at_user,
+)
 from ..outliers import CONTAMINATION_CONSTRAINT, RobustLocationMixin
 from ..univariate import robust_scale
 from .depth import halfspace_depth, tukey_median
@@ -51,10 +56,55 @@ class _FeatureScaleDistances:
         self.feature_scale_ = robust_scale(X, center=median)
 
     def _squared_distances(self, X):
-        return np.sum(np.square((X - self.location_) / self.feature_scale_), axis=1)
+        return _squared_norms(X, self.location_, self.feature_scale_)
 
     def _log_det_scatter(self):
         return 2.0 * float(np.sum(np.log(self.feature_scale_)))
+
+
+def _centred_rows(X, location, scale=1.0):
+    """(X − location)/scale with each row divided by its largest magnitude, and those
+    magnitudes.
+
+    A row at the location has magnitude 1; a row whose difference overflows float64 (1.7e308
+    against a location at −1e308) has magnitude inf and the zero row.
+    """
+    with np.errstate(over="ignore"):
+        Z = (X - location) / scale
+    unit = np.max(np.abs(Z), axis=1, initial=0.0)
+    finite = np.isfinite(unit)
+    unit = np.where(unit > 0, unit, 1.0)
+    Z = np.where(finite[:, None], Z, 0.0) / np.where(finite, unit, 1.0)[:, None]
+    return Z, unit
+
+
+def _in_row_units(form, unit):
+    """``form·unit²``: a quadratic form of rows divided by ``unit``, brought back to the rows'
+    own units; +inf where that exceeds float64 or ``unit`` is infinite, 0 where the form is 0
+    (a row at the location, or in the null space of a singular form), without overflow
+    warnings."""
+    form = np.maximum(form, 0.0)  # the rounding of a form of a positive semi-definite matrix
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = np.where(form > 0, form * np.square(unit), 0.0)
+    return np.where(np.isinf(unit), np.inf, scaled)
+
+
+def _squared_norms(X, location, scale):
+    """‖(xᵢ − location)/scale‖² of each row, +inf where it exceeds float64, without overflow
+    warnings: the squares are taken in units of each row's largest magnitude."""
+    Z, unit = _centred_rows(X, location, scale)
+    return _in_row_units(np.einsum("ij,ij->i", Z, Z), unit)
+
+
+def _quadratic_form(X, location, A):
+    """(xᵢ − location)ᵀ·A·(xᵢ − location) of each row for a positive semi-definite A, +inf
+    where it exceeds float64.
+
+    In units of each row's largest magnitude: taken as it stands, the form of a row at 1e155
+    summed terms of ±1e310, inf − inf, and the distance was NaN.
+    """
+    Z, unit = _centred_rows(X, location)
+    return _in_row_units(np.einsum("ij,jk,ik->i", Z, A, Z), unit)
 
 
 class CoordinatewiseMedian(_FeatureScaleDistances, RobustLocationMixin, BaseEstimator):
@@ -128,8 +178,7 @@ class ScatterDistances:
     estimators that carry a scatter matrix."""
 
     def _squared_distances(self, X):
-        centred = X - self.location_
-        return np.einsum("ij,jk,ik->i", centred, self.precision_, centred)
+        return _quadratic_form(X, self.location_, self.precision_)
 
     def _log_det_scatter(self):
         return np.linalg.slogdet(self.covariance_)[1]
@@ -532,6 +581,9 @@ class TukeyMedian(_FeatureScaleDistances, RobustLocationMixin, BaseEstimator):
         self : TukeyMedian
         """
         X = check_training_data(self, X)
+        # Checked here, not where the directions are drawn: the exact algorithms (p ≤ 2) never
+        # read it, and random_state=True (an int to scikit-learn's constraint) passed.
+        rng = check_generator(self.random_state)
         if self.algorithm == "exact" and X.shape[1] > 2:
             raise ValueError(
                 f"algorithm='exact' is implemented for n_features <= 2, got {X.shape[1]}; "
@@ -542,7 +594,7 @@ class TukeyMedian(_FeatureScaleDistances, RobustLocationMixin, BaseEstimator):
             algorithm=self.algorithm,
             n_directions=self.n_directions,
             n_refinements=self.n_refinements,
-            random_state=self.random_state,
+            random_state=rng,
         )
         self._fit_X = X
         self._set_feature_scale(X)

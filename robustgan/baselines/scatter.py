@@ -76,6 +76,35 @@ def nearest_psd(S, floor=0.0):
     return (vectors * np.maximum(values, floor)) @ vectors.T
 
 
+def _within_span(X, location, scatter):
+    """``location`` and ``scatter`` moved into the smallest affine subspace that holds the rows
+    of X: the location projected on it, the scatter compressed to it (B·BᵀSB·Bᵀ, B an
+    orthonormal basis of its directions), exactly 0 across it; both unchanged when the rows
+    span ℝ^p.
+
+    A rank correlation or a sign covariance of rows in a proper subspace (a constant column,
+    collinear features) is singular across it only to its own sampling error, or to rounding:
+    KendallTauScatter gave inliers on the plane x2 = x0 + x1 + 5 a median squared distance
+    of 5e5, and SpatialSignCovariance, with a constant column, a variance of 1e-31 there, a
+    location 2e-15 off the column's value, and flagged every row. Compressed, the scatter is
+    singular across the subspace by construction, and ``_store_scatter``'s floor puts it at
+    the relative size TylerScatter's and RobustGANScatter's have there: rows on the subspace
+    get distances from their spread within it, rows off it huge ones. A constant column keeps
+    its value exactly, as the location on it.
+    """
+    centre, basis = affine_span(X)
+    if basis.shape[1] == X.shape[1]:
+        return location, scatter
+    constant = np.ptp(X, axis=0) == 0
+    # Exactly 0, not the 1e-17 of a null space computed by SVD: the floor would measure the
+    # column's variance against that.
+    basis[constant] = 0.0
+    location = centre + basis @ (basis.T @ (location - centre))
+    location[constant] = X[0, constant]
+    compressed = basis @ (basis.T @ scatter @ basis) @ basis.T
+    return location, (compressed + compressed.T) / 2.0
+
+
 def _store_scatter(estimator, X, location, covariance):
     """Set ``location_``, ``covariance_``, ``precision_`` and ``offset_`` of a fitted
     scatter estimator."""
@@ -204,7 +233,7 @@ class _RankScatter(ScatterDistances, RobustLocationMixin, BaseEstimator):
     def _fit_correlation(self, X, pearson):
         location = np.median(X, axis=0)
         scatter = rank_correlation_scatter(pearson, robust_scale(X, self.scale))
-        _store_scatter(self, X, location, scatter)
+        _store_scatter(self, X, *_within_span(X, location, scatter))
         return self
 
 
@@ -218,6 +247,13 @@ class KendallTauScatter(_RankScatter):
     location is the coordinatewise median. τ is computed from ``max_pairs`` random pairs of
     rows when there are more pairs than that: see :func:`kendall_tau_matrix` (≈1 s at
     n = 50,000, p = 100 with the default, against minutes for all 1.25·10⁹ pairs).
+
+    On rows in a proper affine subspace (a constant column, collinear features) the fit warns
+    (``DegenerateDataWarning``) and is moved into the subspace: the location projected on it
+    (a constant column keeps its value), the scatter compressed to it, singular across it as
+    every scatter there is (floored at ``EIGEN_FLOOR`` of the largest eigenvalue of its
+    correlation form, so ``precision_`` is huge there, as the warning says): rows on the
+    subspace get distances from their spread within it, rows off it huge ones.
 
     Parameters
     ----------
@@ -235,7 +271,8 @@ class KendallTauScatter(_RankScatter):
     Attributes
     ----------
     location_ : ndarray of shape (n_features,)
-        The coordinatewise median.
+        The coordinatewise median (projected on the rows' affine span, where they lie in a
+        proper one).
     covariance_ : ndarray of shape (n_features, n_features)
     precision_ : ndarray of shape (n_features, n_features)
     correlation_ : ndarray of shape (n_features, n_features)
@@ -297,9 +334,10 @@ class KendallTauScatter(_RankScatter):
         self : KendallTauScatter
         """
         X = check_training_data(self, X, scatter=True)
-        self.correlation_ = kendall_tau_matrix(
-            X, max_pairs=self.max_pairs, random_state=self.random_state
-        )
+        # Checked here, not where the pairs are drawn: with few rows τ uses every pair and
+        # never reads it, and random_state=True (an int to scikit-learn's constraint) passed.
+        rng = check_generator(self.random_state)
+        self.correlation_ = kendall_tau_matrix(X, max_pairs=self.max_pairs, random_state=rng)
         return self._fit_correlation(X, np.sin(math.pi / 2.0 * self.correlation_))
 
 
@@ -310,6 +348,8 @@ class SpearmanScatter(_RankScatter):
     Kendall's map this one holds for the Gaussian (copula) only. The rest is as in
     ``KendallTauScatter``: robust scales, PSD projection, coordinatewise median. Cost
     O(p·n log n + n·p²).
+
+    On rows in a proper affine subspace the fit is moved into it, as ``KendallTauScatter``'s.
 
     Parameters
     ----------
@@ -323,7 +363,8 @@ class SpearmanScatter(_RankScatter):
     Attributes
     ----------
     location_ : ndarray of shape (n_features,)
-        The coordinatewise median.
+        The coordinatewise median (projected on the rows' affine span, where they lie in a
+        proper one).
     covariance_ : ndarray of shape (n_features, n_features)
     precision_ : ndarray of shape (n_features, n_features)
     correlation_ : ndarray of shape (n_features, n_features)
@@ -638,6 +679,10 @@ class SpatialSignCovariance(ScatterDistances, RobustLocationMixin, BaseEstimator
     result is orthogonally (not affinely) equivariant, with a bounded influence function;
     cost O(np²) after the spatial median.
 
+    On rows in a proper affine subspace the fit is moved into it, as ``KendallTauScatter``'s:
+    the location on it, the scatter singular across it (the robust scale of the projections
+    across it is rounding noise, which would set the scatter's size there).
+
     Parameters
     ----------
     scale : "mad" or callable, default="mad"
@@ -654,7 +699,8 @@ class SpatialSignCovariance(ScatterDistances, RobustLocationMixin, BaseEstimator
     Attributes
     ----------
     location_ : ndarray of shape (n_features,)
-        The spatial median.
+        The spatial median (projected on the rows' affine span, where they lie in a proper
+        one).
     sign_covariance_ : ndarray of shape (n_features, n_features)
         The SSCM.
     covariance_ : ndarray of shape (n_features, n_features)
@@ -715,7 +761,8 @@ class SpatialSignCovariance(ScatterDistances, RobustLocationMixin, BaseEstimator
         X = check_training_data(self, X, scatter=True)
         location, self.n_iter_ = geometric_median(X, tol=self.tol, max_iter=self.max_iter)
         self.sign_covariance_ = spatial_sign_covariance(X, location)
-        _store_scatter(self, X, location, sign_covariance_scatter(X, location, self.scale))
+        scatter = sign_covariance_scatter(X, location, self.scale)
+        _store_scatter(self, X, *_within_span(X, location, scatter))
         return self
 
 
