@@ -13,8 +13,10 @@ A user error (a missing or malformed file, a bad option) is one line on stderr a
 import argparse
 import ast
 import csv
+import itertools
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -35,6 +37,14 @@ _ORDERING = {
 
 class CommandError(Exception):
     """A user error: printed as one line, exit status 2."""
+
+
+class _Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a run whose finished rows are kept in the result store ``store``."""
+
+    def __init__(self, store):
+        super().__init__()
+        self.store = store
 
 
 # ---------------------------------------------------------------------------------------------
@@ -59,6 +69,9 @@ def _simulate(args):
     try:
         rows = run(grid, out, jobs=args.jobs, scheduler=scheduler,
                    progress=not args.no_progress, retry_failed=args.retry_failed)
+    except KeyboardInterrupt:
+        # The default store is not in args: main's message must still say where it is.
+        raise _Interrupted(out) from None
     finally:
         if scheduler is not None:
             scheduler.close()
@@ -90,7 +103,58 @@ def _result_dir(path):
     """``path``, unless it names something the result store cannot be made in."""
     if path.exists() and not path.is_dir():
         raise CommandError(f"--out {str(path)!r} is a file, not a result directory")
+    _check_writable(path, "--out", directory=True)
     return path
+
+
+def _check_writable(path, option, *, directory=False):
+    """Refuse, before any work, an output path that could not be written once the work is done.
+
+    Outputs are written when the work ends, so a bad path found only then cost the whole run.
+    A directory (``directory=True``) is made when missing, parents included: the nearest
+    existing one must take new entries. A file's own directory must exist and take them.
+
+    Parameters
+    ----------
+    path : str or Path
+    option : str
+        The option that gave ``path``, to name it in the message.
+    directory : bool, default=False
+        Whether ``path`` is a directory rather than a file.
+
+    Raises
+    ------
+    CommandError
+        Naming the option, the path and what stands in the way.
+
+    Examples
+    --------
+    >>> _check_writable("/no/such/rows.json", "--json")
+    Traceback (most recent call last):
+        ...
+    robustgan.cli.CommandError: --json '/no/such/rows.json': directory '/no/such' does not exist
+    """
+    path = Path(path)
+    named = f"{option} {str(path)!r}"
+    if directory:
+        if os.path.exists(path) and not path.is_dir():
+            raise CommandError(f"{named} is a file, not a directory")
+        parent = next(p for p in (path, *path.parents) if os.path.exists(p))
+        if not parent.is_dir():
+            raise CommandError(f"{named}: {str(parent)!r} is a file, not a directory")
+    else:
+        if path.is_dir():
+            raise CommandError(f"{named} is a directory, not a file")
+        parent = path.parent
+        if not parent.is_dir():
+            problem = "is a file" if os.path.exists(parent) else "does not exist"
+            raise CommandError(f"{named}: directory {str(parent)!r} {problem}")
+        if os.path.exists(path) and not os.access(path, os.W_OK):
+            raise CommandError(f"{named} exists and is not writable")
+    # Search (X) as well as write (W): making an entry needs both. os.access lets root pass
+    # where root may write, and fails on a read-only file system.
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise CommandError(f"{named}: directory {str(parent)!r} is not writable")
 
 
 def _connect(address):
@@ -143,6 +207,9 @@ def _report(args):
     path = Path(args.results)
     if not path.is_dir():
         raise CommandError(f"{str(path)!r} is not a result directory (robustgan simulate --out)")
+    if args.plot:
+        _check_writable(args.plot_dir or path / "plots",
+                        "--plot-dir" if args.plot_dir else "--plot", directory=True)
     store = ResultStore(path, create=False)
     rows, set_aside = store.grid_rows()
     if rows.empty and not set_aside:
@@ -195,11 +262,16 @@ def _read_npy(path):
     if X.dtype.kind not in "iufb":
         raise CommandError(f"{str(path)!r}: the array holds {X.dtype}, not numbers")
     X = X.astype(np.float64)
-    if X.ndim == 2 and np.isnan(X).any():
-        # As for text files: the estimators' own message for a NaN runs over several lines.
-        row, col = np.argwhere(np.isnan(X))[0]
-        raise CommandError(f"{str(path)!r}: data row {row + 1} has no value for column 'x{col}' "
-                           "(NaN)")
+    if X.ndim == 2 and not np.isfinite(X).all():
+        # As for text files: the estimators' own messages for a NaN or an inf run over several
+        # lines, or name neither the file nor the cell.
+        row, col = np.argwhere(~np.isfinite(X))[0]
+        cell = f"X[{row}, {col}] of the array"
+        if np.isnan(X[row, col]):
+            raise CommandError(f"{str(path)!r}: data row {row + 1} has no value for column "
+                               f"'x{col}' (NaN), {cell}")
+        raise CommandError(f"{str(path)!r}: data row {row + 1} has an infinite value "
+                           f"({X[row, col]}) in column 'x{col}', {cell}; {_FINITE}")
     return X, [f"x{i}" for i in range(X.shape[1] if X.ndim == 2 else 0)]
 
 
@@ -214,9 +286,31 @@ def _read_text(path, options):
         frame.columns = [f"x{i}" for i in range(frame.shape[1])]
     if frame.empty:
         raise CommandError(f"{str(path)!r} has a header but no data rows")
+    # Positions counted before the index column goes: they are the file's.
+    positions = {column: number for number, column in enumerate(frame.columns, 1)}
     frame = _drop_index_column(frame, options.index_col, header)
-    _check_numeric(frame, path)
-    return frame.to_numpy(dtype=np.float64), [str(c) for c in frame.columns]
+
+    def cell(row, column):
+        line = _line_number(path, skipped, row + int(header))
+        at = "" if line is None else f"line {line}, "
+        return f"{at}column {positions[column]} of the file"
+
+    X = _check_numeric(frame, path, cell)
+    return X, [str(c) for c in frame.columns]
+
+
+def _line_number(path, skipped, nonblank):
+    """The number (from 1) of the file's line that pandas read as its ``nonblank``-th (from 0)
+    non-blank line after the first ``skipped``, or None past the end.
+
+    pandas skips blank lines, ones of whitespace included, so a data row's index is not its
+    line. A quoted cell spanning lines would shift the count; numeric tables hold none.
+    """
+    with path.open(encoding="utf-8-sig") as handle:
+        lines = enumerate(handle, 1)
+        found = (number for number, line in itertools.islice(lines, skipped, None)
+                 if line.strip())
+        return next(itertools.islice(found, nonblank, None), None)
 
 
 def _sample_lines(path):
@@ -333,22 +427,48 @@ def _drop_index_column(frame, index_col, header):
     return frame.drop(columns=frame.columns[index_col])
 
 
-def _check_numeric(frame, path):
-    """One line naming the first non-numeric or missing cell, if there is one."""
+def _check_numeric(frame, path, cell):
+    """The frame as a float matrix, or one line naming its first non-numeric, missing or
+    infinite cell: its data row and column, and where ``cell(row, column)`` says it is."""
     import pandas as pd
 
     for column in frame.columns:
         values = frame[column]
-        if values.dtype.kind not in "iuf":
-            bad = pd.to_numeric(values, errors="coerce").isna() & values.notna()
-            row = int(np.argmax(bad.to_numpy()))
-            raise CommandError(f"{str(path)!r}: column {str(column)!r} is not numeric "
-                               f"({values.iloc[row]!r} in data row {row + 1})")
+        if values.dtype.kind in "iuf":
+            continue
+        # pandas types True/False cells as bool, integers past int64 as Python ints (object):
+        # the first are not numbers, the second are.
+        numbers = (pd.Series(np.nan, index=values.index) if values.dtype.kind == "b"
+                   else pd.to_numeric(values, errors="coerce"))
+        bad = (numbers.isna() & values.notna()).to_numpy()
+        if not bad.any():
+            frame = frame.assign(**{column: numbers})
+            continue
+        row = int(np.argmax(bad))
+        # str: numpy 2's repr of a bool cell is np.True_, not what the file holds.
+        raise CommandError(f"{str(path)!r}: column {str(column)!r} is not numeric "
+                           f"({str(values.iloc[row])!r} in data row {row + 1}), "
+                           f"{cell(row, column)}")
     missing = frame.isna().to_numpy()
     if missing.any():
         row, col = np.argwhere(missing)[0]
+        column = frame.columns[col]
         raise CommandError(f"{str(path)!r}: data row {row + 1} has no value for column "
-                           f"{str(frame.columns[col])!r} (an empty cell, NaN or a short row)")
+                           f"{str(column)!r} (an empty cell, NaN or a short row), "
+                           f"{cell(row, column)}")
+    X = frame.to_numpy(dtype=np.float64)
+    infinite = np.isinf(X)
+    if infinite.any():
+        # "inf", "-Infinity", or a number such as 1e400 that pandas reads as inf.
+        row, col = np.argwhere(infinite)[0]
+        column = frame.columns[col]
+        raise CommandError(f"{str(path)!r}: data row {row + 1} has an infinite value "
+                           f"({X[row, col]}) in column {str(column)!r}, {cell(row, column)}; "
+                           f"{_FINITE} (one past ±1.8e308 reads as inf)")
+    return X
+
+
+_FINITE = "the estimators need finite numbers"
 
 
 def _param(text):
@@ -493,6 +613,8 @@ def _study(args):
 
     if args.out is not None:
         _result_dir(args.out)
+    if args.json:
+        _check_writable(args.json, "--json")
     grid = load_grid(preset("study", n_samples=args.n_samples, n_features=args.n_features,
                             contamination=tuple(args.contamination), seeds=args.seeds))
     print(f"n={args.n_samples}, p={args.n_features}, inliers N(0, I), {args.seeds} seed(s)",
@@ -707,6 +829,7 @@ def main(argv=None):
     flagged as outliers: ...
     0
     """
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     from .simulate import GridError, StoreError
@@ -720,13 +843,30 @@ def main(argv=None):
         # The reader left (robustgan fit ... | head): stop quietly, as Python's docs advise.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         # Ctrl-C: every finished task is already stored (atomically); say so, no traceback.
-        out = getattr(args, "out", None)
-        kept = (f"; finished tasks are kept in {str(out)!r}: run the same command again to "
-                "resume" if out else "")
+        store = getattr(exc, "store", None) or getattr(args, "out", None)
+        kept = "" if store is None else _resume_hint(store, argv, given=args.out is not None)
         print(f"robustgan {args.command}: interrupted{kept}", file=sys.stderr)
         return 130
+
+
+def _resume_hint(store, argv, given):
+    """Where an interrupted run's finished rows are and the command that resumes it.
+
+    Without --out the store is the default ``results/<grid name>``, relative to the working
+    directory: the command names it, absolute, so that it resumes from anywhere.
+
+    Examples
+    --------
+    >>> print(_resume_hint(Path("/r/x"), ["simulate", "--preset", "study"], given=False)[2:])
+    finished tasks are kept in '/r/x': run the same command again to resume: robustgan
+    simulate --preset study --out /r/x
+    """
+    store = Path(store).absolute()
+    command = argv if given else [*argv, "--out", str(store)]
+    return (f"; finished tasks are kept in {str(store)!r}: run the same command again to "
+            f"resume: robustgan {shlex.join(command)}")
 
 
 if __name__ == "__main__":

@@ -773,8 +773,11 @@ class BetaScore(Divergence):
 
     def __init__(self, alpha: float, beta: float):
         alpha, beta = float(alpha), float(beta)
-        if not (alpha > -1.0 and beta > -1.0 and math.isfinite(alpha) and math.isfinite(beta)):
-            raise ValueError(f"the Beta family is proper for alpha, beta > -1, got ({alpha}, {beta})")
+        if not (math.isfinite(alpha) and math.isfinite(beta)):
+            raise ValueError(f"the Beta family needs finite alpha and beta, got ({alpha}, {beta})")
+        if not (alpha > -1.0 and beta > -1.0):
+            raise ValueError("the Beta family is proper for alpha, beta > -1, "
+                             f"got ({alpha}, {beta})")
         self.alpha, self.beta = alpha, beta
         if not self.name:
             self.name = f"beta({alpha:g},{beta:g})"
@@ -975,10 +978,46 @@ for _entry in (KullbackLeibler(), ReverseKullbackLeibler(), PearsonChiSquared(),
                GAN(), TotalVariation(), BrierScore(), BoostingScore()):
     register_divergence(_entry)
 del _entry
-DIVERGENCE_REGISTRY.register_family(r"alpha-?\(?(-?[0-9.]+(?:e-?[0-9]+)?)\)?",
-                                    lambda alpha: AlphaDivergence(float(alpha)), "alpha-<α>")
-DIVERGENCE_REGISTRY.register_family(r"beta\(([-+0-9.e]+),([-+0-9.e]+)\)",
-                                    lambda a, b: BetaScore(float(a), float(b)), "beta(a,b)")
+
+
+def _family_number(name, symbol, text):
+    """The parameter ``symbol`` that the family member ``name`` writes as ``text``, as a float.
+
+    Checked here, on the text: ``float`` reads "1e400" as inf and "nan" as nan, and the
+    classes' own messages would then show a value the user never wrote.
+
+    Examples
+    --------
+    >>> _family_number("beta(1e400,1)", "alpha", "1e400")
+    Traceback (most recent call last):
+        ...
+    ValueError: divergence 'beta(1e400,1)': alpha must be a finite number, got '1e400'
+    (beyond the float range, it reads as inf)
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"divergence {name!r}: {symbol} must be a number, got {text!r}") from None
+    if not math.isfinite(value):
+        spelled = text.lower().lstrip("+-") in ("inf", "infinity", "nan")
+        why = "" if spelled else f" (beyond the float range, it reads as {value})"
+        raise ValueError(f"divergence {name!r}: {symbol} must be a finite number, "
+                         f"got {text!r}{why}")
+    return value
+
+
+# The patterns take any parameter text (nan, inf, a malformed number) so that the factories,
+# not "unknown divergence", say what is wrong with it; their outer group is the whole name.
+_NUMBER = r"[-+0-9.e]+|[-+]?(?:nan|inf|infinity)"
+DIVERGENCE_REGISTRY.register_family(
+    rf"(alpha-?\(?({_NUMBER})\)?)",
+    lambda name, alpha: AlphaDivergence(_family_number(name, "alpha", alpha)),
+    "alpha-<α>")
+DIVERGENCE_REGISTRY.register_family(
+    r"(beta\(([^,()]+),([^,()]+)\))",
+    lambda name, a, b: BetaScore(_family_number(name, "alpha", a),
+                                 _family_number(name, "beta", b)),
+    "beta(a,b)")
 
 
 def _owner(cls, name):
