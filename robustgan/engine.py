@@ -63,6 +63,7 @@ __all__ = [
     "TrainingDivergedError",
     "WeightPenalty",
     "antithetic_normal",
+    "available_devices",
     "clip_grad_norm_",
     "clip_grad_norm_per_member_",
     "first_averaged_step",
@@ -224,6 +225,12 @@ LR_SCHEDULES = {
 def resolve_device(device):
     """``torch.device`` from ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"`` or a device.
 
+    Raises
+    ------
+    ValueError
+        For a name torch does not know, or a device this machine does not have (an absent
+        GPU, an index past the last one); the message names the devices it has.
+
     Examples
     --------
     >>> resolve_device("cpu")
@@ -236,9 +243,40 @@ def resolve_device(device):
     except RuntimeError as error:  # torch's message lists every device type it knows
         raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or another name of a torch "
                          f"device ('cuda:1', 'mps'), got {device!r}") from error
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={str(device)!r} was asked for but CUDA is not available")
-    return device
+    # torch builds a device of any type it knows, present or not; the first tensor put there
+    # fails. A type with a backend module (cuda, mps, xpu) is checked against it here.
+    backend = getattr(torch, device.type, None)
+    if not getattr(backend, "is_available", lambda: True)():
+        missing = f"{device.type.upper()} is not available"
+    elif device.type != "cpu" and (device.index or 0) >= _device_count(backend):
+        missing = f"there is no {device.type}:{device.index}"
+    else:
+        return device
+    here = ", ".join(repr(name) for name in available_devices())
+    raise ValueError(f"device={str(device)!r} was asked for but {missing} (devices here: {here})")
+
+
+def _device_count(backend):
+    return getattr(backend, "device_count", lambda: 1)()
+
+
+def available_devices(types=("cpu", "cuda", "mps", "xpu")):
+    """The names of the devices of ``types`` this machine has: ``"cpu"``, one ``"cuda:N"`` per
+    CUDA device, and so on.
+
+    Examples
+    --------
+    >>> available_devices()[0]
+    'cpu'
+    """
+    names = []
+    for kind in types:
+        backend = getattr(torch, kind, None)
+        if kind == "cpu":
+            names.append("cpu")
+        elif backend is not None and backend.is_available():
+            names += [f"{kind}:{index}" for index in range(_device_count(backend))]
+    return names
 
 
 def torch_generator(random_state, device):
@@ -790,6 +828,12 @@ RUNAWAY_FACTOR = 10.0
 
 _NON_FINITE, _RAN_AWAY = 1, 2
 
+# Steps of loss history a run holds at first; the buffers double as the steps run, up to the
+# run's length. Held for the whole run up front, n_steps=10⁹ zeroed 12 GB before its first step
+# and 10¹³ asked torch for 40 TB: now memory follows the steps run, and a long run can be
+# stopped (Ctrl-C, a callback) with its history so far.
+_HISTORY_CHUNK = 1024
+
 
 def _failure_message(step, kind, settings, size=None, bound=None):
     """The message of a ``TrainingDivergedError``: what happened, by when, and what to change."""
@@ -825,9 +869,9 @@ def _losses_finite(buffers):
     return finite
 
 
-def _settings(loss, d_opt, g_opt, base_lrs):
-    """The settings a failure message names (divergence, optimisers, learning rates) and what
-    to change."""
+def _settings(loss, d_opt, g_opt, base_lrs, penalties=()):
+    """The settings a failure message names (divergence, optimisers, learning rates, weight
+    penalties) and what to change."""
     def rates(lrs):
         lrs = sorted({float(lr) for lr in lrs}, reverse=True)
         return "/".join(format(lr, "g") for lr in lrs)
@@ -839,6 +883,12 @@ def _settings(loss, d_opt, g_opt, base_lrs):
     advice = f"Lower the learning rates (lr_d, lr_g) for optimizer {optimizer}"
     if d_name != "sgd" or g_name != "sgd":
         advice += " (Adam and RMSprop steps are learning-rate sized, not gradient sized)"
+    # A weight penalty's gradient grows with λ: an SGD step on it overshoots zero once
+    # lr_d·λ is of order 1, unless the gradient is clipped.
+    weights = ", ".join(f"{name}={value:g}" for p in penalties if isinstance(p, WeightPenalty)
+                        for name, value in (("l1_penalty", p.l1), ("l2_penalty", p.l2)) if value)
+    if weights:
+        advice += f", or the weight penalties ({weights}), or clip the gradient (max_grad_norm)"
     refusal = getattr(loss, "robust_refusal", "")
     if refusal:
         advice += f", or change divergence {divergence!r}: {refusal}"
@@ -1114,7 +1164,7 @@ class AdversarialLoop:
         self.d_opt = make_optimizer(d_optimizer, self.d_params, lr_d)
         self.g_opt = make_optimizer(g_optimizer, self.g_params, lr_g)
         self.base_lrs = [[g["lr"] for g in opt.param_groups] for opt in (self.d_opt, self.g_opt)]
-        self.settings = _settings(loss, self.d_opt, self.g_opt, self.base_lrs)
+        self.settings = _settings(loss, self.d_opt, self.g_opt, self.base_lrs, self.d_penalties)
         _check_representable(self.base_lrs, (self.d_params, self.g_params), self.settings)
         self.generator_bound = generator_bound
         self.step = 0
@@ -1382,7 +1432,7 @@ class AdversarialLoop:
             ``failed_at`` and goes on). It is a ``FloatingPointError``.
         """
         n_steps = int(n_steps)
-        self._grow_history(n_steps)
+        self._grow_history(min(n_steps, self.step + _HISTORY_CHUNK))
         device = next(chain(self.g_params, self.d_params)).device
         # Small steps run on one intra-op thread (the caller's setting is restored after).
         self._activations = self._closed_form_activations(getattr(sample_real, "dtype", None))
@@ -1395,6 +1445,8 @@ class AdversarialLoop:
         reported = self.step
         while self.step < n_steps:
             step = self.step
+            if step == len(d_losses):
+                d_losses, g_losses, d_penalties = self._grow_history(min(n_steps, 2 * step))
             if not self.constant_schedule:
                 self._set_learning_rates(n_steps)
             for _ in range(self.n_critic):
@@ -1477,8 +1529,9 @@ class AdversarialLoop:
                 for step, kind, size, member_bound in records]
 
     def _grow_history(self, n_steps):
+        """The loss buffers (d_loss, g_loss, d_penalty), grown to hold ``n_steps`` steps."""
         if self._losses is not None and len(self._losses[0]) >= n_steps:
-            return
+            return self._losses
         device = next(chain(self.g_params, self.d_params)).device
         shape = (n_steps,) if self.members is None else (n_steps, self.members)
         grown = tuple(torch.zeros(shape, device=device) for _ in range(3))
@@ -1486,6 +1539,7 @@ class AdversarialLoop:
             for new, old in zip(grown, self._losses):
                 new[: self.step] = old[: self.step]
         self._losses = grown
+        return grown
 
     def history(self):
         """The ``History`` of the steps run so far (reads the device buffers once)."""

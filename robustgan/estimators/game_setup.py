@@ -16,6 +16,7 @@ from ..nets import MLPDiscriminator, seeded_torch
 from ..sources import is_out_of_core, sample_rows
 
 __all__ = [
+    "MAX_STEPS",
     "OUT_OF_CORE_ROWS",
     "TRAINING_RADIUS",
     "as_training_tensor",
@@ -59,6 +60,12 @@ def principal_directions(Z, k):
     """
     return second_moment_directions(Z)[:k]
 
+
+
+# The largest step count the estimators take. Step counts enter float arithmetic (the first
+# averaged step, the learning-rate schedule), exact for integers up to 2⁵³; at 10⁴⁰⁰ it
+# overflowed. 2⁵³ steps are 285,000 years at 1,000 steps a second.
+MAX_STEPS = 2**53
 
 
 def auto_n_steps(epochs, n_samples, batch_size, bounds):

@@ -84,7 +84,9 @@ def fit_many(estimator, datasets, *, random_states=None, max_members=None, error
     ------
     ValueError
         For bad input, naming the data set: a data set that ``fit`` would reject, mismatched
-        lengths of ``random_states`` or of a list of estimators.
+        lengths of ``random_states`` or of a list of estimators; or ``max_members`` < 1.
+    TypeError
+        For a ``max_members`` that is not an int (a bool, a float, a string).
 
     Examples
     --------
@@ -105,9 +107,14 @@ def fit_many(estimator, datasets, *, random_states=None, max_members=None, error
                       "removed in 0.3 (batch_size counts minibatch rows elsewhere)",
                       FutureWarning, stacklevel=2)
         max_members = batch_size
-    max_members = _DEFAULT_MAX_MEMBERS if max_members is None else int(max_members)
+    if max_members is None:
+        max_members = _DEFAULT_MAX_MEMBERS
+    elif isinstance(max_members, (bool, np.bool_)) or not isinstance(max_members, Integral):
+        # int() took '3', 2.5 and True; 'a' failed inside it.
+        raise TypeError(f"max_members must be an int >= 1 or None, got {max_members!r}")
     if max_members < 1:
         raise ValueError(f"max_members must be >= 1, got {max_members}")
+    max_members = int(max_members)
     datasets = _dataset_list(datasets)
     if not datasets:
         raise ValueError("datasets is empty: nothing to fit")

@@ -43,8 +43,9 @@ from ..multivariate import (
 from ..nets import ACTIVATIONS, LocationGenerator, seed_first_layer
 from ..outliers import AUTO_INLIER_QUANTILE, CONTAMINATION_CONSTRAINT, RobustLocationMixin
 from ..univariate import reweighted_location_scale, robust_scale
-from ._base import fit_adversarial
+from ._base import UsableDevice, fit_adversarial, refusing_bools
 from .game_setup import (
+    MAX_STEPS,
     as_training_tensor,
     auto_n_steps,
     check_hidden_sizes,
@@ -53,7 +54,7 @@ from .game_setup import (
     seeded_discriminator,
 )
 
-__all__ = ["RobustGANMean", "resolve_auto"]
+__all__ = ["MAX_PENALTY", "RobustGANMean", "resolve_auto"]
 
 # What the "auto" parameters resolve to, per divergence (benchmarks/bench_mean_defaults.py has
 # the study behind them). ``epochs``: generator steps per pass over the data, so that enough
@@ -119,6 +120,12 @@ _REST_CHECK_EVERY = 10
 # read on at most _SCALE_CHECK_ROWS rows taken evenly through the data.
 _SCALE_MISFIT = 4.0
 _SCALE_CHECK_ROWS = 2_000
+# The largest weight penalty λ taken. A penalty far above the discriminator's loss (of order 1:
+# the divergences the estimators take are bounded) only holds its weights at 0: every λ from 1
+# to 1e10 left the game at its start (n = 1,000, p = 3, ε = 0.1, the default clipping). Near
+# 1e19 the float32 squares of its gradient overflow in the clipping norm, which then stops
+# clipping (λ = 1e30: the game ended 26 units off). 1e6 is past any useful λ and far from that.
+MAX_PENALTY = 1e6
 
 
 def resolve_auto(divergence, n_samples, batch_size, optimizer="sgd", *, step_bounds=_AUTO_STEPS,
@@ -274,9 +281,9 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
     lr_schedule : {"constant", "linear", "cosine"}, default="constant"
     average : float in (0, 1], default=0.5
         Fraction of the last generator iterates averaged into ``location_``.
-    l1_penalty : float, default=0.0
+    l1_penalty : float in [0, 1e6], default=0.0
         λ·Σ|W| on the discriminator's weight matrices (the ℓ₁ bound of the paper's theory).
-    l2_penalty : float or "auto", default="auto"
+    l2_penalty : float in [0, 1e6] or "auto", default="auto"
         λ·ΣW² on the discriminator's weight matrices. ``"auto"``: 0.
     max_grad_norm : float or None, default=1.0
         Clip the discriminator's gradient norm at every step. Far outliers (5·1_p at p=200 is
@@ -321,7 +328,9 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         default, which scikit-learn's ``check_estimator`` expects); ``"auto"`` labels the rows
         beyond the model's χ²_p 0.975 quantile, about 2.5% of Gaussian inliers plus the
         outliers.
-    device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
+    device : "auto", "cpu", "cuda", "cuda:N" or torch.device, default="auto"
+        Where the game is played: ``"auto"`` is CUDA where there is a GPU. A device this
+        machine does not have, or of another type than CPU and CUDA, is refused.
     random_state : int, RandomState instance or None, default=None
         Seeds the discriminator's initialisation and every draw of training.
     verbose : bool, default=False
@@ -393,13 +402,13 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
     True
     """
 
-    _parameter_constraints = {
+    _parameter_constraints = refusing_bools({
         "divergence": [str, Divergence],
         "hidden_sizes": ["array-like"],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "spectral_norm": ["boolean"],
         "n_directions": [Interval(Integral, 0, None, closed="left")],
-        "n_steps": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "n_steps": [Interval(Integral, 1, MAX_STEPS, closed="both"), StrOptions({"auto"})],
         "n_critic": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "optimizer": [StrOptions({"sgd", "adam", "rmsprop"})],
@@ -407,17 +416,17 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         "lr_g": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "lr_schedule": [StrOptions({"constant", "linear", "cosine"})],
         "average": [Interval(Real, 0, 1, closed="right")],
-        "l1_penalty": [Interval(Real, 0, None, closed="left")],
-        "l2_penalty": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "l1_penalty": [Interval(Real, 0, MAX_PENALTY, closed="both")],
+        "l2_penalty": [Interval(Real, 0, MAX_PENALTY, closed="both"), StrOptions({"auto"})],
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "scale": [Interval(Real, 0, None, closed="neither"), "array-like",
                   StrOptions({"auto", "diagonal", "mad"})],
         "start": [StrOptions({"auto", "median", "js"})],
         "contamination": CONTAMINATION_CONSTRAINT,
-        "device": [StrOptions({"auto", "cpu", "cuda"}), torch.device],
+        "device": [UsableDevice()],
         "random_state": ["random_state"],
         "verbose": ["boolean"],
-    }
+    })
 
     def __init__(
         self,

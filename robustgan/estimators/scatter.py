@@ -50,8 +50,9 @@ from ..nets import (
     seeded_torch,
 )
 from ..outliers import ENVELOPE_CONTAMINATION_CONSTRAINT, RobustLocationMixin
-from ._base import fit_adversarial
+from ._base import UsableDevice, fit_adversarial, refusing_bools
 from .game_setup import (
+    MAX_STEPS,
     as_training_tensor,
     auto_n_steps,
     check_hidden_sizes,
@@ -223,7 +224,8 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         As MinCovDet's: the location is 0, not estimated. The start's rows are chosen as
         usual, their scatter is taken about 0, the game moves only the scatter, and the
         reweighting steps take their scatter about 0.
-    device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
+    device : "auto", "cpu", "cuda", "cuda:N" or torch.device, default="auto"
+        As in ``RobustGANMean``: a device this machine lacks, or not CPU or CUDA, is refused.
     random_state : int, RandomState instance or None, default=None
     verbose : bool, default=False
     generator : {"gaussian", "elliptical"}, default="deprecated"
@@ -306,13 +308,13 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
     True
     """
 
-    _parameter_constraints = {
+    _parameter_constraints = refusing_bools({
         "model": [StrOptions({"gaussian", "elliptical"})],
         "divergence": [str, Divergence],
         "hidden_sizes": ["array-like"],
         "activation": [StrOptions(set(ACTIVATIONS)), tuple, list],
         "n_directions": [Interval(Integral, 0, None, closed="left")],
-        "n_steps": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "n_steps": [Interval(Integral, 1, MAX_STEPS, closed="both"), StrOptions({"auto"})],
         "n_critic": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "optimizer": [StrOptions({"sgd", "adam", "rmsprop"})],
@@ -325,11 +327,11 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         "contamination": ENVELOPE_CONTAMINATION_CONSTRAINT,
         "store_precision": ["boolean"],
         "assume_centered": ["boolean"],
-        "device": [StrOptions({"auto", "cpu", "cuda"}), torch.device],
+        "device": [UsableDevice()],
         "random_state": ["random_state"],
         "verbose": ["boolean"],
         "generator": [StrOptions({"gaussian", "elliptical"}), Hidden(StrOptions({"deprecated"}))],
-    }
+    })
 
     def __init__(
         self,
@@ -607,9 +609,13 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         if np.any(difference != 0):
             directions += [np.linalg.solve(start_scatter, difference),
                            np.linalg.solve(scatter, difference)]
-        directions = np.column_stack([d / np.linalg.norm(d) for d in directions])
-        if not np.all(np.isfinite(directions)):
+        # Over the largest entry first: on data near 1e150 the entries are near 1e-150, whose
+        # squares underflow to a norm of 0. A zero or non-finite direction is left out.
+        peaks = [np.max(np.abs(d)) for d in directions]
+        directions = [d / peak for d, peak in zip(directions, peaks) if 0 < peak < np.inf]
+        if not directions:
             return False
+        directions = np.column_stack([d / np.linalg.norm(d) for d in directions])
         game = projection_share(X, location, scatter, directions, _SHARE_BINS)
         start = projection_share(X, start_location, start_scatter, directions, _SHARE_BINS)
         return start > game + np.sqrt(_SHARE_BINS / len(X))
@@ -1085,6 +1091,9 @@ class RobustGANScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
 
 def _output_dtype(X):
-    """float32 for a float32 array, as scikit-learn's scalers keep it; float64 otherwise (the
-    estimate is computed in float64 whatever the input)."""
-    return np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64
+    """float32 for a float32 array or a DataFrame whose columns are all float32, as
+    scikit-learn's scalers keep it; float64 otherwise (the estimate is computed in float64
+    whatever the input)."""
+    # A DataFrame has one dtype per column and no ``dtype``.
+    dtypes = [X.dtype] if hasattr(X, "dtype") else list(getattr(X, "dtypes", []))
+    return np.float32 if dtypes and all(d == np.float32 for d in dtypes) else np.float64
