@@ -11,7 +11,7 @@ import torch
 from sklearn.covariance import MinCovDet
 from sklearn.utils._param_validation import Interval, Options, validate_parameter_constraints
 
-from robustgan import RobustGANMean, RobustGANScaler, RobustGANScatter, fit_many
+from robustgan import RobustGANMean, RobustGANScaler, RobustGANScatter, baselines, fit_many, nets
 from robustgan.batched import MemberIndexSampler, MemberNormalPool, stack_modules
 from robustgan.divergences import get_divergence
 from robustgan.engine import (
@@ -21,8 +21,9 @@ from robustgan.engine import (
     torch_generator,
     train_adversarial,
 )
+from robustgan._validation import refusing_bools
 from robustgan.estimators import _base
-from robustgan.estimators._base import refusing_bools
+from robustgan.gan import GANTrainer
 from robustgan.estimators.game_setup import MAX_STEPS
 from robustgan.estimators.mean import MAX_PENALTY
 from robustgan.nets import LocationGenerator, MLPDiscriminator, seeded_torch
@@ -274,3 +275,40 @@ def test_the_scaler_keeps_a_float32_array_float32_and_widens_the_rest(X):
     assert scaler.transform(X).dtype == np.float64
     mixed = pd.DataFrame({"a": X[:, 0].astype(np.float32), "b": X[:, 1], "c": X[:, 2]})
     assert _scaler().fit(mixed).transform(mixed).dtype == np.float64
+
+
+BASELINES = [getattr(baselines, name) for name in baselines.__all__
+             if isinstance(getattr(baselines, name), type)]
+
+
+@pytest.mark.parametrize("estimator, name", [
+    pytest.param(estimator, name, id=f"{estimator.__name__}-{name}")
+    for estimator in BASELINES
+    for name in _number_parameters(estimator, Integral) + _number_parameters(estimator, Real)
+    + (["contamination"] if "contamination" in estimator._parameter_constraints else [])])
+def test_a_bool_is_refused_for_every_number_parameter_of_the_baselines(X, estimator, name):
+    # KendallTauScatter(max_pairs=True) drew one pair; IterativeFilter(contamination=False)
+    # took 0.
+    with pytest.raises(ValueError, match=rf"'{name}' parameter of {estimator.__name__} must be"
+                                         r".*\(not a bool\)"):
+        estimator(**{name: True}).fit(X)
+
+
+@pytest.mark.parametrize("call", ["fit", "sample", "ensemble", "batch_size"])
+def test_the_gan_trainer_refuses_a_bool_count(call):
+    def generator():
+        return nets.MLPGenerator(2, 2, hidden_sizes=(4,))
+
+    def discriminator():
+        return nets.MLPDiscriminator(2, hidden_sizes=(4,))
+
+    data = np.zeros((10, 2), dtype=np.float32)
+    with pytest.raises(ValueError, match=r"\(not a bool\)"):
+        if call == "fit":
+            GANTrainer(generator(), discriminator()).fit(data, n_steps=True)
+        elif call == "sample":
+            GANTrainer(generator(), discriminator()).fit(data, n_steps=1).sample(True)
+        elif call == "ensemble":
+            GANTrainer.ensemble(generator, discriminator, True)
+        else:
+            GANTrainer(generator(), discriminator(), batch_size=True).fit(data, n_steps=1)

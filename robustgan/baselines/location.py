@@ -22,6 +22,7 @@ from .._validation import (
     check_fitted_data,
     check_generator,
     check_training_data,
+    refusing_bools,
     warn_at_user,
 )
 from ..outliers import CONTAMINATION_CONSTRAINT, RobustLocationMixin
@@ -147,7 +148,7 @@ class CoordinatewiseMedian(_FeatureScaleDistances, RobustLocationMixin, BaseEsti
     array([1., 2.])
     """
 
-    _parameter_constraints = {"contamination": CONTAMINATION_CONSTRAINT}
+    _parameter_constraints = refusing_bools({"contamination": CONTAMINATION_CONSTRAINT})
 
     def __init__(self, *, contamination=0.1):
         self.contamination = contamination
@@ -232,10 +233,10 @@ class TrimmedMean(_FeatureScaleDistances, RobustLocationMixin, BaseEstimator):
     array([2., 2.])
     """
 
-    _parameter_constraints = {
+    _parameter_constraints = refusing_bools({
         "proportiontocut": [Interval(Real, 0.0, 0.5, closed="left")],
         "contamination": CONTAMINATION_CONSTRAINT,
-    }
+    })
 
     def __init__(self, proportiontocut=0.1, *, contamination=0.1):
         self.proportiontocut = proportiontocut
@@ -419,11 +420,11 @@ class GeometricMedian(_FeatureScaleDistances, RobustLocationMixin, BaseEstimator
     array([1.577, 1.577])
     """
 
-    _parameter_constraints = {
+    _parameter_constraints = refusing_bools({
         "tol": [Interval(Real, 0.0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "contamination": CONTAMINATION_CONSTRAINT,
-    }
+    })
 
     def __init__(self, *, tol=1e-7, max_iter=500, contamination=0.1):
         self.tol = tol
@@ -543,13 +544,13 @@ class TukeyMedian(_FeatureScaleDistances, RobustLocationMixin, BaseEstimator):
     array([0.5 , 0.25, 0.  ])
     """
 
-    _parameter_constraints = {
+    _parameter_constraints = refusing_bools({
         "n_directions": [Interval(Integral, 1, None, closed="left")],
         "n_refinements": [Interval(Integral, 1, None, closed="left")],
         "algorithm": [StrOptions({"auto", "exact", "approximate"})],
         "random_state": ["random_state"],
         "contamination": CONTAMINATION_CONSTRAINT,
-    }
+    })
 
     def __init__(
         self,
@@ -775,14 +776,14 @@ class IterativeFilter(ScatterDistances, RobustLocationMixin, BaseEstimator):
     (True, True)
     """
 
-    _parameter_constraints = {
+    _parameter_constraints = refusing_bools({
         "contamination_level": [Interval(Real, 0.0, 0.5, closed="neither")],
         "covariance": ["array-like", None],
         "threshold_factor": [Interval(Real, 0.0, None, closed="neither")],
         "tail_factor": [Interval(Real, 0.0, None, closed="neither")],
         "tau": [Interval(Real, 0.0, 1.0, closed="neither")],
         "contamination": CONTAMINATION_CONSTRAINT,
-    }
+    })
 
     def __init__(
         self,
@@ -981,10 +982,10 @@ class DimensionHalving(_FeatureScaleDistances, RobustLocationMixin, BaseEstimato
     array([2. , 0.8])
     """
 
-    _parameter_constraints = {
+    _parameter_constraints = refusing_bools({
         "contamination_level": [Interval(Real, 0.0, 0.5, closed="left")],
         "contamination": CONTAMINATION_CONSTRAINT,
-    }
+    })
 
     def __init__(self, contamination_level=0.1, *, contamination=0.1):
         self.contamination_level = contamination_level

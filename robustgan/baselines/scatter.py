@@ -19,7 +19,13 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._validation import affine_span, check_generator, check_training_data, warn_at_user
+from .._validation import (
+    affine_span,
+    check_generator,
+    check_training_data,
+    refusing_bools,
+    warn_at_user,
+)
 from ..multivariate import (
     EIGEN_FLOOR,
     correlation_from_products,
@@ -304,12 +310,12 @@ class KendallTauScatter(_RankScatter):
     True
     """
 
-    _parameter_constraints = {
+    _parameter_constraints = refusing_bools({
         "max_pairs": [Interval(Integral, 1, None, closed="left")],
         "scale": _SCALE_CONSTRAINT,
         "random_state": ["random_state"],
         "contamination": CONTAMINATION_CONSTRAINT,
-    }
+    })
 
     def __init__(
         self, *, max_pairs=1_000_000, scale="mad", random_state=None, contamination=0.1
@@ -390,10 +396,10 @@ class SpearmanScatter(_RankScatter):
     True
     """
 
-    _parameter_constraints = {
+    _parameter_constraints = refusing_bools({
         "scale": _SCALE_CONSTRAINT,
         "contamination": CONTAMINATION_CONSTRAINT,
-    }
+    })
 
     def __init__(self, *, scale="mad", contamination=0.1):
         self.scale = scale
@@ -586,12 +592,12 @@ class TylerScatter(ScatterDistances, RobustLocationMixin, BaseEstimator):
     (2.0, True)
     """
 
-    _parameter_constraints = {
+    _parameter_constraints = refusing_bools({
         "location": [StrOptions({"spatial_median", "coordinatewise_median"})],
         "tol": [Interval(Real, 0.0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "contamination": CONTAMINATION_CONSTRAINT,
-    }
+    })
 
     def __init__(self, *, location="spatial_median", tol=1e-6, max_iter=500, contamination=0.1):
         self.location = location
@@ -731,12 +737,12 @@ class SpatialSignCovariance(ScatterDistances, RobustLocationMixin, BaseEstimator
     True
     """
 
-    _parameter_constraints = {
+    _parameter_constraints = refusing_bools({
         "scale": _SCALE_CONSTRAINT,
         "tol": [Interval(Real, 0.0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "contamination": CONTAMINATION_CONSTRAINT,
-    }
+    })
 
     def __init__(self, *, scale="mad", tol=1e-7, max_iter=500, contamination=0.1):
         self.scale = scale

@@ -47,13 +47,13 @@ The drivers:
 Both hand answers back through ``next_game``. ``is_adversarial(estimator)`` says whether an
 estimator follows the protocol (the simulation runner batches the tasks of those that do).
 
-What the estimators' parameter checks share is here too: ``refusing_bools`` (no bool passes for
-a number) and ``UsableDevice`` (a device this machine has, of a type the games train on).
+The ``device`` constraint the estimators share is here too: ``UsableDevice`` (a device this
+machine has, of a type the games train on).
 """
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval, Options
+from sklearn.utils._param_validation import Options
 
 from ..engine import available_devices, resolve_device
 
@@ -64,74 +64,11 @@ __all__ = [
     "fit_adversarial",
     "is_adversarial",
     "next_game",
-    "refusing_bools",
 ]
 
 # The device types the estimators train on. Their games read tensors back in float64, which MPS
 # does not have, and a "meta" tensor holds no values at all.
 TRAINING_DEVICE_TYPES = ("cpu", "cuda")
-
-
-class _NotBool:
-    """A number constraint that no bool satisfies.
-
-    ``bool`` is an ``Integral`` (and a ``Real``) in Python, and scikit-learn's ``Interval`` and
-    ``Options`` check only the type and the range: ``n_steps=True`` passed as one step,
-    ``n_directions=True`` as one direction, ``contamination=False`` as 0.
-    """
-
-    def is_satisfied_by(self, val):
-        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
-
-    def __str__(self):
-        return f"{super().__str__()} (not a bool)"
-
-
-class _NumberInterval(_NotBool, Interval):
-    pass
-
-
-class _NumberOptions(_NotBool, Options):
-    pass
-
-
-def refusing_bools(constraints):
-    """``_parameter_constraints`` in which every number constraint (``Interval``, and
-    ``Options`` of numbers) refuses bools; the others are kept as they are.
-
-    Parameters
-    ----------
-    constraints : dict
-        Parameter name to its list of scikit-learn constraints.
-
-    Returns
-    -------
-    dict
-
-    Examples
-    --------
-    >>> from numbers import Integral
-    >>> from sklearn.utils._param_validation import validate_parameter_constraints
-    >>> checked = refusing_bools({"n": [Interval(Integral, 1, None, closed="left")]})
-    >>> try:
-    ...     validate_parameter_constraints(checked, {"n": True}, caller_name="f")
-    ... except ValueError as error:
-    ...     print(error)
-    The 'n' parameter of f must be an int in the range [1, inf) (not a bool). Got True instead.
-    """
-    return {name: [_without_bools(c) for c in options] if isinstance(options, list) else options
-            for name, options in constraints.items()}
-
-
-def _without_bools(constraint):
-    if isinstance(constraint, Interval) and not isinstance(constraint, _NotBool):
-        return _NumberInterval(constraint.type, constraint.left, constraint.right,
-                               closed=constraint.closed)
-    if (type(constraint) is Options
-            and all(isinstance(o, (int, float)) for o in constraint.options)):
-        return _NumberOptions(constraint.type, constraint.options,
-                              deprecated=constraint.deprecated)
-    return constraint
 
 
 class UsableDevice(Options):

@@ -15,6 +15,7 @@ from .._threads import beside
 from .._validation import (
     check_scatter_representable,
     check_training_data,
+    refusing_bools,
     warn_at_user,
     warn_tied_columns,
 )
@@ -43,7 +44,7 @@ from ..multivariate import (
 from ..nets import ACTIVATIONS, LocationGenerator, seed_first_layer
 from ..outliers import AUTO_INLIER_QUANTILE, CONTAMINATION_CONSTRAINT, RobustLocationMixin
 from ..univariate import reweighted_location_scale, robust_scale
-from ._base import UsableDevice, fit_adversarial, refusing_bools
+from ._base import UsableDevice, fit_adversarial
 from .game_setup import (
     MAX_STEPS,
     as_training_tensor,

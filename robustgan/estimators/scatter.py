@@ -23,6 +23,7 @@ from .._validation import (
     check_fitted_data,
     check_training_data,
     leaves_unchanged_on_failure,
+    refusing_bools,
     warn_at_user,
 )
 from ..clusters import correct_absorbed_cluster, split_tight_cluster
@@ -50,7 +51,7 @@ from ..nets import (
     seeded_torch,
 )
 from ..outliers import ENVELOPE_CONTAMINATION_CONSTRAINT, RobustLocationMixin
-from ._base import UsableDevice, fit_adversarial, refusing_bools
+from ._base import UsableDevice, fit_adversarial
 from .game_setup import (
     MAX_STEPS,
     as_training_tensor,

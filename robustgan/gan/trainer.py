@@ -30,6 +30,7 @@ from torch.nn.utils import parametrize
 from tqdm.auto import tqdm
 
 from .. import nets
+from .._validation import refusing_bools
 from ..batched import MemberIndexSampler, MemberLatentSampler, MemberPenalty, stack_modules
 from ..engine import (
     LR_SCHEDULES,
@@ -458,11 +459,14 @@ _PARAMETERS = (
     "random_state", "progress",
 )
 
-_POSITIVE_INT = Interval(Integral, 1, None, closed="left")
-_COUNT = Interval(Integral, 0, None, closed="left")
+# No bool passes for a count (bool is an Integral: n_steps=True ran one step).
+(_POSITIVE_INT,), (_COUNT,) = refusing_bools({
+    "positive": [Interval(Integral, 1, None, closed="left")],
+    "count": [Interval(Integral, 0, None, closed="left")],
+}).values()
 # Checked by ``initialize`` (scikit-learn's checker: its error names the parameter and the
 # values allowed). loss, penalty and the modules are checked where they are resolved.
-_PARAMETER_CONSTRAINTS = {
+_PARAMETER_CONSTRAINTS = refusing_bools({
     "latent_dim": [_POSITIVE_INT, None],
     # Its range is checked by _recipe, once "auto" has become the loss's number.
     "n_critic": [Integral, StrOptions({"auto"})],
@@ -482,7 +486,7 @@ _PARAMETER_CONSTRAINTS = {
     "latent_sampler": [callable],
     "check_every": [_POSITIVE_INT],
     "device": [str, torch.device, None],
-}
+})
 
 
 def _check_betas(betas):
