@@ -155,8 +155,12 @@ def test_ctrl_c_names_the_store_and_the_command_that_resumes(out, tmp_path, monk
     argv = ["simulate", "grid.toml", "--no-progress", *(["--out", out] if out else [])]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO)]),
            "OMP_NUM_THREADS": "1", "CLI_ERRORS_DELAY": "0.1"}
+    # SIGINT back to its default in the child: a run started in the background by a
+    # non-interactive shell (nohup … &) inherits it ignored, and Python then never raises
+    # KeyboardInterrupt.
     process = subprocess.Popen([sys.executable, "-m", "robustgan", *argv], cwd=tmp_path, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
         if len(list((store / "parts").glob("*.csv"))) >= 2:
