@@ -1,5 +1,6 @@
 """``robustgan._threads.beside``: work run on a background thread beside a game."""
 
+import concurrent.futures
 import multiprocessing
 import threading
 import time
@@ -170,9 +171,10 @@ def _start_waiting_for_the_rest_of_the_game(monkeypatch):
     rest_beside_start = RobustGANMean._rest_beside_start
     corrected_start = mean_module._corrected_start
 
-    def spied(self, *args):
+    def spied(self, X, rest, robust_start):
+        rest_started.robust_start = robust_start
         rest_started.set()
-        return (yield from rest_beside_start(self, *args))
+        return (yield from rest_beside_start(self, X, rest, robust_start))
 
     def late_start(*args):
         assert rest_started.wait(60), "the rest of the game never started"
@@ -205,9 +207,20 @@ def test_the_rest_of_the_game_played_beside_the_start_changes_nothing(two_cpus, 
     monkeypatch.setattr(threads, "BESIDE_MIN_WORK", 0)
     rest_started = _start_waiting_for_the_rest_of_the_game(monkeypatch)
     steps_played, run = [], engine.AdversarialLoop.run
-    monkeypatch.setattr(engine.AdversarialLoop, "run",
-                        lambda self, *args, **kwargs: steps_played.append(
-                            run(self, *args, **kwargs)) or steps_played[-1])
+
+    def wait_for_the_start(*args):
+        # The rest's first check waits for the start: on a quiet machine its 200 steps were
+        # over before the start was there, and nothing was left to stop.
+        concurrent.futures.wait([rest_started.robust_start])
+        return False
+
+    def recorded_run(self, *args, callbacks=(), **kwargs):
+        if steps_played:  # the rest of the game
+            callbacks = (wait_for_the_start, *callbacks)
+        steps_played.append(run(self, *args, callbacks=callbacks, **kwargs))
+        return steps_played[-1]
+
+    monkeypatch.setattr(engine.AdversarialLoop, "run", recorded_run)
     beside = RobustGANMean(random_state=5).fit(X)
     assert rest_started.is_set()
     # The first part, then the rest: whole where the game is taken, stopped early where not.
