@@ -294,7 +294,7 @@ def test_a_bool_is_refused_for_every_number_parameter_of_the_baselines(X, estima
         estimator(**{name: True}).fit(X)
 
 
-@pytest.mark.parametrize("call", ["fit", "sample", "ensemble", "batch_size"])
+@pytest.mark.parametrize("call", ["fit", "sample", "ensemble", "batch_size", "n_critic"])
 def test_the_gan_trainer_refuses_a_bool_count(call):
     def generator():
         return nets.MLPGenerator(2, 2, hidden_sizes=(4,))
@@ -311,4 +311,4 @@ def test_the_gan_trainer_refuses_a_bool_count(call):
         elif call == "ensemble":
             GANTrainer.ensemble(generator, discriminator, True)
         else:
-            GANTrainer(generator(), discriminator(), batch_size=True).fit(data, n_steps=1)
+            GANTrainer(generator(), discriminator(), **{call: True}).fit(data, n_steps=1)

@@ -469,7 +469,7 @@ _PARAMETERS = (
 _PARAMETER_CONSTRAINTS = refusing_bools({
     "latent_dim": [_POSITIVE_INT, None],
     # Its range is checked by _recipe, once "auto" has become the loss's number.
-    "n_critic": [Integral, StrOptions({"auto"})],
+    "n_critic": [Interval(Integral, None, None, closed="neither"), StrOptions({"auto"})],
     "batch_size": [_POSITIVE_INT],
     "d_optimizer": [StrOptions(set(OPTIMIZERS)), callable],
     "g_optimizer": [StrOptions(set(OPTIMIZERS)), callable],
