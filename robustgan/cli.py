@@ -262,17 +262,11 @@ def _read_npy(path):
     if X.dtype.kind not in "iufb":
         raise CommandError(f"{str(path)!r}: the array holds {X.dtype}, not numbers")
     X = X.astype(np.float64)
-    if X.ndim == 2 and not np.isfinite(X).all():
-        # As for text files: the estimators' own messages for a NaN or an inf run over several
-        # lines, or name neither the file nor the cell.
-        row, col = np.argwhere(~np.isfinite(X))[0]
-        cell = f"X[{row}, {col}] of the array"
-        if np.isnan(X[row, col]):
-            raise CommandError(f"{str(path)!r}: data row {row + 1} has no value for column "
-                               f"'x{col}' (NaN), {cell}")
-        raise CommandError(f"{str(path)!r}: data row {row + 1} has an infinite value "
-                           f"({X[row, col]}) in column 'x{col}', {cell}; {_FINITE}")
-    return X, [f"x{i}" for i in range(X.shape[1] if X.ndim == 2 else 0)]
+    names = [f"x{i}" for i in range(X.shape[1] if X.ndim == 2 else 0)]
+    if X.ndim == 2:
+        _check_finite(path, X, names, lambda row, col: f"X[{row}, {col}] of the array",
+                      missing="NaN")
+    return X, names
 
 
 def _read_text(path, options):
@@ -290,10 +284,10 @@ def _read_text(path, options):
     positions = {column: number for number, column in enumerate(frame.columns, 1)}
     frame = _drop_index_column(frame, options.index_col, header)
 
-    def cell(row, column):
+    def cell(row, col):
         line = _line_number(path, skipped, row + int(header))
         at = "" if line is None else f"line {line}, "
-        return f"{at}column {positions[column]} of the file"
+        return f"{at}column {positions[frame.columns[col]]} of the file"
 
     X = _check_numeric(frame, path, cell)
     return X, [str(c) for c in frame.columns]
@@ -429,10 +423,11 @@ def _drop_index_column(frame, index_col, header):
 
 def _check_numeric(frame, path, cell):
     """The frame as a float matrix, or one line naming its first non-numeric, missing or
-    infinite cell: its data row and column, and where ``cell(row, column)`` says it is."""
+    infinite cell: its data row and column, and where ``cell(row, col)`` says it is (row and
+    col counted from 0 in the frame)."""
     import pandas as pd
 
-    for column in frame.columns:
+    for col, column in enumerate(frame.columns):
         values = frame[column]
         if values.dtype.kind in "iuf":
             continue
@@ -448,24 +443,35 @@ def _check_numeric(frame, path, cell):
         # str: numpy 2's repr of a bool cell is np.True_, not what the file holds.
         raise CommandError(f"{str(path)!r}: column {str(column)!r} is not numeric "
                            f"({str(values.iloc[row])!r} in data row {row + 1}), "
-                           f"{cell(row, column)}")
-    missing = frame.isna().to_numpy()
-    if missing.any():
-        row, col = np.argwhere(missing)[0]
-        column = frame.columns[col]
-        raise CommandError(f"{str(path)!r}: data row {row + 1} has no value for column "
-                           f"{str(column)!r} (an empty cell, NaN or a short row), "
-                           f"{cell(row, column)}")
+                           f"{cell(row, col)}")
     X = frame.to_numpy(dtype=np.float64)
-    infinite = np.isinf(X)
-    if infinite.any():
-        # "inf", "-Infinity", or a number such as 1e400 that pandas reads as inf.
-        row, col = np.argwhere(infinite)[0]
-        column = frame.columns[col]
-        raise CommandError(f"{str(path)!r}: data row {row + 1} has an infinite value "
-                           f"({X[row, col]}) in column {str(column)!r}, {cell(row, column)}; "
-                           f"{_FINITE} (one past ±1.8e308 reads as inf)")
+    # "inf", "-Infinity", or a number such as 1e400 that pandas reads as inf.
+    _check_finite(path, X, [str(c) for c in frame.columns], cell,
+                  missing="an empty cell, NaN or a short row",
+                  infinite="one past ±1.8e308 reads as inf")
     return X
+
+
+def _check_finite(path, X, columns, cell, *, missing, infinite=None):
+    """One line naming X's first missing (NaN) cell, else its first infinite one, if any: its
+    data row, its column's name in ``columns`` and ``cell(row, col)``; ``missing`` says what
+    a NaN stands for, ``infinite`` how an inf may have come about.
+
+    As the estimators' own messages do not: theirs run over several lines and name neither
+    the file nor the cell.
+    """
+    missing_cells = np.isnan(X)
+    if missing_cells.any():
+        row, col = np.argwhere(missing_cells)[0]
+        raise CommandError(f"{str(path)!r}: data row {row + 1} has no value for column "
+                           f"{columns[col]!r} ({missing}), {cell(row, col)}")
+    infinite_cells = np.isinf(X)
+    if infinite_cells.any():
+        row, col = np.argwhere(infinite_cells)[0]
+        note = "" if infinite is None else f" ({infinite})"
+        raise CommandError(f"{str(path)!r}: data row {row + 1} has an infinite value "
+                           f"({X[row, col]}) in column {columns[col]!r}, {cell(row, col)}; "
+                           f"{_FINITE}{note}")
 
 
 _FINITE = "the estimators need finite numbers"
