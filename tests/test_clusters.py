@@ -740,10 +740,11 @@ def test_outliers_projecting_into_other_directions_do_not_calibrate_the_widening
     # A far cluster at 5·1, p = 100: along the directions the reweighting left alone, its
     # projections fall into the one-dimensional bulks and widen them (ratios above 1). Taken
     # as the calibration, they would make the widest direction's honest bulk look narrow; the
-    # test reads the ratio against at most 1 (and exits early on the raw ratio).
-    data = make_huber_contamination(5000, 100, 0.2, shift=5.0, random_state=2)
+    # test reads the ratio against at most 1 (and exits early on the raw ratio). The sample
+    # is one where the trap is there with converged concentration steps (calibration 1.45).
+    data = make_huber_contamination(5000, 100, 0.2, shift=5.0, random_state=7)
     X = data.X
-    location, scatter, subset = _start_and_subset(X, 2)
+    location, scatter, subset = _start_and_subset(X, 7)
     assert cluster_module._correction_along_widening(X, location, scatter, subset) is None
     # The trap is there: the other directions' ratios are above 1, and the widest direction's
     # ratio divided by their median would pass the bound.
@@ -804,13 +805,14 @@ def test_one_heavy_tailed_feature_is_not_read_as_groups_beside_it(law, monkeypat
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_a_group_on_one_side_moves_the_location_back(seed):
-    # 20% at 5·e₁, p = 20, n = 2,000: the start's location is pulled along e₁ (0.89-0.96),
-    # the bulk's offset along the widest direction moves it back (0.13 from θ on seed 0).
+    # 20% at 5·e₁, p = 20, n = 2,000: the start's location is pulled along e₁ (0.65-0.83 on
+    # seeds 0-4), the bulk's offset along the widest direction moves it back (0.10-0.14 from
+    # θ).
     X = _cluster_along_one_feature(seed, n=2000, p=20)
     location, scatter, subset = _start_and_subset(X, seed)
     corrected, _, direction = cluster_module._correction_along_widening(X, location, scatter,
                                                                         subset)
-    assert location[0] > 0.8
+    assert location[0] > 0.6
     assert abs(direction[0]) > 0.85
     assert np.linalg.norm(corrected) < 0.2
 
