@@ -241,6 +241,10 @@ def _report(args):
 _DELIMITERS = ("\t", ";", ",", "|")  # tried in this order; whitespace after them
 _WHITESPACE = r"\s+"
 _SAMPLE_LINES = 50
+# pandas' own boolean spellings, given to it explicitly so that header detection counts as
+# values the very cells the parser reads as booleans.
+_TRUE = ("True", "TRUE", "true")
+_FALSE = ("False", "FALSE", "false")
 
 
 def _read_matrix(path, options):
@@ -357,14 +361,15 @@ def _looks_like_header(cells):
     """Whether a first row is a header: some cell is not a number, or the cells are pandas'
     default column labels 0, 1, ..., p − 1 (``DataFrame(array).to_csv``).
 
-    A row of other numbers is data; ``--header`` says otherwise.
+    A row of other numbers (or of True and False, read as 1 and 0) is data; ``--header`` says
+    otherwise.
 
     Examples
     --------
-    >>> [_looks_like_header(row) for row in (["a", "b"], ["0", "1"], ["1", "2"])]
-    [True, True, False]
+    >>> [_looks_like_header(row) for row in (["a", "b"], ["0", "1"], ["1", "2"], ["1", "True"])]
+    [True, True, False, False]
     """
-    if not all(_is_number(cell) for cell in cells):
+    if not all(_is_number(cell) or cell.strip() in (*_TRUE, *_FALSE) for cell in cells):
         return True
     return [cell.strip() for cell in cells] == [str(i) for i in range(len(cells))]
 
@@ -394,6 +399,7 @@ def _parse(path, sep, header, skipped, decimal):
     try:
         return pd.read_csv(path, sep=sep, header=0 if header else None, skiprows=skipped,
                            decimal=decimal, skipinitialspace=sep != _WHITESPACE,
+                           true_values=list(_TRUE), false_values=list(_FALSE),
                            encoding="utf-8-sig")
     except pd.errors.EmptyDataError:
         raise CommandError(f"{str(path)!r} is empty") from None
@@ -424,26 +430,32 @@ def _drop_index_column(frame, index_col, header):
 def _check_numeric(frame, path, cell):
     """The frame as a float matrix, or one line naming its first non-numeric, missing or
     infinite cell: its data row and column, and where ``cell(row, col)`` says it is (row and
-    col counted from 0 in the frame)."""
+    col counted from 0 in the frame).
+
+    A column pandas reads as booleans (True/False alone) is 1/0, as a boolean .npy array is
+    and as scikit-learn's ``check_array`` takes one.
+    """
     import pandas as pd
 
     for col, column in enumerate(frame.columns):
         values = frame[column]
-        if values.dtype.kind in "iuf":
+        if values.dtype.kind in "iufb":
             continue
-        # pandas types True/False cells as bool, integers past int64 as Python ints (object):
-        # the first are not numbers, the second are.
-        numbers = (pd.Series(np.nan, index=values.index) if values.dtype.kind == "b"
-                   else pd.to_numeric(values, errors="coerce"))
+        # Objects: integers past int64 as Python ints, or True/False with empty cells as
+        # Python bools; to_numeric takes both, and an empty cell stays NaN for _check_finite.
+        numbers = pd.to_numeric(values, errors="coerce")
         bad = (numbers.isna() & values.notna()).to_numpy()
         if not bad.any():
             frame = frame.assign(**{column: numbers})
             continue
         row = int(np.argmax(bad))
-        # str: numpy 2's repr of a bool cell is np.True_, not what the file holds.
+        written = str(values.iloc[row])
+        # pandas reads a column as booleans only when every cell is one; mixed with numbers,
+        # True is text, and the message must say why it is refused here and taken elsewhere.
+        mixed = ("; True/False are read as 1/0 only in a column of them alone"
+                 if written.strip() in (*_TRUE, *_FALSE) else "")
         raise CommandError(f"{str(path)!r}: column {str(column)!r} is not numeric "
-                           f"({str(values.iloc[row])!r} in data row {row + 1}), "
-                           f"{cell(row, col)}")
+                           f"({written!r} in data row {row + 1}), {cell(row, col)}{mixed}")
     X = frame.to_numpy(dtype=np.float64)
     # "inf", "-Infinity", or a number such as 1e400 that pandas reads as inf.
     _check_finite(path, X, [str(c) for c in frame.columns], cell,
@@ -635,7 +647,11 @@ def _study(args):
         ResultStore(args.out).write_spec(grid.to_dict())  # the whole grid, for report
     _print_report(rows, grid.to_dict())
     if args.json:
-        Path(args.json).write_text(rows.to_json(orient="records", indent=1), encoding="utf-8")
+        from .io_utils import atomic_write_text
+
+        # A kill mid-write must leave the old file, not half a new one; the file is the user's,
+        # so it gets the permissions a plain write gives, not a temporary's 0600.
+        atomic_write_text(args.json, rows.to_json(orient="records", indent=1), private=False)
     return 0
 
 
@@ -766,7 +782,8 @@ def _add_fit(commands):
                     f"Estimators: {', '.join(available_estimators())}, or 'module:Class'. "
                     "Text files: the delimiter, a header row and pandas' index column are "
                     "detected (options below override); leading '#' lines are skipped; "
-                    "every other cell must be a number.")
+                    "every other cell must be a number, or a column of True/False alone "
+                    "(read as 1/0, as a boolean .npy array is).")
     parser.add_argument("data", help="a delimited text file (.csv, .tsv, .txt) or .npy file")
     parser.add_argument("--estimator", default="js-gan", help="default: js-gan")
     parser.add_argument("--param", type=_param, action="append", default=[], metavar="KEY=VALUE",

@@ -7,19 +7,23 @@ old file or the new one, never a part of it. On an error, or a kill before the r
 target is untouched; on an error the temporary is removed. Result stores, GAN checkpoints and
 the benchmarks' JSON files are all written through it.
 
-The temporary is created by ``tempfile.mkstemp``, so the file, once renamed, is readable by its
-owner only (mode 0600), as files written through ``tempfile`` always were here.
+By default the temporary is created by ``tempfile.mkstemp``, so the file, once renamed, is
+readable by its owner only (mode 0600), as files written through ``tempfile`` always were here.
+``private=False`` gives it the permissions a plain ``open(path, "w")`` would: those of the file
+it replaces, else 0666 less the umask. The command line's outputs, files a user asked for by
+name, take these.
 """
 
 import contextlib
 import os
+import secrets
 import tempfile
 
 __all__ = ["atomic_open", "atomic_write_text"]
 
 
 @contextlib.contextmanager
-def atomic_open(path, mode="w", *, encoding=None, newline=None):
+def atomic_open(path, mode="w", *, encoding=None, newline=None, private=True):
     """A handle whose content replaces ``path`` atomically when the ``with`` block succeeds.
 
     Parameters
@@ -29,6 +33,10 @@ def atomic_open(path, mode="w", *, encoding=None, newline=None):
     mode : {"w", "wb"}, default="w"
     encoding, newline : str or None
         As for ``open`` (text mode only).
+    private : bool, default=True
+        Whether the file is readable by its owner only (mode 0600). False gives it the
+        permissions ``open(path, "w")`` would: those of the file it replaces, else 0666 less
+        the umask.
 
     Yields
     ------
@@ -48,8 +56,11 @@ def atomic_open(path, mode="w", *, encoding=None, newline=None):
         raise ValueError(f"mode must be 'w' or 'wb', got {mode!r}")
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
-    fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
-                                     dir=directory)
+    prefix = f".{os.path.basename(path)}."
+    if private:
+        fd, temporary = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=directory)
+    else:
+        fd, temporary = _create_as_open_would(path, directory, prefix)
     try:
         with os.fdopen(fd, mode, encoding=encoding, newline=newline) as handle:
             yield handle
@@ -62,8 +73,51 @@ def atomic_open(path, mode="w", *, encoding=None, newline=None):
         raise
 
 
-def atomic_write_text(path, text, encoding="utf-8"):
+def _create_as_open_would(path, directory, prefix):
+    """(descriptor, name) of a new temporary in ``directory`` with the mode ``open(path, "w")``
+    would leave ``path`` with.
+
+    Created with mode 0666, so that the kernel takes the umask off: reading the umask means
+    setting it, for every thread of the process at once.
+    """
+    # mkstemp's flags: no symbolic link followed, no text-mode translation on Windows.
+    flags = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+             | getattr(os, "O_BINARY", 0))
+    for _ in range(tempfile.TMP_MAX):
+        temporary = os.path.join(directory, f"{prefix}{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(temporary, flags, 0o666)
+        except FileExistsError:
+            continue
+        break
+    else:
+        raise FileExistsError(f"no unused temporary name for {path!r} in {directory!r}")
+    try:
+        # open() truncates a file in place, keeping its mode; the rename would not. Its
+        # permission bits only: a setuid or setgid bit is no data file's to hand on.
+        kept = os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        return fd, temporary
+    try:
+        os.chmod(temporary, kept)
+    except BaseException:
+        os.close(fd)
+        os.remove(temporary)
+        raise
+    return fd, temporary
+
+
+def atomic_write_text(path, text, encoding="utf-8", *, private=True):
     """Write ``text`` to ``path`` atomically (``atomic_open``), newlines as written.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    text : str
+    encoding : str, default="utf-8"
+    private : bool, default=True
+        Mode 0600, or (False) the permissions ``open(path, "w")`` would give; see
+        ``atomic_open``.
 
     Examples
     --------
@@ -73,5 +127,5 @@ def atomic_write_text(path, text, encoding="utf-8"):
     >>> open(path, encoding="utf-8").read()
     '{"a": 1}'
     """
-    with atomic_open(path, "w", encoding=encoding, newline="") as handle:
+    with atomic_open(path, "w", encoding=encoding, newline="", private=private) as handle:
         handle.write(text)

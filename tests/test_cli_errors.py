@@ -1,8 +1,10 @@
 """The command line's errors: found before the work, and naming what the user must change."""
 
+import json
 import os
 import shlex
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -186,15 +188,77 @@ def test_ctrl_c_names_the_store_and_the_command_that_resumes(out, tmp_path, monk
     assert len(ResultStore(store).load()) == 100
 
 
+# --- study --json: the old file or the whole new one, with a plain file's permissions ----------
+
+
+STUDY = ["study", "--n-samples", "50", "--n-features", "2", "--contamination", "0.1"]
+
+
+@pytest.fixture
+def fast_study(monkeypatch):
+    """Run the study with the sample mean under every label: its rows, in seconds."""
+    real_run = robustgan.simulate.run
+
+    def run(spec, out, **kwargs):
+        estimators = {label: "sample-mean" for label in spec["estimators"]}
+        return real_run({**spec, "estimators": estimators}, out, **kwargs)
+
+    monkeypatch.setattr(robustgan.simulate, "run", run)
+
+
+def test_a_kill_while_study_writes_its_json_leaves_the_old_file_whole(tmp_path, monkeypatch,
+                                                                      capsys, fast_study):
+    path = tmp_path / "rows.json"
+    path.write_text('[{"an earlier": "run"}]')
+    replace = os.replace
+
+    def killed(source, target, **kwargs):
+        if Path(target) == path:
+            raise KeyboardInterrupt  # Ctrl-C once the new content is written, before it is in
+        return replace(source, target, **kwargs)
+
+    monkeypatch.setattr(os, "replace", killed)
+    assert main([*STUDY, "--json", str(path)]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert path.read_text() == '[{"an earlier": "run"}]'
+    assert sorted(os.listdir(tmp_path)) == ["rows.json"]  # no temporary left beside it
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+@pytest.mark.parametrize("existing, expected", [(None, 0o640), (0o604, 0o604)],
+                         ids=["new file", "replaced file"])
+def test_study_json_has_the_permissions_a_plain_write_gives_it(existing, expected, tmp_path,
+                                                               capsys, fast_study):
+    # A plain write makes a new file 0666 less the umask and keeps a replaced file's mode; an
+    # atomic write through tempfile would make it 0600 either way.
+    path, plain = tmp_path / "rows.json", tmp_path / "plain.json"
+    previous = os.umask(0o027)
+    try:
+        if existing is not None:
+            for each in (path, plain):
+                each.write_text("[]")
+                each.chmod(existing)
+        plain.write_text("[]")
+        assert main([*STUDY, "--json", str(path)]) == 0
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(path.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode) == expected
+    assert len(json.loads(path.read_text(encoding="utf-8"))) == 2 * 5  # designs × estimators
+
+
 # --- fit names the file, the row and the column of a bad cell -----------------------------------
 
 
-def test_a_boolean_column_is_named_with_its_values_as_written(tmp_path, capsys):
+def test_a_column_mixing_booleans_and_numbers_is_named_with_its_values_as_written(tmp_path,
+                                                                                capsys):
+    # A column of True/False alone is read as 1/0 (tests/test_cli_inputs.py); one that mixes
+    # them with numbers holds no reading that is plainly the user's.
     path = tmp_path / "data.csv"
-    path.write_text("a,flag\n1,True\n2,False\n3,True\n")
+    path.write_text("a,flag\n1,True\n2,0.5\n3,True\n")
     error = _one_line_error(["fit", str(path)], capsys)
     assert "np." not in error
-    assert "column 'flag' is not numeric ('True' in data row 1), line 2, column 2" in error
+    assert ("column 'flag' is not numeric ('True' in data row 1), line 2, column 2 of the file; "
+            "True/False are read as 1/0 only in a column of them alone") in error
 
 
 def test_integers_past_int64_are_numbers(tmp_path, capsys):
