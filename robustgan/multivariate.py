@@ -59,6 +59,7 @@ __all__ = [
     "trimmed_scatter",
     "truncation_consistency",
     "two_group_share",
+    "unit_rows",
 ]
 
 
@@ -80,6 +81,53 @@ def data_directions(X, center, n_directions, rng):
     norms = np.linalg.norm(D, axis=0)
     keep = norms > 0
     return D[:, keep] / norms[keep]
+
+
+def unit_rows(vectors):
+    """The rows of ``vectors`` scaled to unit Euclidean norm, safe at any finite scale.
+
+    Each row is divided by its largest magnitude before its norm is taken, so that the squares
+    inside the norm neither overflow nor underflow: directions in the coordinates of data at
+    1e155 (entries near 1e-155) had norms of subnormal squares, or of 0, and at 1e-155 infinite
+    ones, which left zero or NaN directions. A row that is zero or holds a non-finite entry has
+    no direction: it comes out NaN, and ``usable`` leaves it out.
+
+    Parameters
+    ----------
+    vectors : ndarray of shape (n_vectors, n_features) or (n_features,)
+        The vectors as rows, or a single vector.
+
+    Returns
+    -------
+    units : ndarray of the shape of ``vectors``
+        The rows scaled to unit norm; NaN rows where ``usable`` is False.
+    usable : ndarray of bool of shape (n_vectors,), or a bool for a single vector
+        Whether the row's largest magnitude is positive and finite.
+
+    Notes
+    -----
+    The norm of a single vector is taken as ``np.linalg.norm`` takes it (a dot product), those
+    of the rows of an array by a sum along each row; the two can differ in the last bit, and
+    each is kept so that no estimate that used one of them changes.
+
+    Examples
+    --------
+    >>> units, usable = unit_rows(np.array([[3e-160, 4e-160], [3e160, -4e160], [0.0, 0.0]]))
+    >>> units
+    array([[ 0.6,  0.8],
+           [ 0.6, -0.8],
+           [ nan,  nan]])
+    >>> usable
+    array([ True,  True, False])
+    """
+    vectors = np.asarray(vectors)
+    peaks = np.max(np.abs(vectors), axis=-1, keepdims=True)
+    usable = ((0 < peaks) & (peaks < np.inf))[..., 0]
+    # Unusable rows divide 0 by 0 or inf by inf: NaN by design, not an error to report.
+    with np.errstate(invalid="ignore"):
+        scaled = vectors / peaks
+        norms = np.linalg.norm(scaled, axis=None if scaled.ndim == 1 else -1, keepdims=True)
+        return scaled / norms, usable
 
 
 def outlyingness(X, directions):

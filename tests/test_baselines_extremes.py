@@ -27,6 +27,7 @@ from robustgan.baselines import (
     TukeyMedian,
     TylerScatter,
 )
+from robustgan.multivariate import unit_rows
 from robustgan.univariate import robust_scale
 
 RANK_AND_SIGN = [
@@ -85,6 +86,39 @@ def test_tukey_depth_does_not_depend_on_the_datas_magnitude(scale):
     np.testing.assert_array_equal(depth, unit.depth(Q))
     assert depth[-1] == 0.0
     np.testing.assert_allclose(est.location_ / scale, unit.location_, rtol=1e-9)
+
+
+@pytest.mark.parametrize("exponent", [-1000, -515, 0, 515, 1000])
+def test_unit_rows_are_the_same_at_any_magnitude(exponent):
+    # At 2**±515 (about 1e±155) and beyond the squares under- or overflow; scaled over their
+    # largest entry first, the rows come out as at unit scale (a power of 2 scales exactly).
+    V = np.random.default_rng(0).standard_normal((20, 9))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        units, usable = unit_rows(V * 2.0**exponent)
+    assert usable.all()
+    np.testing.assert_array_equal(units, unit_rows(V)[0])
+    np.testing.assert_allclose(np.linalg.norm(units, axis=1), 1.0, rtol=1e-15)
+
+
+def test_unit_rows_leaves_out_zero_and_non_finite_rows_and_keeps_each_rounding():
+    V = np.array([[3e-300, -4e-300], [0.0, 0.0], [np.inf, 1.0], [-np.inf, np.nan], [np.nan, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        units, usable = unit_rows(V)
+        singles = [unit_rows(v) for v in V]
+    np.testing.assert_array_equal(usable, [True, False, False, False, False])
+    np.testing.assert_array_equal(units[0], [0.6, -0.8])
+    assert np.isnan(units[1:]).all()
+    assert [bool(ok) for _, ok in singles] == usable.tolist()
+    # The callers' estimates were computed with these two roundings of the norm: a single
+    # vector's (a dot product) and an array's rows' (a sum along each row).
+    W = np.random.default_rng(1).standard_normal((50, 40)) * 1e-160
+    scaled = W / np.max(np.abs(W), axis=1, keepdims=True)
+    np.testing.assert_array_equal(
+        unit_rows(W)[0], scaled / np.linalg.norm(scaled, axis=1, keepdims=True))
+    for w, row in zip(W, scaled):
+        np.testing.assert_array_equal(unit_rows(w)[0], row / np.linalg.norm(row))
 
 
 # ---------------------------------------------------------------------------------------------

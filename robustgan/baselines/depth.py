@@ -51,6 +51,7 @@ from scipy.spatial import ConvexHull, HalfspaceIntersection, QhullError
 from threadpoolctl import threadpool_limits
 
 from .._validation import check_generator
+from ..multivariate import unit_rows
 
 __all__ = ["halfspace_depth", "random_directions", "tukey_median"]
 
@@ -117,7 +118,7 @@ def halfspace_depth(x, X, *, directions=None):
     Z, z = (X - centre) / scale, (x - centre) / scale
     if directions is not None:
         # uᵀ(x − Xᵢ) = (u∘s)ᵀ(z − Zᵢ): the same halfspaces, with normals u∘s in these coordinates.
-        U = _unit_rows(np.asarray(directions, dtype=np.float64) * (scale / scale.max()))
+        U, _ = unit_rows(np.asarray(directions, dtype=np.float64) * (scale / scale.max()))
         counts = _projection_depth_counts(z, Z, U)
     elif X.shape[1] == 2:
         counts = _depth_counts_2d(z, Z)
@@ -145,24 +146,6 @@ def _standardise(X):
         if differing.size:
             scale[j] = np.median(differing)
     return centre, scale
-
-
-def _unit_rows(U):
-    """The rows of U (none of them zero) scaled to unit Euclidean norm.
-
-    Each row is divided by its largest magnitude before the norm is taken, so that the squares
-    inside it neither overflow nor underflow: directions in the coordinates of data at 1e155
-    (entries near 1e-155) had norms of subnormal squares, and at 1e-155 infinite ones, which
-    left zero or NaN directions and a depth of 1 for every point.
-
-    Examples
-    --------
-    >>> _unit_rows(np.array([[3e-160, 4e-160], [3e160, -4e160]]))
-    array([[ 0.6,  0.8],
-           [ 0.6, -0.8]])
-    """
-    U = U / np.max(np.abs(U), axis=1, keepdims=True)
-    return U / np.linalg.norm(U, axis=1, keepdims=True)
 
 
 def random_directions(n_directions, n_features, rng):
@@ -835,5 +818,5 @@ def tukey_median(X, *, algorithm="auto", n_directions=1000, n_refinements=20, ra
     # uᵀZ = (u/s)ᵀ(X − centre): the same halfspaces, with normals u/s in the coordinates of X
     # (s relative to its largest entry: only the directions matter, and u/s overflowed for
     # data at 1e-155).
-    directions = _unit_rows(directions / (scale / scale.max()))
+    directions, _ = unit_rows(directions / (scale / scale.max()))
     return centre + scale * z, depth / n, directions, n_iter

@@ -42,6 +42,7 @@ from ..multivariate import (
     squared_mahalanobis_from_factor,
     trimmed_scatter,
     truncation_consistency,
+    unit_rows,
 )
 from ..nets import (
     ACTIVATIONS,
@@ -610,13 +611,14 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         if np.any(difference != 0):
             directions += [np.linalg.solve(start_scatter, difference),
                            np.linalg.solve(scatter, difference)]
-        # Over the largest entry first: on data near 1e150 the entries are near 1e-150, whose
-        # squares underflow to a norm of 0. A zero or non-finite direction is left out.
-        peaks = [np.max(np.abs(d)) for d in directions]
-        directions = [d / peak for d, peak in zip(directions, peaks) if 0 < peak < np.inf]
+        # Over the largest entry first (unit_rows): on data near 1e150 the entries are near
+        # 1e-150, whose squares underflow to a norm of 0. A zero or non-finite direction is left
+        # out. One vector at a time, so that each norm is rounded as it always was.
+        units = [unit_rows(d) for d in directions]
+        directions = [unit for unit, usable in units if usable]
         if not directions:
             return False
-        directions = np.column_stack([d / np.linalg.norm(d) for d in directions])
+        directions = np.column_stack(directions)
         game = projection_share(X, location, scatter, directions, _SHARE_BINS)
         start = projection_share(X, start_location, start_scatter, directions, _SHARE_BINS)
         return start > game + np.sqrt(_SHARE_BINS / len(X))
