@@ -46,6 +46,8 @@ _RANK_TOLERANCE = 1e-10
 _NAMED = 5
 # A term of a constant combination below this, relative to its largest, is not named.
 _TINY_TERM = 1e-6
+# Coefficients this close, relative to the largest, count as equal when the sign is chosen.
+_TIE = 1e-6
 
 
 def warn_at_user(message, category):
@@ -596,7 +598,12 @@ def _warn_proper_subspace(X, constant):
     directions = []
     for v in null.T[:_NAMED]:
         big = np.sort(np.argsort(-np.abs(v))[:_NAMED])
-        v = v / v[np.argmax(np.abs(v))]  # largest coefficient +1: one sign for the message
+        # Largest coefficient 1, positive on the first feature whose coefficient is the largest
+        # up to rounding: x2 = x0 + x1 has three equal ones, and which of them eigh returned
+        # largest, with which sign, depended on the LAPACK build (−x0 − x1 + x2 with one).
+        magnitude = np.abs(v)
+        first_largest = np.flatnonzero(magnitude >= magnitude.max() * (1 - _TIE))[0]
+        v = v / (np.sign(v[first_largest]) * magnitude.max())
         # The terms left out are counted: rows of proportions (each summing to 1) read
         # "x0 + x2 + x3 + x4 + x5 = const" with x1's equal term dropped, which is false.
         unnamed = int(np.count_nonzero(np.abs(v) >= _TINY_TERM)) - int(

@@ -1,12 +1,13 @@
 """benchmarks/bench_holdout.py, bench_real_data.py and bench_real_planted.py: the checks a
-change to an estimator is run through. Their plumbing on a few small cases (the numbers are
-the full runs' business): a run writes its JSON, a second run compares equal to the bit, a
-change is seen."""
+change to an estimator is run through; and bench_device.py, the devices side by side.
+Their plumbing on a few small cases (the numbers are the full runs' business): a run
+writes its JSON, a second run compares equal to the bit, a change is seen."""
 
 import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -109,3 +110,17 @@ def test_one_collapsed_seed_is_flagged_though_the_median_hides_it(tmp_path):
                                      record["clean_RobustGANScatter"]["scatter_error"]) + 1
     flags = bench_real_planted.summarise(record, 5.0)["flags"]
     assert "RGS scatter collapsed on seed(s) 1" in flags
+
+
+def test_device_bench_writes_one_row_per_estimator_and_device(tmp_path, capsys):
+    bench_device = pytest.importorskip("bench_device")
+    out = tmp_path / "device.json"
+    rows = bench_device.main(["--sizes", "60x2", "--repeats", "1", "--out", str(out)])
+    devices = json.loads(out.read_text())["devices"]
+    assert devices[0] == "cpu"
+    assert len(rows) == 2 * len(devices)
+    assert {r["estimator"] for r in rows} == {"RobustGANMean", "RobustGANScatter"}
+    assert all(np.isfinite(r["location_error"]) and r["warm_seconds"] > 0 for r in rows)
+    assert "| RobustGANScatter | 60 × 2 | cpu |" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        bench_device.main(["--sizes", "60 by 2"])

@@ -145,6 +145,27 @@ def test_rows_in_a_proper_subspace_are_named_with_the_constant_combination(estim
     assert values[0] < 1e-6 * values[-1]
 
 
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+@pytest.mark.parametrize("largest", [0, 1, 2])
+def test_the_named_combination_does_not_depend_on_the_eigenvectors_sign(sign, largest,
+                                                                        monkeypatch):
+    # x2 = x0 + x1: three coefficients of equal size. Which one eigh returns largest, by a
+    # rounding, and with which sign, depends on the LAPACK build: one machine's read
+    # "−x0 − x1 + x2 = const". The message is the same for every sign and every tie-break.
+    X = np.random.default_rng(0).standard_normal((60, 2)) @ [[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]
+    eigh = np.linalg.eigh
+
+    def eigh_of_another_build(matrix):
+        values, vectors = eigh(matrix)
+        vectors = sign * vectors
+        vectors[largest] *= 1 + 1e-12
+        return values, vectors
+
+    monkeypatch.setattr(np.linalg, "eigh", eigh_of_another_build)
+    with pytest.warns(DegenerateDataWarning, match=r"\(x0 \+ x1 − x2 = const\)"):
+        check_degenerate(X)
+
+
 def test_a_column_with_half_its_values_tied_is_named():
     X = np.random.default_rng(0).standard_normal((100, 3))
     X[:60, 1] = 0.0

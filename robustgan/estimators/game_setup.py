@@ -41,8 +41,12 @@ def second_moment_directions(Z):
             [0., 1.]])
     """
     second_moment = Z.T @ Z / Z.shape[0]
-    _, vectors = torch.linalg.eigh(second_moment.double())
-    return vectors.T.flip(0).to(Z.dtype)
+    # The p × p eigenproblem on the CPU, once per game: torch loads its CUDA eigensolver on
+    # the first call, and that load is not thread-safe ("lazy wrapper should be called at most
+    # once": on an H200 fit_many's concurrent members failed 7 of 8 fits of a simulation); the
+    # directions are then also the same on every device.
+    _, vectors = torch.linalg.eigh(second_moment.double().cpu())
+    return vectors.T.flip(0).to(device=Z.device, dtype=Z.dtype)
 
 
 def principal_directions(Z, k):
