@@ -456,8 +456,8 @@ def canonical_row_order(X):
 _CONCENTRATION_STEPS = 20
 
 
-def trimmed_scatter(X, support_fraction=0.5, n_iter=_CONCENTRATION_STEPS, *, n_directions=250, random_state=None,
-                    location_scale=None):
+def trimmed_scatter(X, support_fraction=0.5, n_iter=_CONCENTRATION_STEPS, *, n_directions=250,
+                    random_state=None, location_scale=None):
     """Location and scatter of the ``support_fraction`` most central rows, by concentration steps.
 
     From each of four starts (the coordinatewise median with the diagonal of squared MADs, with
