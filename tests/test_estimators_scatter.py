@@ -520,6 +520,9 @@ def test_the_start_is_taken_where_the_games_reweighting_takes_in_one_side(monkey
     assert est.selected_ == "start"
     np.testing.assert_array_equal(est.covariance_, est.raw_covariance_)
     monkeypatch.setattr(RobustGANScatter, "_game_admits_one_side", lambda self, X, support: False)
+    # The share referee, at half a bin's noise, takes the start here too.
+    assert RobustGANScatter(random_state=0).fit(X).selected_ == "start"
+    monkeypatch.setattr(RobustGANScatter, "_start_explains_more", lambda self, X: False)
     game = RobustGANScatter(random_state=0).fit(X)
     assert game.selected_ == "game"
     assert error(game.covariance_) > 1.5 * error(est.raw_covariance_)
@@ -555,11 +558,11 @@ def test_on_clean_rows_the_game_is_kept(seed):
 
 
 @pytest.mark.parametrize("excess, selected", [(0.9, "game"), (1.1, "start")])
-def test_the_start_must_explain_more_by_one_bins_noise(excess, selected, monkeypatch):
-    # The referee's margin is √(10/n): a start's share that beats the game's by less is noise.
-    # The shares are stubbed: the referee reads the game's first, then the start's.
+def test_the_start_must_explain_more_by_half_a_bins_noise(excess, selected, monkeypatch):
+    # The referee's margin is ½·√(10/n): a start's share that beats the game's by less is
+    # noise. The shares are stubbed: the referee reads the game's first, then the start's.
     X = np.random.default_rng(0).standard_normal((1000, 3))
-    margin = np.sqrt(10 / 1000)
+    margin = 0.5 * np.sqrt(10 / 1000)
     calls = []
 
     def share(X, location, scatter, directions, bins):
