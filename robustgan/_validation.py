@@ -597,11 +597,11 @@ def _warn_proper_subspace(X, constant):
     rank = varying.size - null.shape[1]
     directions = []
     for v in null.T[:_NAMED]:
-        big = np.sort(np.argsort(-np.abs(v))[:_NAMED])
+        magnitude = np.abs(v)
+        big = np.sort(np.argsort(-magnitude)[:_NAMED])
         # Largest coefficient 1, positive on the first feature whose coefficient is the largest
         # up to rounding: x2 = x0 + x1 has three equal ones, and which of them eigh returned
         # largest, with which sign, depended on the LAPACK build (−x0 − x1 + x2 with one).
-        magnitude = np.abs(v)
         first_largest = np.flatnonzero(magnitude >= magnitude.max() * (1 - _TIE))[0]
         v = v / (np.sign(v[first_largest]) * magnitude.max())
         # The terms left out are counted: rows of proportions (each summing to 1) read
