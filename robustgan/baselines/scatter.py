@@ -101,14 +101,22 @@ def _within_span(X, location, scatter):
     centre, basis = affine_span(X)
     if basis.shape[1] == X.shape[1]:
         return location, scatter
+    location, basis = _onto_span(X, centre, basis, location)
+    compressed = basis @ (basis.T @ scatter @ basis) @ basis.T
+    return location, (compressed + compressed.T) / 2.0
+
+
+def _onto_span(X, centre, basis, location):
+    """``location`` projected on the affine span (``centre``, ``basis``) of X's rows, with a
+    constant column's value exactly (the projection is 1e-14 off it), and the basis with
+    exactly 0 in the constant columns' rows (not the 1e-17 of a null space computed by SVD:
+    the scatter's floor would measure the column's variance against that)."""
     constant = np.ptp(X, axis=0) == 0
-    # Exactly 0, not the 1e-17 of a null space computed by SVD: the floor would measure the
-    # column's variance against that.
+    basis = basis.copy()
     basis[constant] = 0.0
     location = centre + basis @ (basis.T @ (location - centre))
     location[constant] = X[0, constant]
-    compressed = basis @ (basis.T @ scatter @ basis) @ basis.T
-    return location, (compressed + compressed.T) / 2.0
+    return location, basis
 
 
 def _store_scatter(estimator, X, location, covariance):
@@ -641,7 +649,7 @@ class TylerScatter(ScatterDistances, RobustLocationMixin, BaseEstimator):
         # The rows lie in a proper affine subspace (check_training_data has warned), where
         # Tyler's shape of ℝ^p does not exist: it is computed in the subspace's coordinates,
         # around the location projected on it, and embedded (singular across it).
-        location = centre + basis @ (basis.T @ (location - centre))
+        location, basis = _onto_span(X, centre, basis, location)
         Y = (X - location) @ basis
         shape, self.n_iter_ = tyler_shape(
             Y, np.zeros(rank), tol=self.tol, max_iter=self.max_iter
