@@ -201,10 +201,11 @@ def _offset_for_fraction(scores, fraction):
                      for method in ("lower", "higher"))
     # Between two equal scores the percentile is that score, also where it is -inf (rows at an
     # infinite distance), which interpolation would turn into NaN; between -inf and a finite
-    # score, the finite one.
-    offset = lower if lower == higher else np.percentile(scores, 100.0 * fraction)
-    if not np.isfinite(offset):
+    # score, the finite one (not interpolated: NaN, with NumPy's "invalid value" warning).
+    if lower == higher or not np.isfinite(lower):
         offset = higher
+    else:
+        offset = np.percentile(scores, 100.0 * fraction)
     below = np.count_nonzero(scores < offset)
     tied = np.count_nonzero(scores == offset)
     target = fraction * len(scores)

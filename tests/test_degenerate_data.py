@@ -375,9 +375,12 @@ def test_a_run_of_tied_distances_at_the_contamination_quantile_is_flagged_whole_
 
 @pytest.mark.parametrize(("infinite", "flagged"), [(150, 150), (100, 100), (99, 100)])
 def test_rows_at_an_infinite_distance_give_an_offset_not_nan(infinite, flagged):
-    # Interpolating between two -inf scores gave NaN, and every row was flagged.
+    # Interpolating between two -inf scores gave NaN, and every row was flagged; between -inf
+    # and a finite score, NumPy's RuntimeWarning (invalid value in add) reached the user.
     X = np.column_stack([np.arange(1000.0), np.arange(1000) >= 1000 - infinite])
-    est = _FixedDistances(contamination=0.1).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = _FixedDistances(contamination=0.1).fit(X)
     assert not np.isnan(est.offset_)
     assert np.count_nonzero(est.predict(X) == -1) == flagged
 
