@@ -96,6 +96,13 @@ def test_real_planted_run_writes_its_table_and_flags_a_loss(tmp_path, capsys):
     assert "RGS loc" in bench_real_planted.summarise(record, 10.0)["flags"]
     record["clean_RobustGANScatter"]["location_error"] = entry["RobustGANScatter"]["location_error"]
     assert "RGS loc" not in bench_real_planted.summarise(record, 10.0)["flags"]
+    # Each estimator against its own clean fit: RobustGANMean's, not RobustGANScatter's.
+    entry["RobustGANMean"]["location_error"] = 10 * entry["MinCovDet"]["location_error"] + 1
+    record["clean_RobustGANScatter"]["location_error"] = 0.0
+    record["clean_RobustGANMean"]["location_error"] = entry["RobustGANMean"]["location_error"]
+    assert "RGM loc" not in bench_real_planted.summarise(record, 10.0)["flags"]
+    record["clean_RobustGANMean"]["location_error"] = 0.0
+    assert "RGM loc" in bench_real_planted.summarise(record, 10.0)["flags"]
 
 
 def test_one_collapsed_seed_is_flagged_though_the_median_hides_it(tmp_path):

@@ -261,8 +261,10 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
     raw_location_, raw_covariance_ : ndarray
         The starting point: ``trimmed_scatter``'s concentration steps followed by its two
         reweighting steps, consistent at the Gaussian, and corrected for a cluster of outliers
-        it held where it held one. Unlike MinCovDet's, not the mean and covariance of the
-        ``raw_support_`` rows (MCD's raw estimate, before reweighting).
+        it held where it held one. Where it held none and the second step let in clearly more
+        rows than the first (a cascade: outliers at the first cut's edge, let in by a cut the
+        first step widened), the first step's estimate. Unlike MinCovDet's, not the mean and
+        covariance of the ``raw_support_`` rows (MCD's raw estimate, before reweighting).
     cluster_direction_ : ndarray of shape (n_features,) or None
         The direction along which the start was corrected for a cluster of outliers inside
         its subset (``robustgan.clusters.correct_absorbed_cluster``); the corrected start is
@@ -456,9 +458,9 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
             )
             self.raw_support_ = np.ones(n, dtype=bool)
         else:
-            self.raw_location_, self.raw_covariance_, self.raw_support_ = trimmed_scatter(
-                X, support_fraction, random_state=int(init_seed)
-            )
+            self.raw_location_, self.raw_covariance_, self.raw_support_, first_step = (
+                trimmed_scatter(X, support_fraction, random_state=int(init_seed),
+                                return_first_step=True))
             if self.assume_centered:
                 self.raw_location_, self.raw_covariance_, self.cluster_direction_ = (
                     self._centred_start_without_a_tight_cluster(X, support_fraction,
@@ -469,6 +471,10 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
                                              support_fraction=support_fraction,
                                              random_state=int(init_seed),
                                              subset=self.raw_support_))
+                # The cascade's extra rows were not a cluster that the correction found: the
+                # start is the first reweighting step's estimate, as MinCovDet's single step.
+                if self.cluster_direction_ is None and first_step is not None:
+                    self.raw_location_, self.raw_covariance_ = first_step
         # A start corrected for a cluster it held is the answer: the cluster is still in the
         # data, the game's optimum is pulled towards it by O(ε), and a reweighting step takes
         # most of it back inside the ellipsoid (p = 200, shift 0.5·1: 36% of its rows).
