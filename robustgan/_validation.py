@@ -102,7 +102,7 @@ def check_generator(random_state):
     )
 
 
-def check_training_data(estimator, X, *, min_samples=2, scatter=False):
+def check_training_data(estimator, X, *, min_samples=2, scatter=False, return_span=False):
     """Validated float64 training data; records ``n_features_in_`` and ``feature_names_in_``.
 
     Parameters
@@ -117,10 +117,16 @@ def check_training_data(estimator, X, *, min_samples=2, scatter=False):
         The estimator fits a scatter matrix: degenerate data are named (``check_degenerate``).
         A location alone exists on any data (the median of rows most of which are equal is
         their common value), so location estimators leave it off.
+    return_span : bool, default=False
+        With ``scatter``, return the rows' affine span too (``affine_span``), from the rank
+        test ``check_degenerate`` ran: an estimator that fits inside the span does not run
+        that test again (0.05-0.3 s at 50,000 × 100).
 
     Returns
     -------
     ndarray of shape (n_samples, n_features), float64
+    span : tuple (centre, basis)
+        Only with ``return_span=True``.
 
     Raises
     ------
@@ -139,9 +145,13 @@ def check_training_data(estimator, X, *, min_samples=2, scatter=False):
         X = validate_data(
             estimator, X, reset=True, dtype=np.float64, ensure_min_samples=min_samples
         )
+    if return_span and not scatter:
+        raise ValueError("return_span needs scatter=True: the span comes from its rank test")
     if scatter:
         check_scatter_representable(X)
-        check_degenerate(X)
+        span = check_degenerate(X, return_span=return_span)
+        if return_span:
+            return X, span
     return X
 
 
@@ -328,7 +338,7 @@ def _naming_non_numeric_columns(X):
         ) from error
 
 
-def check_degenerate(X):
+def check_degenerate(X, *, return_span=False):
     """Raise or warn when X is degenerate for a robust estimate of location and scatter.
 
     Errors (no robust scatter exists):
@@ -357,6 +367,14 @@ def check_degenerate(X):
     ----------
     X : ndarray of shape (n_samples, n_features), float64
         Validated training data.
+    return_span : bool, default=False
+        Return the rows' affine span.
+
+    Returns
+    -------
+    centre, basis : ndarray
+        Only with ``return_span=True``: the rows' affine span (``affine_span``), from the
+        same rank test.
 
     Raises
     ------
@@ -387,7 +405,8 @@ def check_degenerate(X):
         _check_identical_rows(X)
     if tied.any():
         _warn_tied_columns(values, counts, tied, n)
-    _warn_proper_subspace(X, constant=counts == n)
+    constant = counts == n
+    varying, null = _warn_proper_subspace(X, constant)
     if n == p + 1:
         warn_at_user(
             f"{n} rows in {p} dimensions (n_samples = n_features + 1): the rows are the "
@@ -396,6 +415,9 @@ def check_degenerate(X):
             "A robust fit needs n well above p (n ≥ 5p is a common rule).",
             DegenerateDataWarning,
         )
+    if return_span:
+        return _span(X, constant, varying, null)
+    return None
 
 
 def _converts(column):
@@ -527,9 +549,13 @@ def affine_span(X):
     >>> basis.shape, bool(np.allclose(np.abs(basis[:, 0]), np.array([1.0, 2.0, 0.0]) / 5**0.5))
     ((3, 1), True)
     """
-    p = X.shape[1]
     constant = np.ptp(X, axis=0) == 0
-    varying, null = _null_combinations(X, constant)
+    return _span(X, constant, *_null_combinations(X, constant))
+
+
+def _span(X, constant, varying, null):
+    """``affine_span`` from the constant columns and ``_null_combinations``' result."""
+    p = X.shape[1]
     normals = np.zeros((p, int(constant.sum()) + null.shape[1]))
     normals[np.flatnonzero(constant), np.arange(int(constant.sum()))] = 1.0
     normals[varying, int(constant.sum()):] = null
@@ -590,10 +616,11 @@ def _null_combinations(X, constant):
 
 
 def _warn_proper_subspace(X, constant):
-    """Warn when the centred non-constant columns are collinear (named per direction)."""
+    """Warn when the centred non-constant columns are collinear (named per direction); returns
+    ``_null_combinations``' (varying, null)."""
     varying, null = _null_combinations(X, constant)
     if null.shape[1] == 0:
-        return
+        return varying, null
     rank = varying.size - null.shape[1]
     directions = []
     for v in null.T[:_NAMED]:
@@ -618,6 +645,7 @@ def _warn_proper_subspace(X, constant):
         f"data on their span first (sklearn.decomposition.PCA(n_components={rank})).",
         DegenerateDataWarning,
     )
+    return varying, null
 
 
 def _linear_combination(coefficients, columns):

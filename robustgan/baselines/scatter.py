@@ -20,7 +20,6 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._validation import (
-    affine_span,
     check_generator,
     check_training_data,
     refusing_bools,
@@ -82,11 +81,11 @@ def nearest_psd(S, floor=0.0):
     return (vectors * np.maximum(values, floor)) @ vectors.T
 
 
-def _within_span(X, location, scatter):
+def _within_span(X, span, location, scatter):
     """``location`` and ``scatter`` moved into the smallest affine subspace that holds the rows
-    of X: the location projected on it, the scatter compressed to it (B·BᵀSB·Bᵀ, B an
-    orthonormal basis of its directions), exactly 0 across it; both unchanged when the rows
-    span ℝ^p.
+    of X, ``span`` = (centre, basis) (``check_training_data(..., return_span=True)``): the
+    location projected on it, the scatter compressed to it (B·BᵀSB·Bᵀ, B an orthonormal basis
+    of its directions), exactly 0 across it; both unchanged when the rows span ℝ^p.
 
     A rank correlation or a sign covariance of rows in a proper subspace (a constant column,
     collinear features) is singular across it only to its own sampling error, or to rounding:
@@ -98,7 +97,7 @@ def _within_span(X, location, scatter):
     get distances from their spread within it, rows off it huge ones. A constant column keeps
     its value exactly, as the location on it.
     """
-    centre, basis = affine_span(X)
+    centre, basis = span
     if basis.shape[1] == X.shape[1]:
         return location, scatter
     location, basis = _onto_span(X, centre, basis, location)
@@ -244,10 +243,10 @@ class _RankScatter(ScatterDistances, RobustLocationMixin, BaseEstimator):
     """What the Kendall and Spearman estimators share: a correlation matrix mapped to Pearson's,
     scaled by robust scales, around the coordinatewise median."""
 
-    def _fit_correlation(self, X, pearson):
+    def _fit_correlation(self, X, span, pearson):
         location = np.median(X, axis=0)
         scatter = rank_correlation_scatter(pearson, robust_scale(X, self.scale))
-        _store_scatter(self, X, *_within_span(X, location, scatter))
+        _store_scatter(self, X, *_within_span(X, span, location, scatter))
         return self
 
 
@@ -347,12 +346,12 @@ class KendallTauScatter(_RankScatter):
         -------
         self : KendallTauScatter
         """
-        X = check_training_data(self, X, scatter=True)
+        X, span = check_training_data(self, X, scatter=True, return_span=True)
         # Checked here, not where the pairs are drawn: with few rows τ uses every pair and
         # never reads it, and random_state=True (an int to scikit-learn's constraint) passed.
         rng = check_generator(self.random_state)
         self.correlation_ = kendall_tau_matrix(X, max_pairs=self.max_pairs, random_state=rng)
-        return self._fit_correlation(X, np.sin(math.pi / 2.0 * self.correlation_))
+        return self._fit_correlation(X, span, np.sin(math.pi / 2.0 * self.correlation_))
 
 
 class SpearmanScatter(_RankScatter):
@@ -427,9 +426,9 @@ class SpearmanScatter(_RankScatter):
         -------
         self : SpearmanScatter
         """
-        X = check_training_data(self, X, scatter=True)
+        X, span = check_training_data(self, X, scatter=True, return_span=True)
         self.correlation_ = spearman_rho_matrix(X)
-        return self._fit_correlation(X, 2.0 * np.sin(math.pi / 6.0 * self.correlation_))
+        return self._fit_correlation(X, span, 2.0 * np.sin(math.pi / 6.0 * self.correlation_))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -627,7 +626,7 @@ class TylerScatter(ScatterDistances, RobustLocationMixin, BaseEstimator):
         -------
         self : TylerScatter
         """
-        X = check_training_data(self, X, scatter=True)
+        X, (centre, basis) = check_training_data(self, X, scatter=True, return_span=True)
         p = X.shape[1]
         if self.location == "spatial_median":
             # max_iter is the one handle on both iterations, so that the ConvergenceWarning's
@@ -635,7 +634,6 @@ class TylerScatter(ScatterDistances, RobustLocationMixin, BaseEstimator):
             location = geometric_median(X, max_iter=self.max_iter)[0]
         else:
             location = np.median(X, axis=0)
-        centre, basis = affine_span(X)
         rank = basis.shape[1]
         if rank == p:
             self.shape_, self.n_iter_ = tyler_shape(
@@ -772,11 +770,11 @@ class SpatialSignCovariance(ScatterDistances, RobustLocationMixin, BaseEstimator
         -------
         self : SpatialSignCovariance
         """
-        X = check_training_data(self, X, scatter=True)
+        X, span = check_training_data(self, X, scatter=True, return_span=True)
         location, self.n_iter_ = geometric_median(X, tol=self.tol, max_iter=self.max_iter)
         self.sign_covariance_ = spatial_sign_covariance(X, location)
         scatter = sign_covariance_scatter(X, location, self.scale)
-        _store_scatter(self, X, *_within_span(X, location, scatter))
+        _store_scatter(self, X, *_within_span(X, span, location, scatter))
         return self
 
 
