@@ -1,5 +1,6 @@
-"""benchmarks/bench_holdout.py, bench_real_data.py and bench_real_planted.py: the checks a
-change to an estimator is run through; and bench_device.py, the devices side by side.
+"""benchmarks/bench_holdout.py, bench_real_data.py, bench_real_planted.py and
+bench_issue_table.py: the checks a change to an estimator is run through; and bench_device.py,
+the devices side by side.
 Their plumbing on a few small cases (the numbers are the full runs' business): a run
 writes its JSON, a second run compares equal to the bit, a change is seen."""
 
@@ -14,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 bench_holdout = pytest.importorskip("bench_holdout")
 bench_real_data = pytest.importorskip("bench_real_data")
 bench_real_planted = pytest.importorskip("bench_real_planted")
+bench_issue_table = pytest.importorskip("bench_issue_table")
 
 
 def test_holdout_designs_have_unique_names_and_the_stated_shapes():
@@ -131,3 +133,13 @@ def test_device_bench_writes_one_row_per_estimator_and_device(tmp_path, capsys):
     assert "| RobustGANScatter | 60 × 2 | cpu |" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         bench_device.main(["--sizes", "60 by 2"])
+
+
+def test_issue_table_run_writes_its_rows_and_verdicts(tmp_path, capsys):
+    target = tmp_path / "issue_table.json"
+    bench_issue_table.main(["--rows", "counts,stackloss", "--seeds", "1", "--out", str(target)])
+    stored = json.loads(target.read_text())
+    rows = stored["rows"]
+    assert set(rows) == {"counts", "stackloss"}
+    assert all(isinstance(row["passed"], bool) for row in rows.values())
+    assert "| stackloss |" in capsys.readouterr().out
