@@ -584,6 +584,8 @@ def _trimmed_scatter(X, support_fraction, n_iter, n_directions, random_state):
     # that the first step's estimate is there if the second cascaded.
     first_location, first_scatter, first = reweighted_estimate(
         X, location, scatter, 1, distances=distances)
+    if first is None:  # the step was not taken (p rows or fewer inside): nor is a second
+        return first_location, first_scatter, support, None
     location, scatter, second = reweighted_estimate(X, first_location, first_scatter, 1)
     first_step = (first_location, first_scatter) if _cascaded(first, second) else None
     return location, scatter, support, first_step
