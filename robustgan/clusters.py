@@ -265,10 +265,12 @@ def correct_absorbed_cluster(X, location, scatter, squared_distances=None, *,
 
     The eigenbasis misses a cluster whose pull does not show in the correlations (a cluster
     along one feature inflates that feature's variance only, and the correlation's
-    eigenvectors are then any rotation). Where the eigenbasis finds nothing and the start's
-    concentration ``subset`` is given, the direction in which the start's reweighting steps
-    widened the subset's scatter most is read in one dimension, where groups a few SD away
-    lie outside the cut that the p-dimensional ellipsoid holds them inside
+    eigenvectors are then any rotation, or it finds a rotation of the cluster's direction).
+    Where the start's concentration ``subset`` is given, the direction in which the start's
+    reweighting steps widened the subset's scatter most is read too, and where both correct,
+    the correction that leaves the smaller determinant is taken (the better aligned one takes
+    out more of the cluster's inflation). It is read in one dimension, where groups a few SD
+    away lie outside the cut that the p-dimensional ellipsoid holds them inside
     (``_correction_along_widening``: ½N(±4·e₁, I) at ε = 0.2, p = 10: scatter error 3.0 →
     0.42, MinCovDet's 1.19); its variance there is replaced by the one-dimensional bulk's.
     Then, on the start so corrected, the direction of the rows' skewness vector is tested the
