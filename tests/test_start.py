@@ -234,7 +234,7 @@ def _operator_error(scatter):
 def test_a_cascading_second_reweighting_step_is_offered_undone(seed):
     # A cluster along a flat-topped feature sits at the first cut's edge: the second
     # reweighting step let in 28-85 rows more than the first (4-12 binomial SDs) and the
-    # scatter error grew from 0.63-0.96 to 1.2-2.1.
+    # scatter error grew from 0.7-1.0 to 1.2-2.1.
     X = _cluster_along_a_flat_feature(seed)
     n, p = X.shape
     location, scatter, _, first_step = trimmed_scatter(
