@@ -41,6 +41,17 @@ def write_json(name, payload, path=None):
     return target
 
 
+def distinct_warnings(caught):
+    """The warnings a fit raised (``warnings.catch_warnings(record=True)``), each once, as
+    "Category: first 150 characters of the message", in the order first seen."""
+    seen = []
+    for w in caught:
+        text = f"{w.category.__name__}: {str(w.message)[:150]}"
+        if text not in seen:
+            seen.append(text)
+    return seen
+
+
 def read_json(path):
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)

@@ -86,7 +86,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from _common import RESULTS, markdown_table, read_json, write_json
+from _common import RESULTS, distinct_warnings, markdown_table, read_json, write_json
 from bench_atlas import CODE, location_error, scatter_error, t_maximum_likelihood
 from scipy import stats
 from sklearn.covariance import MinCovDet
@@ -594,11 +594,7 @@ def measure(name, X, mask, truth, seed, design):
         except Exception as exc:  # noqa: BLE001 - a failing fit is a result, not a crash
             entry = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[:300],
                      "seconds": time.perf_counter() - start}
-    seen = []
-    for w in caught:
-        text = f"{w.category.__name__}: {str(w.message)[:150]}"
-        if text not in seen:
-            seen.append(text)
+    seen = distinct_warnings(caught)
     if seen:
         entry["warnings"] = seen
     return entry

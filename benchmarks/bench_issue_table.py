@@ -86,7 +86,7 @@ import zlib
 from types import SimpleNamespace
 
 import numpy as np
-from _common import RESULTS, markdown_table, write_json
+from _common import RESULTS, distinct_warnings, markdown_table, write_json
 from bench_atlas import CODE, _registry, _symmetric, location_error, scatter_error
 from scipy import stats
 from sklearn.covariance import MinCovDet
@@ -123,11 +123,7 @@ def attempt(fits, key, fit, *args):
             entry["status"] = "failed"
             entry["error"] = f"{type(exc).__name__}: {exc}"[:300]
         entry["seconds"] = time.perf_counter() - start
-    seen = []
-    for w in caught:
-        text = f"{w.category.__name__}: {str(w.message)[:150]}"
-        if text not in seen:
-            seen.append(text)
+    seen = distinct_warnings(caught)
     if seen:
         entry["warnings"] = seen
     fits[key] = entry
