@@ -14,14 +14,16 @@ For ``RobustGANMean()`` and ``RobustGANScatter()`` with their defaults, on the f
 
 - fit: the three parts of ``fit`` (``robustgan.estimators._base.fit_adversarial``) timed apart:
   start (validation, preprocessing, the start estimate and the game's construction:
-  the fitting protocol's ``_adversarial_games`` up to its ``yield``), game
-  (``problem.solve()``) and finish (the rest of ``_adversarial_games``:
-  reweighting, distances, the outlier threshold). Start and finish run under cProfile, which
+  the fitting protocol's ``_adversarial_games`` up to its first ``yield``), game (every
+  ``problem.solve()``: a default RobustGANMean whose robust start is still computing plays
+  its game in two parts, the referee's 100 steps and the rest) and finish (the rest of
+  ``_adversarial_games``: the referee, reweighting, distances, the outlier threshold, and
+  the wait for a start computed beside the game). Start and finish run under cProfile, which
   names the robustgan functions their time went to (cumulative, so nested functions overlap);
   its cost is small against their array work. Their sum is the fit; ``fit`` itself is timed
   beside it (median of ``--repeats``) where p ≤ 100, as a check that the parts add up.
-- per step: the same game replayed from a copy of the same problem for ``SHORT_STEPS`` steps;
-  per step = (T_default − T_short)/(S_default − SHORT_STEPS), T_short the best of two, and the
+- per step: the first game replayed from a copy of its problem for ``SHORT_STEPS`` steps;
+  per step = (T_first − T_short)/(S_first − SHORT_STEPS), T_short the best of two, and the
   game's one-time setup (pool of latent draws, optimisers) = T_short − SHORT_STEPS × per step
   (noisy under load: it can come out negative).
 - overhead: the per-step time of the same estimator on p = 2, batch_size = 8, where the
@@ -61,6 +63,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 import robustgan._threads as threads
 from robustgan import RobustGANMean, RobustGANScatter, make_huber_contamination
+from robustgan.estimators._base import next_game
 from robustgan.io_utils import atomic_write_text
 
 SHORT_STEPS = 10
@@ -159,35 +162,53 @@ def _where(profile, top=4):
     return kept[:top]
 
 
-def _finish(games, fit):
-    """The rest of a one-game fit: read the answer, store the fitted attributes."""
-    try:
-        games.send(fit)
-    except StopIteration:
-        return
-    raise ValueError("bench_speed times fits of one game (not TV-GAN's two)")
+def _rest_of_fit(games, fit, profile):
+    """Send each solved game to the estimator's games and solve the next one, until it is
+    fitted: (seconds outside the games, under ``profile``; seconds in them; their steps).
+
+    A default RobustGANMean whose robust start is still computing plays its game in two
+    parts (the referee's first steps, then the rest beside the start), and ``start="js"``
+    two games: the games after the first count as game time, the rest as the finish."""
+    finish = game = 0.0
+    steps = 0
+    while True:
+        began = time.perf_counter()
+        profile.enable()
+        try:
+            problem = next_game(games, fit)
+        finally:
+            profile.disable()
+        finish += time.perf_counter() - began
+        if problem is None:
+            return finish, game, steps
+        fit, seconds = _timed(problem.solve)
+        game += seconds
+        steps += int(fit.n_iter)
 
 
 def fit_parts(estimator, X):
-    """The seconds of a fit's start, game and finish (start and finish under cProfile, with
-    where their time went), of a short replay of the game, and a copy of the problem."""
-    games = estimator._adversarial_games(X)  # one game: RobustGANMean("js"), RobustGANScatter
+    """The seconds of a fit's start, games and finish (start and finish under cProfile, with
+    where their time went), of a short replay of its first game, and a copy of that game's
+    problem. The step time is the first game's."""
+    games = estimator._adversarial_games(X)
     problem, start, start_where = _profiled(lambda: next(games))
     # The best of two short games: on a shared machine one may be slowed.
     short_time = min(_timed(_with_steps(problem, SHORT_STEPS).solve)[1] for _ in range(2))
     replay = _copy_problem(problem)  # for the step's matmuls, before the game trains it
     fit, game = _timed(problem.solve)
-    _, finish, finish_where = _profiled(lambda: _finish(games, fit))
-    steps = int(fit.n_iter)
-    per_step = (game - short_time) / max(steps - SHORT_STEPS, 1)
+    first_steps = int(fit.n_iter)
+    per_step = (game - short_time) / max(first_steps - SHORT_STEPS, 1)
+    profile = cProfile.Profile()
+    finish, later_games, later_steps = _rest_of_fit(games, fit, profile)
     return {
-        "start_s": start, "game_s": game, "finish_s": finish,
-        "fit_s": start + game + finish, "n_steps": steps,
+        "start_s": start, "game_s": game + later_games, "finish_s": finish,
+        "fit_s": start + game + later_games + finish,
+        "n_steps": first_steps + later_steps, "first_game_steps": first_steps,
         "step_ms": 1e3 * per_step,
         "setup_ms": 1e3 * (short_time - SHORT_STEPS * per_step),
         "threads": _loop_threads(problem),
         "step_work": threads.step_work(problem.options["batch_size"], problem.discriminator),
-        "start_where": start_where, "finish_where": finish_where,
+        "start_where": start_where, "finish_where": _where(profile),
     }, replay
 
 
@@ -383,7 +404,8 @@ def markdown(result, note):
                         "MFLOP/step", "MB/step", "GFLOP/s beside (1 / 2 thr)",
                         "floor ms/step", "step/floor"], steps),
         "",
-        (f"ms/step = (game − game of {SHORT_STEPS} steps)/(steps − {SHORT_STEPS}); setup = the "
+        (f"ms/step = (first game − its first {SHORT_STEPS} steps)/(its steps − {SHORT_STEPS}) "
+         "(a refereed RobustGANMean's first game is the referee's 100 steps); setup = the "
          "game's one-time cost (noisy: negative means the short game was slowed more). threads "
          "= the loop's intra-op threads for this game. overhead = ms/step of the same "
          "estimator on p = 2, batch 8 (arithmetic negligible) on that thread count, measured "

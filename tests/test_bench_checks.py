@@ -1,6 +1,6 @@
 """benchmarks/bench_holdout.py, bench_real_data.py, bench_real_planted.py and
-bench_issue_table.py: the checks a change to an estimator is run through; and bench_device.py,
-the devices side by side.
+bench_issue_table.py: the checks a change to an estimator is run through; bench_device.py,
+the devices side by side; and bench_speed.py's parts of a fit.
 Their plumbing on a few small cases (the numbers are the full runs' business): a run
 writes its JSON, a second run compares equal to the bit, a change is seen."""
 
@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from robustgan import RobustGANMean
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 bench_holdout = pytest.importorskip("bench_holdout")
@@ -143,3 +145,17 @@ def test_issue_table_run_writes_its_rows_and_verdicts(tmp_path, capsys):
     assert set(rows) == {"counts", "stackloss"}
     assert all(isinstance(row["passed"], bool) for row in rows.values())
     assert "| stackloss |" in capsys.readouterr().out
+
+
+def test_speed_bench_times_every_game_of_a_fit():
+    # start="js" plays two games, as a refereed default game whose start is still computing
+    # does: bench_speed counts both (it once refused any fit of more than one game).
+    bench_speed = pytest.importorskip("bench_speed")
+    X = np.random.default_rng(0).standard_normal((300, 3))
+    estimator = RobustGANMean(start="js", n_steps=20, random_state=0)
+    parts, replay = bench_speed.fit_parts(estimator, X)
+    assert parts["n_steps"] == 40 and parts["first_game_steps"] == 20
+    assert parts["fit_s"] == pytest.approx(parts["start_s"] + parts["game_s"]
+                                           + parts["finish_s"])
+    assert estimator.location_.shape == (3,)
+    assert replay.options["n_steps"] == 20
