@@ -139,8 +139,10 @@ def main():
     }
     peers = {**PEERS, **MORE_PEERS} if args.all else PEERS
     designs = {DESIGN_KEYS[key]: DESIGNS[DESIGN_KEYS[key]] for key in args.designs}
-    # One fit at a time: the timings must not compete for cores.
-    rows = run(grid(**settings, peers=peers, designs=designs), args.out, jobs=1)
+    # One fit at a time: the timings must not compete for cores. batch=False: run() batches
+    # the GAN fits of a grid by default, and a batched row's seconds is the batch's wall time
+    # shared among its fits, not one fit's time beside the peers'.
+    rows = run(grid(**settings, peers=peers, designs=designs), args.out, jobs=1, batch=False)
     summary = summarise(rows)
     print_tables(summary, settings)
     path = write_json(args.name, {"settings": {**settings, "designs": args.designs,
