@@ -746,10 +746,10 @@ NOTES = {
 }
 
 
-def payload(fits, settings, began=None):
+def payload(fits, settings, began=None, code=CODE):
     names = {r["design"] for r in fits}
     body = {
-        "code": CODE, "settings": settings, "notes": NOTES,
+        "code": code, "settings": settings, "notes": NOTES,
         "designs": {name: DESIGNS_BY_NAME[name].meta() for name in _ordered(names)
                     if name in DESIGNS_BY_NAME},
         "fits": sorted(fits, key=lambda r: (_ordered(names).index(r["design"]), r["seed"])),
@@ -939,7 +939,9 @@ def main(argv=None):
             print(f"warning: the parts come from {len(codes)} versions of robustgan")
         settings = {"merged": [str(path) for path in args.merge],
                     "parts": [part.get("settings") for part in parts]}
-        body = payload(fits, settings)
+        # The library the parts measured, not the one this process loaded to merge them.
+        code = parts[0].get("code") if len(codes) == 1 else [p.get("code") for p in parts]
+        body = payload(fits, settings, code=code)
         body["run_seconds"] = sum(part.get("run_seconds", 0.0) for part in parts)
         target = write_json("holdout", body, args.out)
         report(body)

@@ -159,3 +159,21 @@ def test_speed_bench_times_every_game_of_a_fit():
                                            + parts["finish_s"])
     assert estimator.location_.shape == (3,)
     assert replay.options["n_steps"] == 20
+
+
+def test_holdout_merge_keeps_the_code_its_parts_measured(tmp_path, capsys):
+    # Parts run from another checkout (PYTHONPATH) are merged by whichever robustgan the
+    # merging process loads: the merged file once carried that one's hash, not the parts'.
+    parts = [tmp_path / "a.json", tmp_path / "b.json"]
+    for index, target in enumerate(parts, 1):
+        assert bench_holdout.main(["--designs", "small-far-p2-n30", "--seeds", "1",
+                                   "--part", f"{index}/2", "--out", str(target)]) == 0
+        stored = json.loads(target.read_text())
+        stored["code"] = {"commit": "measured", "robustgan_sources_sha1": "0123456789ab"}
+        target.write_text(json.dumps(stored))
+    merged = tmp_path / "merged.json"
+    assert bench_holdout.main(["--merge", *map(str, parts), "--out", str(merged)]) == 0
+    capsys.readouterr()
+    body = json.loads(merged.read_text())
+    assert body["code"] == {"commit": "measured", "robustgan_sources_sha1": "0123456789ab"}
+    assert len(body["fits"]) == 8
