@@ -787,8 +787,8 @@ def split_tight_cluster(X, location, scatter, squared_distances=None, *, support
     along the trend, are not a cluster. Where the basis shows no such cluster, the direction of the
     rows' skewness vector is read the same way (``tight_group_centre``'s two Gaussians): a
     cluster along one feature does not show in the correlations, whose eigenvectors are then
-    a rotation of it (20% at 3·e₁ with s = 0.2: |cos| 0.40-0.50 to e₁; the skewness vector's
-    0.96-0.98).
+    a rotation of it (20% at 3·e₁ with s = 0.2: absolute cosines 0.40-0.50 to e₁; the
+    skewness vector's 0.96-0.98).
 
     Parameters
     ----------
