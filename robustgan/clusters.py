@@ -784,11 +784,11 @@ def split_tight_cluster(X, location, scatter, squared_distances=None, *, support
     features, a dummy or a count, make tight groups of their own that are the data's
     structure, not outliers. Nor where the group's rows spread wider than the others along
     any direction (``_narrower_everywhere``): two periods of a trending series, one narrower
-    along the trend, are not a cluster. Where the basis shows no such cluster, the direction of the
-    rows' skewness vector is read the same way (``tight_group_centre``'s two Gaussians): a
-    cluster along one feature does not show in the correlations, whose eigenvectors are then
-    a rotation of it (20% at 3·e₁ with s = 0.2: absolute cosines 0.40-0.50 to e₁; the
-    skewness vector's 0.96-0.98).
+    along the trend, are not a cluster. Where the basis shows no such cluster, the direction
+    of the rows' skewness vector is read the same way (``tight_group_centre``'s two
+    Gaussians): a cluster along one feature does not show in the correlations, whose
+    eigenvectors are then a rotation of it (20% at 3·e₁ with s = 0.2: absolute cosines
+    0.40-0.50 to e₁; the skewness vector's 0.96-0.98).
 
     Parameters
     ----------
@@ -878,9 +878,10 @@ def _rows_beside_tight_group(X, projection, variance, bimodal):
         fit = _tight_group_fit(projection / scale, _reach(p), _TIGHT_GROUP_CHECK_MIN_VALUES)
         # A start that holds a tight cluster beside the inliers is widened towards it: the
         # bulk is narrower than the start's model there (0.4-0.75 of its variance on the
-        # clusters above). A bulk wider than the model is the long side of skewed inliers
-        # whose peak reads as the tight group (statsmodels' cancer counts: the "group" the
-        # 39% of rows at the peak, the bulk 4.1 times as wide as the model).
+        # held-out tight clusters and copies of one row). A bulk wider than the model is the
+        # long side of skewed inliers whose peak reads as the tight group (statsmodels' cancer
+        # counts: the "group" the 39% of rows at the peak, the bulk 4.1 times as wide as the
+        # model).
         if fit is None or fit[2][int(np.argmax(fit[0]))] >= 1.0:
             return None
         weights, means, variances = fit[0], fit[1] * scale, fit[2] * variance
