@@ -127,10 +127,13 @@ def _with_steps(problem, n_steps):
 
 
 def _loop_threads(problem):
-    """The intra-op threads the training loop runs this game on (``robustgan._threads``)."""
+    """The intra-op threads the training loop runs this game on now (``robustgan._threads``:
+    one below ``SMALL_STEP_WORK``, the caller's from ``SPARE_CPU_STEP_WORK`` where a CPU is
+    spare by the load average)."""
     work = threads.step_work(min(problem.options["batch_size"], problem.real.shape[0]),
                              problem.discriminator)
-    return 1 if work < threads.SMALL_STEP_WORK else torch.get_num_threads()
+    with threads.threads_for(work) as count:
+        return count
 
 
 def _profiled(fn):
@@ -195,6 +198,7 @@ def fit_parts(estimator, X):
     # The best of two short games: on a shared machine one may be slowed.
     short_time = min(_timed(_with_steps(problem, SHORT_STEPS).solve)[1] for _ in range(2))
     replay = _copy_problem(problem)  # for the step's matmuls, before the game trains it
+    loop_threads = _loop_threads(problem)  # read beside the game: it follows the load
     fit, game = _timed(problem.solve)
     first_steps = int(fit.n_iter)
     per_step = (game - short_time) / max(first_steps - SHORT_STEPS, 1)
@@ -206,7 +210,7 @@ def fit_parts(estimator, X):
         "n_steps": first_steps + later_steps, "first_game_steps": first_steps,
         "step_ms": 1e3 * per_step,
         "setup_ms": 1e3 * (short_time - SHORT_STEPS * per_step),
-        "threads": _loop_threads(problem),
+        "threads": loop_threads,
         "step_work": threads.step_work(problem.options["batch_size"], problem.discriminator),
         "start_where": start_where, "finish_where": _where(profile),
     }, replay
