@@ -876,17 +876,18 @@ def _rows_beside_tight_group(X, projection, variance, bimodal):
     else:
         scale = math.sqrt(variance)
         fit = _tight_group_fit(projection / scale, _reach(p), _TIGHT_GROUP_CHECK_MIN_VALUES)
-        # A start that holds a tight cluster beside the inliers is widened towards it: the
-        # bulk is narrower than the start's model there (0.4-0.75 of its variance on the
-        # held-out tight clusters and copies of one row). A bulk wider than the model is the
-        # long side of skewed inliers whose peak reads as the tight group (statsmodels' cancer
-        # counts: the "group" the 39% of rows at the peak, the bulk 4.1 times as wide as the
-        # model).
-        if fit is None or fit[2][int(np.argmax(fit[0]))] >= 1.0:
+        if fit is None:
             return None
         weights, means, variances = fit[0], fit[1] * scale, fit[2] * variance
     inliers = int(np.argmax(weights))  # ε < 1/2: the inliers are the larger group
     cluster = 1 - inliers
+    # A start that holds a tight cluster beside the inliers is widened towards it: the bulk is
+    # narrower than the start's model there (0.4-0.75 of its variance on the held-out tight
+    # clusters and copies of one row). A bulk wider than the model is the long side of skewed
+    # inliers whose peak reads as the tight group (statsmodels' cancer counts: the "group" the
+    # 39% of rows at the peak, the bulk 4.1 times as wide as the model).
+    if not bimodal and variances[inliers] >= variance:
+        return None
     separation = _ashman_d(means, variances)
     if not (separation > _SEPARATED and variances[cluster] < _TIGHT * variances[inliers]):
         return None
