@@ -47,6 +47,18 @@ _BIMODAL_MIN_ROWS = 100
 # apart, and the ratio of their variances below which the smaller group is a tight cluster.
 _SEPARATED = 2.0
 _TIGHT = 0.5
+# A tight group read beside the bulk without a second mode (``tight_group_centre``'s two
+# Gaussians) is set aside from a smaller Ashman's D: a group under half as wide as the bulk
+# wins the density comparison only in a narrow window about its centre, so few inliers go with
+# it, where the group held pulls the start by about ε·(its distance). 20% at 1 SD, s = 0.2,
+# p = 10: D 0.9-1.4, location error 0.30-0.31 → 0.14-0.19 (inliers only: 0.13).
+_TIGHT_SEPARATED = 1.0
+# The bulk beside a tight group may be wider than the start's model along it by up to this
+# factor: the group's rows near the start's centre lower the median squared distance that
+# makes the start consistent (20% of the rows at distance 0, p = 10: the inliers' 0.375
+# quantile of χ²₁₀ read as its median, a model 1/1.16 too narrow; 1.10-1.18 measured at 1 SD).
+# Skewed inliers' long side read as the bulk is far wider (statsmodels' cancer counts: 4.1).
+_CENTRAL_GROUP_WIDENING = 1.25
 # A tight cluster set aside is narrower than the rows kept along every direction, not only along
 # the one it was found in: the largest eigenvalue of its covariance against theirs is below this.
 _TIGHT_EVERYWHERE = 1.0
@@ -309,7 +321,7 @@ def correct_absorbed_cluster(X, location, scatter, squared_distances=None, *,
     of one row or a cluster with s = 0.1-0.3, 2-3 SD from the inliers' centre or 1.5 SD along
     one feature: both estimators' location errors 0.35-0.71 → 0.11-0.18, RobustGANScatter's
     scatter errors 0.45-1.40 → 0.20-0.26, medians of 3 seeds; MinCovDet's 0.46-0.92 and
-    0.55-1.60).
+    0.55-1.60), and from 1 SD on where the two overlap (Ashman's D above 1 there).
     The cluster lies inside the inliers' own 0.975 ellipsoid, so no Mahalanobis reweighting
     could take it out.
 
@@ -775,11 +787,17 @@ def split_tight_cluster(X, location, scatter, squared_distances=None, *, support
     (ε < 1/2). Where it is not, the two Gaussians are those of ``tight_group_centre``'s read
     of a bulk beside a tight group (on more than 200 values), where the bulk is narrower than
     the estimate's model along the direction (its variance inflated by the cluster it holds;
-    the peak of skewed inliers reads as a tight group beside a wider bulk): a tight cluster
-    inside the bulk gives one skewed mode (20% at 3·1/√p with s = 0.2, p = 10: coefficient
-    0.49-0.54), and held in the start it pulled it by 0.7 SD. Where the other group is
-    cleanly apart (Ashman's D above 2) and tight (under half the inliers' variance), its rows
-    are set aside and ``trimmed_scatter`` is computed on the others. Not where the inliers'
+    the peak of skewed inliers reads as a tight group beside a far wider bulk), or at most
+    ``_CENTRAL_GROUP_WIDENING`` times as wide (a group near the centre lowers the median
+    distance that scales the model): a tight cluster inside the bulk gives one skewed mode
+    (20% at 3·1/√p with s = 0.2, p = 10: coefficient 0.49-0.54), and held in the start it
+    pulled it by 0.7 SD. Where the other group is cleanly apart (Ashman's D above 2; above 1
+    for a group read without a second mode, whose rows win the density comparison only near
+    its centre, so few inliers go with them) and tight (under half the inliers' variance), its
+    rows are set aside and ``trimmed_scatter`` is computed on the others. So is a tight group
+    1 SD from the centre (D 0.9-1.4 at s = 0.2): held, it pulled the start by 0.22-0.33
+    (ε = 0.2, p = 10), and by 0.53 at ε = 0.3, s = 0.25, 1.3 SD away, p = 20; set aside,
+    0.11-0.22 and 0.16-0.18. Not where the inliers'
     projections repeat (under 90% distinct, a point mass's repeats set aside): discrete
     features, a dummy or a count, make tight groups of their own that are the data's
     structure, not outliers. Nor where the group's rows spread wider than the others along
@@ -881,15 +899,17 @@ def _rows_beside_tight_group(X, projection, variance, bimodal):
         weights, means, variances = fit[0], fit[1] * scale, fit[2] * variance
     inliers = int(np.argmax(weights))  # ε < 1/2: the inliers are the larger group
     cluster = 1 - inliers
-    # A start that holds a tight cluster beside the inliers is widened towards it: the bulk is
-    # narrower than the start's model there (0.4-0.75 of its variance on the held-out tight
-    # clusters and copies of one row). A bulk wider than the model is the long side of skewed
+    # A start that holds a tight cluster 2-3 SD from the inliers is widened towards it: the
+    # bulk is narrower than the start's model there (0.4-0.75 of its variance on the held-out
+    # tight clusters and copies of one row); one nearer the centre narrows the model a little
+    # (``_CENTRAL_GROUP_WIDENING``). A bulk far wider than the model is the long side of skewed
     # inliers whose peak reads as the tight group (statsmodels' cancer counts: the "group" the
     # 39% of rows at the peak, the bulk 4.1 times as wide as the model).
-    if not bimodal and variances[inliers] >= variance:
+    if not bimodal and variances[inliers] >= _CENTRAL_GROUP_WIDENING * variance:
         return None
     separation = _ashman_d(means, variances)
-    if not (separation > _SEPARATED and variances[cluster] < _TIGHT * variances[inliers]):
+    if not (separation > (_SEPARATED if bimodal else _TIGHT_SEPARATED)
+            and variances[cluster] < _TIGHT * variances[inliers]):
         return None
     log_density = _log_densities(projection[:, None], weights, means, variances)
     kept = log_density[:, inliers] >= log_density[:, cluster]

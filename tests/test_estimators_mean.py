@@ -534,9 +534,9 @@ def test_a_tight_group_beside_the_bulk_decides_between_the_game_and_the_start(mo
     # projection is a bulk and a tight group (robustgan.clusters.tight_group_centre); the
     # estimate nearer the bulk's centre is taken. c = 0.7: the game (0.18 against the start's
     # 0.72, which was kept before); c = 0.3: the start (0.56 against the game's 0.68, which
-    # the skewness test took before). The start's own correction now sets the c = 0.7
-    # cluster aside (0.07, the last assertion): it is switched off here, so that the choice
-    # is the referee's.
+    # the skewness test took before). The start's own correction now sets both clusters
+    # aside (0.07 and 0.13 off; the inliers' mean 0.07): it is switched off here, so that the
+    # choice is the referee's.
     rng = np.random.default_rng(1000)
     X = rng.standard_normal((3000, 20))
     X[: int(eps * 3000)] = c + 0.1 * rng.standard_normal((int(eps * 3000), 20))
@@ -550,8 +550,8 @@ def test_a_tight_group_beside_the_bulk_decides_between_the_game_and_the_start(mo
     assert np.linalg.norm(est.location_) < 0.9 * np.linalg.norm(chosen[other])
     monkeypatch.setattr(mean_module, "tight_group_centre", lambda values, reach: None)
     assert RobustGANMean(random_state=0).fit(X).selected_ == other
-    assert (corrected.cluster_direction_ is not None) is (c == 0.7)
-    assert np.linalg.norm(corrected.location_) <= np.linalg.norm(est.location_)
+    assert corrected.cluster_direction_ is not None
+    assert np.linalg.norm(corrected.location_) < 0.15
 
 
 @pytest.mark.parametrize("scale, warned", [(1.0, False), (3.0, False), (20.0, True), (100.0, True),
