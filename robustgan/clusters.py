@@ -134,11 +134,13 @@ _DISCRETE_SHARE = 0.5
 # rows on the group; 2(p + 1) rows missed 10% of imputed rows on 2 of 6 samples); singular
 # values below ``_EXACT`` of the largest are 0 (rows drawn from a continuous law are never that
 # close to a subspace: 12-22 Gaussian rows in 10 dimensions give ratios of 0.01-0.5); and a row
-# lies on the subspace where its residual is below ``_EXACT`` times its magnitude in the
-# start's units (the rounding of stored values).
+# lies on the subspace where its residual in the start's units is below ``_EXACT`` plus
+# ``_ROUNDING`` times its magnitude there (stored values are rounded to 1e-16 of theirs: data
+# 1e6 SDs from the origin carry 1e-10 SDs of rounding, and the products, 1e4 times that).
 _FLAT_SEARCH_ROWS = 10_000
 _FLAT_WINDOW_EXCESS = 2
 _EXACT = 1e-8
+_ROUNDING = 1e-12
 
 
 def univariate_mcd(values, support_size):
@@ -915,7 +917,7 @@ def split_flat_group(X, location, scatter, squared_distances=None, *, support_fr
     residual = np.linalg.norm((X - location) @ normals - candidates.mean(axis=0) @ (
         factor.T @ normals), axis=1)
     magnitude = np.max(np.abs(X) / np.sqrt(np.diag(scatter)), axis=1)
-    group = residual <= _EXACT * (1.0 + magnitude)
+    group = residual <= _EXACT + _ROUNDING * magnitude
     kept = ~group
     if not least <= np.count_nonzero(group) < n / 2:
         return None
