@@ -654,20 +654,31 @@ def test_the_peak_of_skewed_counts_is_not_set_aside_as_a_tight_cluster():
     # peak, 39% of the rows, reads as a tight group beside a bulk along the skewness vector,
     # the bulk 4.1 times as wide as the estimate's model there; set aside, it took the
     # location 2.9 SD away (0.13 without).
-    from sklearn.covariance import MinCovDet
     from statsmodels.datasets import cancer
-    X = cancer.load_pandas().data.to_numpy(float)
+    data, off_reference = _with_planted_cluster(cancer.load_pandas().data.to_numpy(float),
+                                                34, 5.0, seed=1)
+    fit = RobustGANScatter(random_state=1).fit(data)
+    assert off_reference(fit.location_) < 0.5
+
+
+def _with_planted_cluster(X, rows, distance, seed):
+    """X with ``rows`` rows planted ``distance`` SD (in the metric of MinCovDet's fit to X) from
+    that fit's location along a random direction, as benchmarks/bench_real_planted.py plants
+    them; and the distance of a location from that fit's, in its metric."""
+    from sklearn.covariance import MinCovDet
     reference = MinCovDet(random_state=0).fit(X)
     factor = np.linalg.cholesky(reference.covariance_)
-    rng = np.random.default_rng(1)
-    direction = rng.standard_normal(2)
+    rng = np.random.default_rng(seed)
+    direction = rng.standard_normal(X.shape[1])
     direction /= np.linalg.norm(direction)
-    noise = 0.1 * rng.standard_normal((34, 2)) @ factor.T
-    data = np.vstack([X, reference.location_ + 5.0 * factor @ direction + noise])
-    fit = RobustGANScatter(random_state=1).fit(data)
-    error = scipy_linalg.solve_triangular(factor, fit.location_ - reference.location_,
-                                          lower=True)
-    assert np.linalg.norm(error) < 0.5
+    noise = 0.1 * rng.standard_normal((rows, X.shape[1])) @ factor.T
+    data = np.vstack([X, reference.location_ + distance * factor @ direction + noise])
+
+    def off_reference(location):
+        return np.linalg.norm(scipy_linalg.solve_triangular(
+            factor, location - reference.location_, lower=True))
+
+    return data, off_reference
 
 
 def test_a_point_mass_among_continuous_values_is_not_read_as_discrete():
@@ -1199,19 +1210,10 @@ def test_rows_at_one_level_of_two_dummies_are_not_a_flat_group():
     # benchmarks/bench_real_planted.py plants them (seed 0): the rows at one level of both
     # dummies lie on a plane of codimension 2, and set aside they took the location from 1.38 to
     # 4.68 SD off MinCovDet's fit to the clean table.
-    from sklearn.covariance import MinCovDet
     from statsmodels.datasets import spector
-    X = spector.load_pandas().data.to_numpy(float)
-    reference = MinCovDet(random_state=0).fit(X)
-    factor = np.linalg.cholesky(reference.covariance_)
-    rng = np.random.default_rng(0)
-    direction = rng.standard_normal(4)
-    direction /= np.linalg.norm(direction)
-    noise = 0.1 * rng.standard_normal((4, 4)) @ factor.T
-    data = np.vstack([X, reference.location_ + 10.0 * factor @ direction + noise])
+    data, off_reference = _with_planted_cluster(spector.load_pandas().data.to_numpy(float),
+                                                4, 10.0, seed=0)
     with pytest.warns(DegenerateDataWarning, match="at least half the values are equal"):
         fit = RobustGANScatter(random_state=0).fit(data)
     assert fit.cluster_direction_ is None
-    error = scipy_linalg.solve_triangular(factor, fit.location_ - reference.location_,
-                                          lower=True)
-    assert np.linalg.norm(error) < 2.0
+    assert off_reference(fit.location_) < 2.0
