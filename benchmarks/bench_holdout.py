@@ -173,6 +173,21 @@ def wider_feature0(factor):
     return draw
 
 
+def imputed_from_feature0(scatter, kind):
+    """Rows whose features 1..p-1 were imputed from feature 0 ~ N(0, Σ₀₀): by the regression on
+    it (x = x₀·Σe₀/Σ₀₀, a line through the centre) or by the column means (x = x₀·e₀)."""
+    def draw(m, p, rng):
+        sigma = scatter(p)
+        observed = math.sqrt(sigma[0, 0]) * rng.standard_normal(m)
+        if kind == "regression":
+            return np.outer(observed, sigma[0] / sigma[0, 0])
+        rows = np.zeros((m, p))
+        rows[:, 0] = observed
+        return rows
+
+    return draw
+
+
 def cauchy_at_zero(m, p, rng):
     """The multivariate Cauchy, centre 0 and scatter I: outliers spread over the inliers."""
     return rng.standard_normal((m, p)) / np.sqrt(rng.chisquare(1.0, m))[:, None]
@@ -490,6 +505,13 @@ def build_designs():
         "toeplitz0.9-thin-d3", "correlated",
         "Σ = 0.9^|i−j|; Q = N(3·√λmin·vmin, λmin·I) (atlas 'thin', 3 SD)",
         huber(thin_cluster(toeplitz(0.9), 3.0), toeplitz(0.9))))
+    # Imputed rows: features 1..p-1 filled in from feature 0, on a line through the centre
+    # (2026-12-05: every MCD-type subset took them whole).
+    for kind in ("regression", "means"):
+        d.append(_design(f"impute-{kind}-toeplitz0.5", "imputed",
+                         f"Σ = 0.5^|i−j|; Q = rows with features 1..p-1 imputed from feature 0 "
+                         f"by the {'regression on it' if kind == 'regression' else 'column means'}",
+                         huber(imputed_from_feature0(toeplitz(0.5), kind), toeplitz(0.5))))
     # Skewed inliers, compared with the law's population mean and covariance.
     for stem, law_truth, text in (
         ("lognorm1", lognormal(0.5, 1), "feature 0 = exp(0.5·Z)"),
