@@ -1,10 +1,10 @@
 """The held-out audit: our default estimators on contamination designs the atlas does not hold.
 
-What. 72 designs (``--list``) that ``bench_atlas.py`` does not sample: clusters along one
+What. 74 designs (``--list``) that ``bench_atlas.py`` does not sample: clusters along one
 feature or one random direction, several clusters, tight clusters and point masses close to
 the inliers, rows whose feature 0 has a larger variance, rounded and 0/1 features, strongly
-correlated inliers, skewed inliers, small n, ε = 0.3 and 0.4, t inliers, and clean data (ε = 0,
-a check that we do no harm). Default: n = 1,000, p = 10, ε = 0.2, inliers N(0, I); the name of
+correlated inliers, imputed rows, skewed inliers, small n, ε = 0.3 and 0.4, t inliers, and
+clean data (ε = 0, a check that we do no harm). Default: n = 1,000, p = 10, ε = 0.2, inliers N(0, I); the name of
 a design gives what differs, and always p and n ("e1-c5-p10-n1000": 20% of the rows from
 N(5·e₁, I)). Each design is a function (n, p, ε, rng) -> (X, inlier_mask, true location, true
 scatter); the data of (design, seed) are drawn from ``default_rng([crc32(name), seed])``, so a
