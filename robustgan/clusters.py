@@ -906,16 +906,16 @@ def split_flat_group(X, location, scatter, squared_distances=None, *, support_fr
     first = int(np.argmin(ordered[window - 1:] - ordered[:n - window + 1]))
     candidates = linalg.solve_triangular(
         factor, (X[order[first:first + window]] - location).T, lower=True).T
-    normals = _exact_normals(candidates)
+    white_normals = _exact_normals(candidates)
     # One exact relation is common structure (a feature's bound, zeros of a semi-continuous
     # feature, a level); rows on a subspace of codimension 2 or more are imputed or copied.
-    if normals is None or len(normals) < 2:
+    if white_normals is None or len(white_normals) < 2:
         return None
     # The normals in the data's units, and the rows on the subspace: residuals to rounding of
     # the stored values, which is their magnitude in the start's units times the precision.
-    normals = linalg.solve_triangular(factor, normals.T, lower=True, trans="T")
-    residual = np.linalg.norm((X - location) @ normals - candidates.mean(axis=0) @ (
-        factor.T @ normals), axis=1)
+    normals = linalg.solve_triangular(factor, white_normals.T, lower=True, trans="T")
+    residual = np.linalg.norm(
+        (X - location) @ normals - white_normals @ candidates.mean(axis=0), axis=1)
     magnitude = np.max(np.abs(X) / np.sqrt(np.diag(scatter)), axis=1)
     group = residual <= _EXACT + _ROUNDING * magnitude
     kept = ~group
