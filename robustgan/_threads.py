@@ -18,8 +18,10 @@ start ``RobustGANMean`` compares its game with) on one background thread while t
 plays the game on torch: on two cores the two overlap.
 """
 
+import math
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
@@ -39,8 +41,9 @@ __all__ = ["BESIDE_MIN_WORK", "SMALL_STEP_WORK", "SPARE_CPU_STEP_WORK", "beside"
 # caller's setting.
 SMALL_STEP_WORK = 10_000_000
 # From this work on, a step below SMALL_STEP_WORK takes the caller's threads where a CPU is
-# spare by the load average (as ``beside`` reads it): RobustGANScatter's p = 100 game (6.3e6)
-# took 2.18 s on one thread and about 1.75 s on two, quiet, to the same bits (tested). Below it
+# spare by the load average (``_spare_cpus``, as ``beside`` reads it): RobustGANScatter's
+# p = 100 game (6.3e6) took 2.18 s on one thread and about 1.75 s on two, quiet, to the same
+# bits (tested). Below it
 # the gain is 1.0-1.3x, which a grid search's processes, started before the load average
 # has seen them, would turn into a loss (GridSearchCV's p = 10 fits: 1.8e6).
 SPARE_CPU_STEP_WORK = 5_000_000
@@ -73,8 +76,8 @@ def threads_for(work, device="cpu"):
     """Run the body on one torch intra-op thread when ``work`` is small; restore on exit.
 
     Small: below ``SMALL_STEP_WORK``, and below ``SPARE_CPU_STEP_WORK`` where a CPU is spare
-    (the one-minute load average, which counts the caller, at least half a CPU below the
-    usable CPUs).
+    (the one-minute load average, which counts the caller, less this process's other
+    threads' share of it, at least half a CPU below the usable CPUs: ``_spare_cpus``).
 
     Parameters
     ----------
@@ -162,7 +165,15 @@ class _Done:
 
 def _spare_cpus():
     """CPUs this process may use, less the load on them: the one-minute load average (which
-    counts the caller's own running thread), as ``make -l`` reads it."""
+    counts the caller's own running thread), as ``make -l`` reads it, less this process's use
+    beyond one CPU (``_own_load``).
+
+    That use is the process's other threads, not another process's load: a loop of fits that
+    run a start beside their game (a contamination study, a benchmark) raised the load average
+    from 0.7 to 1.0 in 12 s and towards 1.6 within the minute, and read whole it then kept the
+    later fits' start off the idle second CPU (a fit at 50,000 × 100: 0.95 s beside, 1.16 s
+    without).
+    """
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -171,12 +182,38 @@ def _spare_cpus():
         load = os.getloadavg()[0]
     except (AttributeError, OSError):  # not on a Unix
         load = 1.0
-    return usable - load
+    return usable - load + max(0.0, _own_load() - 1.0)
+
+
+# This process's CPU use (all threads: ``time.process_time``) averaged as the kernel averages
+# the load, exponentially over a minute: [monotonic time, process time, average] when last read.
+_LOAD_WINDOW_S = 60.0
+_own_use = [time.monotonic(), time.process_time(), 0.0]
+_own_use_lock = threading.Lock()
+
+
+def _own_load():
+    """This process's share of the one-minute load average: the CPUs its threads have used,
+    averaged over the last minute (exponentially, as the kernel averages the load).
+
+    Examples
+    --------
+    >>> 0.0 <= _own_load()
+    True
+    """
+    with _own_use_lock:
+        then, used, average = _own_use
+        now, using = time.monotonic(), time.process_time()
+        if now > then:
+            decay = math.exp(-(now - then) / _LOAD_WINDOW_S)
+            average = decay * average + (1.0 - decay) * (using - used) / (now - then)
+            _own_use[:] = now, using, average
+        return average
 
 
 def _a_cpu_is_spare():
     """Whether a second thread of this process would find a CPU: at least half a CPU beyond
-    the one-minute load average (which counts the caller)."""
+    the load (``_spare_cpus``)."""
     return _spare_cpus() >= 0.5
 
 
@@ -188,23 +225,26 @@ def _single_blas_thread(function, args):
 
 
 def _forget_background():
-    # A forked child has none of its parent's threads: its first ``beside`` starts its own.
+    # A forked child has none of its parent's threads: its first ``beside`` starts its own. Its
+    # CPU time starts again from 0, and its own load with it.
     global _background, _background_lock
     _background, _background_lock = None, threading.Lock()
+    _own_use[:] = time.monotonic(), time.process_time(), 0.0
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_background)
 
 
-def beside(function, *args, work):
+def beside(function, *args, work, blas=True):
     """``function(*args)``, run on robustgan's background thread when ``work`` is large.
 
     The caller goes on (plays its game) and calls ``result()`` when it needs the value, which
     waits for it and raises what the function raised. The work runs at once in the caller's
     thread instead where it is smaller than ``BESIDE_MIN_WORK`` values, where no CPU is spare
-    (fewer than half a CPU beyond the one-minute load average, which counts the caller: a
-    second thread on a busy machine only takes the game's core, 10% slower in a measured fit),
+    (fewer than half a CPU beyond the one-minute load average, which counts the caller, less
+    this process's other threads' share of it, ``_spare_cpus``: a second thread on a busy
+    machine only takes the game's core, 10% slower in a measured fit),
     when called from any thread but the main one (a caller's own threads, ``fit_many``'s
     preparation pool or a threading backend, are parallel already, and their BLAS limits would
     interleave with this one's), and within ``in_line()``. The background thread is one for
@@ -220,6 +260,10 @@ def beside(function, *args, work):
         Its arguments.
     work : int
         The size of the work (values it reads).
+    blas : bool, default=True
+        Whether the function runs BLAS products, which are then limited to one thread. Work
+        without them (sorts, sums) skips the limit, whose setting and restoring cost about
+        1 ms.
 
     Returns
     -------
@@ -238,8 +282,10 @@ def beside(function, *args, work):
         # On one BLAS thread here too: products on two threads round differently in the last
         # bits (RobustGANMean's start at 50,000 × 100: 5.6e-17 in the location), and the value
         # must not depend on the machine's load.
-        return _Done(_single_blas_thread(function, args))
+        return _Done(_single_blas_thread(function, args) if blas else function(*args))
     with _background_lock:
         if _background is None:
             _background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="robustgan-beside")
+    if not blas:
+        return _background.submit(function, *args)
     return _background.submit(_single_blas_thread, function, args)

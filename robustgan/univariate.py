@@ -13,6 +13,8 @@ and exclude far outliers (the same design: 1.04).
 import numpy as np
 from scipy import stats
 
+from ._threads import beside
+
 __all__ = ["column_median", "discrete_features", "reweighted_location_scale", "robust_scale"]
 
 # sqrt of the χ²₁ 0.975 quantile: the univariate cut of MCD's reweighting step.
@@ -129,31 +131,36 @@ def reweighted_location_scale(X, max_steps=10, *, return_median=False):
     # Column-major: every pass below runs along a feature's values in memory, and the sums
     # over rows are numpy's pairwise sums of contiguous data, as they have always been here.
     X = np.asfortranarray(X, dtype=np.float64)
-    median = column_median(X)
+    # Each feature is read apart from the others: half of them on robustgan's background thread
+    # where a CPU is spare (``_in_two``), to the same bits (0.14 → 0.09 s at 50,000 × 100).
+    middle = X.shape[1] // 2
+    halves = [slice(0, middle), slice(middle, None)] if middle else [slice(None)]
+    medians, scales = zip(*_in_two(lambda half: _median_and_mad(X[:, half]), halves, X.size))
+    median, scale = np.concatenate(medians), np.concatenate(scales)
     location = median.copy()
-    deviation = np.abs(X - location)
-    # Partitioned in place (no copy); the discrete features' deviations are recomputed.
-    scale = _MAD_TO_SD * column_median(deviation, overwrite_input=True)
     lumped = (scale == 0) | discrete_features(X)
     if lumped.any():
         scale[lumped] = _MEAN_ABS_TO_SD * np.abs(X[:, lumped] - location[lumped]).mean(axis=0)
     columns = np.flatnonzero(scale > 0)
     every_column = columns.size == X.shape[1]
-    del deviation
     # A block of columns at a time, in buffers that stay in the cache: each step reads the data
     # once instead of passing over data-sized temporaries ten times (0.28 against 0.1 s for
     # five steps at 50,000 × 100). The sums are per column, so the values are the same.
     block = max(1, min(columns.size, _BLOCK_VALUES // max(len(X), 1)))
-    U = np.empty((len(X), block), order="F")
-    magnitude = np.empty_like(U)
+    firsts = list(range(0, columns.size, block))
+    # Half the blocks to each thread, each with buffers of its own.
+    middle = len(firsts) // 2
+    halves = [firsts[:middle], firsts[middle:]] if middle else [firsts]
+    buffers = [(np.empty((len(X), block), order="F"), np.empty((len(X), block), order="F"))
+               for _ in halves]
     inside = np.empty((len(X), columns.size), dtype=bool, order="F")
     previous = np.empty_like(inside)
     count = np.empty(columns.size, dtype=np.intp)
     total, squares = np.empty(columns.size), np.empty(columns.size)
-    for step in range(max_steps):
-        if columns.size == 0:
-            break
-        for first in range(0, columns.size, block):
+
+    def sums(index):
+        U, magnitude = buffers[index]
+        for first in halves[index]:
             part = slice(first, first + block)
             kept = columns[part]
             u, mag, ins = U[:, :kept.size], magnitude[:, :kept.size], inside[:, part]
@@ -170,6 +177,11 @@ def reweighted_location_scale(X, max_steps=10, *, return_median=False):
             u *= ins
             total[part] = u.sum(axis=0)
             squares[part] = np.square(u, out=mag).sum(axis=0)
+
+    for step in range(max_steps):
+        if columns.size == 0:
+            break
+        _in_two(sums, range(len(halves)), len(X) * columns.size)
         if step > 0 and np.array_equal(inside, previous):
             break
         shift = total / np.maximum(count, 1)
@@ -187,6 +199,29 @@ def reweighted_location_scale(X, max_steps=10, *, return_median=False):
             break
     return (median, location, scale) if return_median else (location, scale)
 
+
+
+def _median_and_mad(X):
+    """Per column of X (column-major): the median, and the MAD about it as a standard deviation
+    (``_MAD_TO_SD`` times it); the deviations are partitioned in place (no second copy)."""
+    median = column_median(X)
+    return median, _MAD_TO_SD * column_median(np.abs(X - median), overwrite_input=True)
+
+
+def _in_two(function, halves, work):
+    """``[function(half) for half in halves]`` (one or two halves): with two, the first on
+    robustgan's background thread where ``robustgan._threads.beside`` runs ``work`` values
+    there (a CPU spare, the main thread), else here too. ``function`` must not use BLAS (it
+    runs unlimited)."""
+    if len(halves) == 1:
+        return [function(halves[0])]
+    first = beside(function, halves[0], work=work, blas=False)
+    try:
+        second = function(halves[1])
+    finally:
+        # Not left running on buffers that an error here would abandon.
+        first = first.result()
+    return [first, second]
 
 def discrete_features(X, columns=None):
     """Which features are discrete: one value holds at least a third of the rows.

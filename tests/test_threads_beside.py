@@ -1,9 +1,11 @@
 """``robustgan._threads.beside``: work run on a background thread beside a game."""
 
 import concurrent.futures
+import math
 import multiprocessing
 import threading
 import time
+import types
 
 import numpy as np
 import pytest
@@ -68,7 +70,29 @@ def test_work_run_in_line_by_the_main_thread_runs_on_one_blas_thread_too(monkeyp
 def test_spare_cpus_are_the_usable_ones_less_the_load(monkeypatch):
     monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
     monkeypatch.setattr(threads.os, "getloadavg", lambda: (2.5, 0.0, 0.0), raising=False)
-    assert threads._spare_cpus() == 1.5
+    for own in (0.0, 0.5, 1.0):  # the caller's thread, which the load counts
+        monkeypatch.setattr(threads, "_own_load", lambda own=own: own)
+        assert threads._spare_cpus() == 1.5
+    # This process's use beyond one CPU is its other threads, not another process's load: a
+    # loop of fits on two threads raises the load average that the next fit reads.
+    monkeypatch.setattr(threads, "_own_load", lambda: 1.75)
+    assert threads._spare_cpus() == 2.25
+
+
+def test_own_load_follows_this_processs_cpu_use(monkeypatch):
+    clock = {"wall": 1000.0, "cpu": 50.0}
+    # The module's clocks only: the time module itself is left to the other threads.
+    monkeypatch.setattr(threads, "time", types.SimpleNamespace(
+        monotonic=lambda: clock["wall"], process_time=lambda: clock["cpu"]))
+    monkeypatch.setattr(threads, "_own_use", [1000.0, 50.0, 0.0])
+    # Two busy threads for a minute: the average rises to 2·(1 − 1/e), as the kernel's would.
+    clock["wall"], clock["cpu"] = 1060.0, 170.0
+    assert threads._own_load() == pytest.approx(2.0 * (1.0 - math.exp(-1.0)))
+    # Idle for five minutes: it decays towards 0.
+    clock["wall"] = 1360.0
+    assert threads._own_load() < 0.01
+    # Read twice at the same instant: unchanged.
+    assert threads._own_load() == threads._own_load()
 
 
 def _fail():
@@ -82,21 +106,25 @@ def test_the_works_error_is_raised_by_result(two_cpus):
 
 
 def _in_child(connection):
-    connection.send(threads.beside(_where_and_blas_threads, 3, work=10**12).result()[:2])
+    value, thread = threads.beside(_where_and_blas_threads, 3, work=10**12).result()[:2]
+    # The child's CPU time starts from 0: its own load is read from there, not the parent's.
+    connection.send((value, thread, threads._own_use[1] <= time.process_time()))
 
 
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
                     reason="no fork on this platform")
 def test_a_forked_child_gets_its_own_background_thread(two_cpus):
     threads.beside(_where_and_blas_threads, 1, work=10**12).result()  # the parent's is running
+    threads._own_load()  # read at the parent's CPU time, seconds of it after importing torch
     parent, child = multiprocessing.get_context("fork").Pipe()
     process = multiprocessing.get_context("fork").Process(target=_in_child, args=(child,))
     process.start()
     try:
         # Without the at-fork reset the child's work would wait for a thread it does not have.
         assert parent.poll(60), "the child's background work never ran"
-        value, thread = parent.recv()
+        value, thread, own_clock_reset = parent.recv()
         assert value == 3 and thread.startswith("robustgan-beside")
+        assert own_clock_reset
     finally:
         process.join(10)
         if process.is_alive():

@@ -137,3 +137,34 @@ def test_reweighting_steps_do_not_depend_on_the_block_of_columns(seed, monkeypat
         results.append(reweighted_location_scale(X, return_median=True))
     for other in results[1:]:
         assert all(np.array_equal(a, b) for a, b in zip(results[0], other))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_two_threads_give_the_bits_of_one(seed, monkeypatch):
+    # Half the features on the background thread (a CPU spare, work of 1e6 values or more):
+    # each feature is read apart from the others, so the values are those of one thread.
+    import robustgan._threads as threads
+
+    rng = np.random.default_rng(seed)
+    n, p = 40_000, 2 * seed + 27  # odd and even numbers of features
+    X = rng.standard_normal((n, p)) * np.exp(rng.normal(0, 3, p))
+    X[:8_000] += 5 * X.std(axis=0)
+    X[:, 2] = rng.random(n) < 0.3
+    X[:, 4] = 7.0
+    X[:, 6] = np.round(X[:, 6])
+    ran = []
+
+    def recorded(function, *args, **options):
+        pending = threads.beside(function, *args, **options)
+        ran.append(not isinstance(pending, threads._Done))
+        return pending
+
+    monkeypatch.setattr(univariate, "beside", recorded)
+    monkeypatch.setattr(threads, "_a_cpu_is_spare", lambda: True)
+    two = reweighted_location_scale(X, return_median=True)
+    assert ran and all(ran)  # the median pass and every step
+    ran.clear()
+    with threads.in_line():
+        one = reweighted_location_scale(X, return_median=True)
+    assert ran and not any(ran)
+    assert all(np.array_equal(a, b) for a, b in zip(one, two))

@@ -113,7 +113,7 @@ _BIMODAL_MIN_ROWS = 100
 _REFEREE_STEPS = 100
 # Generator steps between the checks of the game's rest, where it is played while the start
 # is computing: how late, at most, it stops once the start is there and taken.
-_REST_CHECK_EVERY = 10
+_REST_CHECK_EVERY = 2
 # A known scale this many times the data's MAD-based scale, or this many times smaller, is
 # named in a warning: the game's model N(η, diag(s²)) then misfits every row (on N(0, I) data,
 # scale = 10 put the estimate 0.9 away, scale = 100 outside the data's range). Contamination
