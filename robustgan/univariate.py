@@ -200,7 +200,6 @@ def reweighted_location_scale(X, max_steps=10, *, return_median=False):
     return (median, location, scale) if return_median else (location, scale)
 
 
-
 def _median_and_mad(X):
     """Per column of X (column-major): the median, and the MAD about it as a standard deviation
     (``_MAD_TO_SD`` times it); the deviations are partitioned in place (no second copy)."""
@@ -222,6 +221,7 @@ def _in_two(function, halves, work):
         # Not left running on buffers that an error here would abandon.
         first = first.result()
     return [first, second]
+
 
 def discrete_features(X, columns=None):
     """Which features are discrete: one value holds at least a third of the rows.
