@@ -55,6 +55,7 @@ import numpy as np
 import torch
 from sklearn.utils._param_validation import Options
 
+from .._threads import blas_threads_for, n_columns
 from ..engine import available_devices, resolve_device
 
 __all__ = [
@@ -147,6 +148,9 @@ def is_adversarial(estimator):
 def fit_adversarial(estimator, X):
     """``fit`` of an adversarial estimator: its games solved one at a time, alone.
 
+    Where X has few features its NumPy and SciPy work runs on one BLAS thread
+    (``robustgan._threads.blas_threads_for``).
+
     Parameters
     ----------
     estimator : estimator following the protocol above, parameters checked
@@ -157,6 +161,11 @@ def fit_adversarial(estimator, X):
     estimator
         Fitted.
     """
+    with blas_threads_for(n_columns(X)):
+        return _fit_adversarial(estimator, X)
+
+
+def _fit_adversarial(estimator, X):
     games = estimator._adversarial_games(X)
     try:
         problem = next(games, None)

@@ -17,7 +17,7 @@ from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from .._threads import in_line
+from .._threads import blas_threads_for, in_line, n_columns
 from ..batched import solve_many
 from ..engine import resolve_device
 from ._base import is_adversarial, next_game
@@ -138,40 +138,43 @@ def fit_many(estimator, datasets, *, random_states=None, max_members=None, error
         except Exception as error:  # noqa: BLE001 - reported per member, as asked
             failed(r, error)
 
-    arenas = _arenas(estimators, datasets, batched)
-    games, problems = {}, {}
-    for r, (member_games, problem, error) in zip(batched, _first_games(estimators, datasets,
-                                                                       batched, arenas)):
-        if isinstance(error, (ValueError, TypeError)):
-            raise _named(error, r) from error
-        if error is not None:  # e.g. a start that fails on degenerate data
-            failed(r, error)
-            continue
-        games[r] = member_games
-        if problem is not None:
-            problems[r] = problem
-    del arenas
+    # One BLAS thread where every batched data set has few features, as in ``fit``.
+    columns = [n_columns(datasets[r]) for r in batched]
+    with blas_threads_for(max(columns) if columns and None not in columns else None):
+        arenas = _arenas(estimators, datasets, batched)
+        games, problems = {}, {}
+        for r, (member_games, problem, error) in zip(batched, _first_games(estimators, datasets,
+                                                                           batched, arenas)):
+            if isinstance(error, (ValueError, TypeError)):
+                raise _named(error, r) from error
+            if error is not None:  # e.g. a start that fails on degenerate data
+                failed(r, error)
+                continue
+            games[r] = member_games
+            if problem is not None:
+                problems[r] = problem
+        del arenas
 
-    # One round per game: every member's next problem, solved in batches of one configuration.
-    while problems:
-        following = {}
-        for chunk in _batches(estimators, problems, max_members):
-            n_steps = problems[chunk[0]].options.get("n_steps", 0)
-            # A group of one is still a batched game (of one member), so that a member's
-            # result never depends on how many others shared its configuration.
-            with tqdm(total=n_steps, desc=f"{len(chunk)} fits", unit="step",
-                      disable=not progress) as bar:
-                batch = [problems.pop(r) for r in chunk]
-                try:
-                    fits = solve_many(batch, progress=bar.update, compile=compile)
-                except NotImplementedError:  # networks that cannot be stacked: one by one
-                    fits = [_solve_alone(problem) for problem in batch]
-            del batch
-            for r, fit in zip(chunk, fits):
-                problem = _answer(games[r], fit, lambda error, r=r: failed(r, error))
-                if problem is not None:
-                    following[r] = problem
-        problems = following
+        # One round per game: every member's next problem, solved in batches of one configuration.
+        while problems:
+            following = {}
+            for chunk in _batches(estimators, problems, max_members):
+                n_steps = problems[chunk[0]].options.get("n_steps", 0)
+                # A group of one is still a batched game (of one member), so that a member's
+                # result never depends on how many others shared its configuration.
+                with tqdm(total=n_steps, desc=f"{len(chunk)} fits", unit="step",
+                          disable=not progress) as bar:
+                    batch = [problems.pop(r) for r in chunk]
+                    try:
+                        fits = solve_many(batch, progress=bar.update, compile=compile)
+                    except NotImplementedError:  # networks that cannot be stacked: one by one
+                        fits = [_solve_alone(problem) for problem in batch]
+                del batch
+                for r, fit in zip(chunk, fits):
+                    problem = _answer(games[r], fit, lambda error, r=r: failed(r, error))
+                    if problem is not None:
+                        following[r] = problem
+            problems = following
     return results
 
 
