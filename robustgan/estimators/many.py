@@ -141,41 +141,49 @@ def fit_many(estimator, datasets, *, random_states=None, max_members=None, error
     # One BLAS thread where every batched data set has few features, as in ``fit``.
     columns = [n_columns(datasets[r]) for r in batched]
     with blas_threads_for(max(columns) if columns and None not in columns else None):
-        arenas = _arenas(estimators, datasets, batched)
-        games, problems = {}, {}
-        for r, (member_games, problem, error) in zip(batched, _first_games(estimators, datasets,
-                                                                           batched, arenas)):
-            if isinstance(error, (ValueError, TypeError)):
-                raise _named(error, r) from error
-            if error is not None:  # e.g. a start that fails on degenerate data
-                failed(r, error)
-                continue
-            games[r] = member_games
-            if problem is not None:
-                problems[r] = problem
-        del arenas
-
-        # One round per game: every member's next problem, solved in batches of one configuration.
-        while problems:
-            following = {}
-            for chunk in _batches(estimators, problems, max_members):
-                n_steps = problems[chunk[0]].options.get("n_steps", 0)
-                # A group of one is still a batched game (of one member), so that a member's
-                # result never depends on how many others shared its configuration.
-                with tqdm(total=n_steps, desc=f"{len(chunk)} fits", unit="step",
-                          disable=not progress) as bar:
-                    batch = [problems.pop(r) for r in chunk]
-                    try:
-                        fits = solve_many(batch, progress=bar.update, compile=compile)
-                    except NotImplementedError:  # networks that cannot be stacked: one by one
-                        fits = [_solve_alone(problem) for problem in batch]
-                del batch
-                for r, fit in zip(chunk, fits):
-                    problem = _answer(games[r], fit, lambda error, r=r: failed(r, error))
-                    if problem is not None:
-                        following[r] = problem
-            problems = following
+        _play_batched(estimators, datasets, batched, failed, max_members=max_members,
+                      compile=compile, progress=progress)
     return results
+
+
+def _play_batched(estimators, datasets, batched, failed, *, max_members, compile, progress):
+    """Fit the ``batched`` members: each one's start, then one round per game, every member's
+    next problem solved in batches of one configuration. A member's failure goes to
+    ``failed(r, error)``, except bad input, which is raised."""
+    arenas = _arenas(estimators, datasets, batched)
+    games, problems = {}, {}
+    for r, (member_games, problem, error) in zip(batched, _first_games(estimators, datasets,
+                                                                       batched, arenas)):
+        if isinstance(error, (ValueError, TypeError)):
+            raise _named(error, r) from error
+        if error is not None:  # e.g. a start that fails on degenerate data
+            failed(r, error)
+            continue
+        games[r] = member_games
+        if problem is not None:
+            problems[r] = problem
+    del arenas
+
+    # One round per game: every member's next problem, solved in batches of one configuration.
+    while problems:
+        following = {}
+        for chunk in _batches(estimators, problems, max_members):
+            n_steps = problems[chunk[0]].options.get("n_steps", 0)
+            # A group of one is still a batched game (of one member), so that a member's
+            # result never depends on how many others shared its configuration.
+            with tqdm(total=n_steps, desc=f"{len(chunk)} fits", unit="step",
+                      disable=not progress) as bar:
+                batch = [problems.pop(r) for r in chunk]
+                try:
+                    fits = solve_many(batch, progress=bar.update, compile=compile)
+                except NotImplementedError:  # networks that cannot be stacked: one by one
+                    fits = [_solve_alone(problem) for problem in batch]
+            del batch
+            for r, fit in zip(chunk, fits):
+                problem = _answer(games[r], fit, lambda error, r=r: failed(r, error))
+                if problem is not None:
+                    following[r] = problem
+        problems = following
 
 
 def _first_games(estimators, datasets, members, arenas):
