@@ -570,23 +570,19 @@ def _null_combinations(X, constant):
     varying = np.flatnonzero(~constant)
     if varying.size < 2:
         return varying, np.zeros((varying.size, 0))
-    # A floating copy of the data, never the caller's array. Each column is divided by its
-    # largest magnitude first, so that nothing below overflows (data around 1e200) or
-    # underflows (1e-200).
-    Z = np.array(X[:, varying] if varying.size < X.shape[1] else X,
-                 dtype=np.result_type(X.dtype, np.float64))
-    magnitude = np.max(np.abs(Z), axis=0)
-    Z /= magnitude
     # A screen first: the correlation of all rows is singular along every genuine null
     # combination, so where it is not (nearly all data) the robust test below is not needed
     # (0.05 against 0.25 s at 50,000 × 100). It is also singular where a few far rows swamp
-    # the bulk's spread, which is what the robust test tells apart.
-    centred = Z - Z.mean(axis=0)
-    gram = centred.T @ centred
-    del centred
+    # the bulk's spread, which is what the robust test tells apart. Centred in place (one copy
+    # of the data, not two), and the copy made again for the test.
+    Z, magnitude = _scaled_copy(X, varying)
+    Z -= Z.mean(axis=0)
+    gram = Z.T @ Z
+    del Z
     scale = np.sqrt(np.diag(gram))
     if np.linalg.eigvalsh(gram / np.outer(scale, scale))[0] > _RANK_TOLERANCE * varying.size:
         return varying, np.zeros((varying.size, 0))
+    Z, magnitude = _scaled_copy(X, varying)
     # Differences from one data row, not from the mean: every row of a genuine affine
     # subspace lies on it, so its null combinations vanish on each difference to rounding,
     # whereas a fifth of the rows a million units away drags the mean off the bulk and
@@ -613,6 +609,18 @@ def _null_combinations(X, constant):
     null = values <= _RANK_TOLERANCE * max(np.trace(gram), np.finfo(float).tiny)
     # Back to the data's units: Σ_j v_j (x_j − x_ref,j) = 0.
     return varying, vectors[:, null] / (scale * magnitude)[:, None]
+
+
+def _scaled_copy(X, varying):
+    """A floating copy of X's ``varying`` columns (never the caller's array), each divided by
+    its largest magnitude, so that nothing after overflows (data around 1e200) or underflows
+    (1e-200); and those magnitudes."""
+    Z = np.array(X[:, varying] if varying.size < X.shape[1] else X,
+                 dtype=np.result_type(X.dtype, np.float64))
+    # max |z| without an array of the |z|: the same values (a varying column is not all 0).
+    magnitude = np.maximum(Z.max(axis=0), -Z.min(axis=0))
+    Z /= magnitude
+    return Z, magnitude
 
 
 def _warn_proper_subspace(X, constant):

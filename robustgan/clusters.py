@@ -227,8 +227,10 @@ def bimodality_coefficient(skewness, kurtosis):
 
 def _column_shapes(values):
     """Sample skewness m₃/m₂^{3/2} and excess kurtosis m₄/m₂² − 3 of each column (the biased
-    estimates of scipy.stats.skew and scipy.stats.kurtosis); 0 for a constant column."""
-    centred = values - values.mean(axis=0)
+    estimates of scipy.stats.skew and scipy.stats.kurtosis); 0 for a constant column.
+    ``values`` (float64) is centred in place: callers pass a product of their own."""
+    centred = values
+    centred -= values.mean(axis=0)
     squares = centred * centred
     second = squares.mean(axis=0)
     third = np.einsum("ij,ij->j", squares, centred) / len(values)
@@ -796,7 +798,9 @@ def _shapes_in_basis(X, location, scatter, sd, inside):
     rows = X[inside]
     rows -= location
     rows /= sd
-    skewness, kurtosis = _column_shapes(rows @ basis)
+    projections = rows @ basis
+    del rows  # the projections' shapes below need two arrays of their size, not four
+    skewness, kurtosis = _column_shapes(projections)
     # Where the rows have no spread (proportions that sum to 1, a total column), the start's
     # variance is the eigenvalue floor's and the projections are rounding noise: their shape
     # is no evidence (rows of proportions gave a skewness z of 4.8 there, and the correction

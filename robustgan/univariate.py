@@ -205,7 +205,14 @@ def _median_and_mad(X):
     """Per column of X (column-major): the median, and the MAD about it as a standard deviation
     (``_MAD_TO_SD`` times it); the deviations are partitioned in place (no second copy)."""
     median = column_median(X)
-    return median, _MAD_TO_SD * column_median(np.abs(X - median), overwrite_input=True)
+    return median, _MAD_TO_SD * column_median(_absolute_deviations(X, median),
+                                              overwrite_input=True)
+
+
+def _absolute_deviations(X, center):
+    """|X − center| in one new array (``np.abs(X − center)`` makes two): the same values."""
+    deviations = np.subtract(X, center)
+    return np.abs(deviations, out=deviations)
 
 
 def _in_two(function, halves, work):
@@ -307,7 +314,7 @@ def robust_scale(X, scale="mad", *, center=None):
     if scale == "mad":
         if center is None:
             center = column_median(X)
-        s = column_median(np.abs(X - center), overwrite_input=True) / _GAUSSIAN_MAD
+        s = column_median(_absolute_deviations(X, center), overwrite_input=True) / _GAUSSIAN_MAD
     else:
         s = np.asarray(scale(X), dtype=np.float64)
     s = np.array(s, dtype=np.float64)  # a copy, written below

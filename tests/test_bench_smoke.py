@@ -110,6 +110,20 @@ def test_highdim_fits_each_estimator_in_its_own_process(results, monkeypatch):
     assert "| 2 | 100 | far |" in (results / "highdim.md").read_text()
 
 
+def test_memory_runs_each_tree_in_fresh_processes_and_reads_both_peaks(results):
+    bench = pytest.importorskip("bench_memory")
+    tree = str(Path(__file__).resolve().parents[1])
+    out = results / "memory.json"
+    assert bench.main(["--cells", "2000x5", "--estimators", "RobustGANScatter",
+                       "--trees", f"a={tree}", f"b={tree}", "--out", str(out)]) == 0
+    rows = json.loads(out.read_text())["results"]
+    assert [row["tree"] for row in rows] == ["a", "b"]
+    for row in rows:
+        assert row["rss"]["rss_mb"] >= 0 and row["traced"]["numpy_mb"] > 0
+    # The same code and seed: the same fit, whether traced or not.
+    assert len({row[kind]["digest"] for row in rows for kind in ("rss", "traced")}) == 1
+
+
 def test_load_busy_and_grid_parts(results, monkeypatch):
     bench = pytest.importorskip("bench_load")
     # No busy loops on a shared machine, and a small serial search: the plumbing is the same.

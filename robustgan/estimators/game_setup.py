@@ -116,22 +116,38 @@ def pull_in_far_rows(Z, radius=TRAINING_RADIUS):
     return Z
 
 
-def as_training_tensor(Z, device, out=None):
+def as_training_tensor(Z, device, out=None, order=None):
     """Z as the float32 tensor on ``device`` that the game trains on, written into ``out`` if given.
 
     Rows beyond ``TRAINING_RADIUS`` are pulled in to it first (``pull_in_far_rows``). ``out``
     lets a batched fit place every data set in one preallocated buffer, so that each is copied
-    once (``robustgan.batched``); the values are the same either way.
+    once (``robustgan.batched``); the values are the same either way. ``order``: the rows are
+    taken in this order (``Z[order]``, the same values), a block of rows at a time, so that
+    no reordered float64 copy of Z is made (at 50,000 × 100 it was the fit's peak, beside Z).
 
     Examples
     --------
     >>> as_training_tensor(np.ones((2, 3)), "cpu").dtype
     torch.float32
+    >>> as_training_tensor(np.array([[1.0], [2.0]]), "cpu", order=np.array([1, 0])).ravel()
+    tensor([2., 1.])
     """
     Z = pull_in_far_rows(Z)
-    if out is not None and tuple(out.shape) == Z.shape:
-        return out.copy_(torch.from_numpy(np.ascontiguousarray(Z)))
-    return torch.as_tensor(Z, dtype=torch.float32).to(device)
+    target = out if out is not None and tuple(out.shape) == Z.shape else None
+    if order is None:
+        if target is not None:
+            return target.copy_(torch.from_numpy(np.ascontiguousarray(Z)))
+        return torch.as_tensor(Z, dtype=torch.float32).to(device)
+    if target is None:
+        target = torch.empty(Z.shape, dtype=torch.float32, device=device)
+    for start in range(0, len(Z), _ORDER_ROWS):
+        rows = order[start:start + _ORDER_ROWS]
+        target[start:start + len(rows)].copy_(torch.from_numpy(Z[rows]))
+    return target
+
+
+# Rows per block of ``as_training_tensor``'s reordering: a float64 block of 8,192 × 100 is 6.5 MB.
+_ORDER_ROWS = 8192
 
 
 def check_hidden_sizes(hidden_sizes):

@@ -558,11 +558,10 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         refereed = robust_start is not None
         # Centring at the median makes the fit translation-equivariant to rounding error and
         # keeps float32 accurate for data far from the origin.
-        Z = (X - self.initial_location_) / np.where(self.scale_ > 0, self.scale_, 1.0)
-        Z = Z[canonical_row_order(Z)]
-
+        Z = X - self.initial_location_
+        Z /= np.where(self.scale_ > 0, self.scale_, 1.0)  # in place: one copy of the data
         device = resolve_device(self.device)
-        real = as_training_tensor(Z, device, out)
+        real = as_training_tensor(Z, device, out, order=canonical_row_order(Z))
         schedule = resolve_auto(
             divergence,
             len(Z),

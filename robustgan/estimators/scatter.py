@@ -485,15 +485,15 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         start_factor = np.linalg.cholesky(self.raw_covariance_)
         # Whitened coordinates: the generator starts at N(0, I) and every direction has unit
         # scale, so one learning rate fits all of them however ill-conditioned Σ is.
-        Z = linalg.solve_triangular(start_factor, (X - self.raw_location_).T, lower=True).T
+        # Solved over the centred rows (Fortran order as .T): one copy of the data, not two.
+        Z = linalg.solve_triangular(start_factor, (X - self.raw_location_).T, lower=True,
+                                    overwrite_b=True).T
         # The referee after the Gaussian model's game (``_start_explains_more``) reads
         # Gaussian projections: not for a heavy-tailed start, and not read where no game is.
         referee = (not start_is_answer and model == "gaussian"
                    and radial_tail_df(np.einsum("ij,ij->i", Z, Z), p) >= HEAVY_TAIL_DF)
-        Z = Z[canonical_row_order(Z)]
-
         device = resolve_device(self.device)
-        real = as_training_tensor(Z, device, out)
+        real = as_training_tensor(Z, device, out, order=canonical_row_order(Z))
         del Z  # the game trains on ``real``; this frame waits through it (fit_many: all)
         generator = self._init_generator(real, model)
         discriminator = self._init_discriminator(real, hidden_sizes, activation, int(init_seed))
