@@ -156,7 +156,9 @@ def outlyingness(X, directions):
     # The absolute deviations serve both the MAD and the outlyingness: one median and one pass
     # fewer than scipy.stats.median_abs_deviation, whose values these are to the bit. Over the
     # projections themselves: one (n × directions) array fewer.
-    deviations = np.abs(np.subtract(projections, center, out=projections), out=projections)
+    in_place = projections if projections.dtype == np.result_type(projections, center) else None
+    deviations = np.subtract(projections, center, out=in_place)
+    np.abs(deviations, out=deviations)
     spread = column_median(deviations) / _NORMAL_MAD
     informative = spread > 0
     if not informative.any():
@@ -425,7 +427,7 @@ def spatial_sign_covariance(X, location):
     """
     # The signs over the centred rows, in place, and their norms a block of rows at a time
     # (each row's norm is its own reduction): one array of the data's size, not three.
-    U = X - location
+    U = np.subtract(X, location, dtype=np.result_type(X, location, 1.0))  # floating
     norms = np.empty(len(U), dtype=U.dtype)
     for start in range(0, len(U), _DISTANCE_ROWS):
         norms[start:start + _DISTANCE_ROWS] = np.linalg.norm(U[start:start + _DISTANCE_ROWS],

@@ -211,6 +211,16 @@ def test_spatial_sign_covariance_of_a_cross_and_its_rescaled_eigenvalues():
     np.testing.assert_allclose(np.linalg.eigvalsh(S), np.sort(mad(Y @ vectors, axis=0) ** 2))
 
 
+def test_spatial_sign_covariance_of_integer_rows_and_of_float32_rows():
+    # Signs are computed over the centred rows in place: integers are centred into floats,
+    # float32 rows stay float32, as the whole-array formula gave.
+    X = np.array([[3, 0], [-1, 0], [0, 2], [0, -5], [0, 0]])
+    np.testing.assert_allclose(spatial_sign_covariance(X, np.zeros(2, dtype=int)),
+                               np.eye(2) * 0.4)
+    single = spatial_sign_covariance(X.astype(np.float32), np.zeros(2, dtype=np.float32))
+    assert single.dtype == np.float32
+
+
 def test_every_estimator_carries_a_consistent_precision_and_mahalanobis_distance():
     data = make_huber_contamination(500, 3, 0.0, scatter=_toeplitz(3), random_state=0)
     for est in _small_estimators():
