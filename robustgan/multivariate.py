@@ -504,7 +504,7 @@ def trimmed_scatter(X, support_fraction=0.5, n_iter=_CONCENTRATION_STEPS, *, n_d
     fitting candidate that holds one. A winner that holds a tight group which a candidate of
     smaller determinant leaves outside its ellipsoid gives way to that candidate
     (skewed or small tables, where no Gaussian fits the projections well).
-    On more than max(5,000, 50·p) rows the candidates come from a random subsample of that
+    On more than max(5,000, 20·p) rows the candidates come from a random subsample of that
     size and the winner takes two more concentration steps on every row (FastMCD's nested
     subsets). Two reweighting steps follow (``reweighted_estimate``; MCD takes one); with
     ``return_first_step`` the first step's estimate is returned too where the second let in
@@ -826,9 +826,13 @@ def _concentrate(X, location, scatter, h, n_iter, floor=None):
 # steps on every row settle where the candidates came from 10,000 or 5,000 rows alike (errors
 # within 0.002 in location and 0.006 in scatter at 50,000 × 100 and 20,000 × 10, on far,
 # close, tight and one-feature clusters), and at p = 100 the half took 0.2-0.45 s off a start
-# of 0.8-1.5 s (issue 16).
+# of 0.8-1.5 s (issue 16). Per feature 20 rows rather than 50 (twenty-third session): at
+# n = 50·p every candidate had used every row; trimmed_scatter at 25,000 × 500 took 5.4-6.9
+# against 12.8-14.9 s; the errors of the high-dimension table (p = 200, 500) and the atlas's
+# p200 cell moved by at most 0.002, of 12 held-out designs drawn at 10,000 × 200 (72 errors)
+# 15 rose and 12 fell by up to 0.09 (benchmarks/RESULTS.md).
 _START_ROWS = 5_000
-_START_ROWS_PER_FEATURE = 50
+_START_ROWS_PER_FEATURE = 20
 _FULL_DATA_STEPS = 2
 # Standardised units about a discrete feature's median within which its levels set the least
 # variance a concentration step may leave it (``_level_floor``).

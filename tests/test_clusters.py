@@ -462,6 +462,16 @@ def test_bimodality_coefficient_reads_one_mode_and_two():
     assert shape(rng.uniform(size=20_000)) == pytest.approx(5 / 9, abs=0.01)
 
 
+def test_a_start_whose_ellipsoid_holds_only_copies_of_one_row_is_left_alone():
+    # The rows inside are one point: no skewness vector exists along which to split. Seen
+    # when a start collapsed onto 2,000 copies of one row at p = 200 (n = 10,000), where the
+    # direction's None reached a matrix product (ValueError from inside the fit).
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.standard_normal((1000, 10)), np.full((250, 10), 0.3)])
+    location, scatter = np.full(10, 0.3), 0.05 * np.eye(10)
+    assert split_tight_cluster(X, location, scatter, random_state=0) is None
+
+
 @pytest.mark.parametrize("eps, shift, outlier_scale", [(0.3, 1.0, 0.5), (0.4, 1.5, 0.25),
                                                        (0.3, 0.5, 0.25)])
 def test_a_start_holding_a_tight_cluster_is_computed_again_without_it(eps, shift, outlier_scale):
