@@ -254,6 +254,20 @@ def test_on_clean_rows_the_second_reweighting_step_stands(seed):
     assert first_step is None
 
 
+def test_a_second_reweighting_step_that_drops_the_inliers_is_not_taken():
+    # 20% copies of one row 3 SD out at p = 200: the first step's scatter is narrower than the
+    # inliers' by the copies' share, χ²₂₀₀ distances concentrate, and the second step kept the
+    # copies and few inliers (location 2.6 from the truth, smallest eigenvalue 1e-9).
+    rng = np.random.default_rng(0)
+    n, p = 6_000, 200
+    X = rng.standard_normal((n, p))
+    X[: n // 5] = 3 / np.sqrt(p)
+    location, scatter, _ = trimmed_scatter(X, (n + p + 1) / (2 * n), random_state=0)
+    assert np.linalg.eigvalsh(scatter)[0] > 0.1
+    # It holds the copies (a start, not the answer: the absorbed-cluster checks follow).
+    assert np.linalg.norm(location) < 1.5
+
+
 def test_robust_gan_scatter_starts_from_the_first_step_where_the_second_cascaded():
     # Seed 0 of the flat-feature design: the two-step start was the estimate, 0.28 / 1.22 from
     # the truth (MinCovDet 0.13 / 0.51); from the first step's, 0.16 / 0.66.
