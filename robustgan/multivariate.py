@@ -605,7 +605,7 @@ def _trimmed_scatter(X, support_fraction, n_iter, n_directions, random_state):
         location, scatter, support, distances = _concentrate(X, location, scatter, h,
                                                              _FULL_DATA_STEPS, floor)
     # The two reweighting steps one at a time (the same operations as one call of two), so
-    # that the first step's estimate is there if the second cascaded.
+    # that the first step's estimate is there if the second cascaded or collapsed.
     first_location, first_scatter, first = reweighted_estimate(
         X, location, scatter, 1, distances=distances)
     if first is None:  # the step was not taken (p rows or fewer inside): nor is a second
