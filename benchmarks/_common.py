@@ -41,6 +41,28 @@ def write_json(name, payload, path=None):
     return target
 
 
+def status_bytes(field):
+    """A field of this process's /proc/self/status in bytes: "VmRSS" (resident now) or
+    "VmHWM" (the peak since the last ``reset_peak_rss``). Linux only."""
+    with open("/proc/self/status", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    raise KeyError(field)
+
+
+def reset_peak_rss():
+    """Reset the kernel's high-water mark of this process's RSS (writing 5 to clear_refs,
+    Linux ≥ 4.0), so that a peak read after a fit is the fit's, not the imports'; False where
+    it cannot."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as handle:
+            handle.write("5")
+        return True
+    except OSError:
+        return False
+
+
 def distinct_warnings(caught):
     """The warnings a fit raised (``warnings.catch_warnings(record=True)``), each once, as
     "Category: first 150 characters of the message", in the order first seen."""

@@ -34,7 +34,7 @@ import time
 
 import numpy as np
 import torch
-from _common import markdown_table, write_json
+from _common import markdown_table, reset_peak_rss, status_bytes, write_json
 from scipy import stats
 
 from robustgan import RobustGANMean, fit_many, make_huber_contamination
@@ -116,27 +116,9 @@ def agreement(record):
     }
 
 
-def _status_bytes(field):
-    with open("/proc/self/status", encoding="ascii") as handle:
-        for line in handle:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    raise KeyError(field)
-
-
-def _reset_peak_rss():
-    """Reset the kernel's high-water mark of this process's RSS; False where it cannot."""
-    try:
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as handle:
-            handle.write("5")
-        return True
-    except OSError:
-        return False
-
-
 def _peak_rss_bytes(reset):
     if reset:
-        return _status_bytes("VmHWM")
+        return status_bytes("VmHWM")
     # ru_maxrss is in kilobytes on Linux, in bytes on macOS.
     scale = 1 if sys.platform == "darwin" else 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
@@ -162,8 +144,8 @@ def memory_child(n, p, R, mode):
     RobustGANMean(random_state=0, n_steps=5).fit(Xs[0])
     fit_many(RobustGANMean(n_steps=5), Xs[:2], random_states=range(2))
     copies.clear()
-    rss_before = _status_bytes("VmRSS")
-    reset = _reset_peak_rss()
+    rss_before = status_bytes("VmRSS")
+    reset = reset_peak_rss()
     if mode == "batched":
         fit_many(RobustGANMean(), Xs, random_states=range(R))
     else:

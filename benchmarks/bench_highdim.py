@@ -40,7 +40,7 @@ import subprocess
 import sys
 import time
 
-from _common import RESULTS, markdown_table, write_json
+from _common import RESULTS, markdown_table, reset_peak_rss, status_bytes, write_json
 
 from robustgan.io_utils import atomic_write_text
 
@@ -50,11 +50,6 @@ EPSILON = 0.2
 
 
 # --- one fit, in its own process -------------------------------------------------------------
-
-
-def _status_bytes(field):
-    with open("/proc/self/status") as handle:
-        return next(int(line.split()[1]) * 1024 for line in handle if line.startswith(field))
 
 
 def child(spec):
@@ -78,17 +73,13 @@ def child(spec):
     # fit's memory.
     warm = make_huber_contamination(200, 5, EPSILON, random_state=seed).X
     getattr(robustgan, spec["estimator"])(n_steps=5, random_state=seed).fit(warm)
-    try:  # the high-water mark from here on (Linux ≥ 4.0; else it counts from the start)
-        with open("/proc/self/clear_refs", "w") as handle:
-            handle.write("5")
-        out["hwm_reset"] = True
-    except OSError:
-        out["hwm_reset"] = False
-    before = _status_bytes("VmRSS:")
+    # The high-water mark from here on (else it counts from the start).
+    out["hwm_reset"] = reset_peak_rss()
+    before = status_bytes("VmRSS")
     start = time.perf_counter()
     estimator.fit(data.X)
     out["fit_s"] = time.perf_counter() - start
-    out["fit_growth_mb"] = (_status_bytes("VmHWM:") - before) / 1e6
+    out["fit_growth_mb"] = (status_bytes("VmHWM") - before) / 1e6
     out["rss_before_fit_mb"] = before / 1e6
     out["location_error"] = float(np.linalg.norm(estimator.location_ - data.location))
     if hasattr(estimator, "covariance_"):

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import markdown_table, write_json
+from _common import markdown_table, reset_peak_rss, status_bytes, write_json
 
 ESTIMATORS = ("RobustGANMean", "RobustGANScatter")
 DEFAULT_CELLS = ("50000x100", "20000x400")
@@ -43,14 +43,6 @@ def far_design(n, p, seed=0):
     X = np.random.default_rng(seed).standard_normal((n, p))
     X[: int(EPS * n)] += 5.0
     return X
-
-
-def _status_kb(field):
-    with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith(field):
-                return int(line.split()[1])
-    raise RuntimeError(f"{field} not in /proc/self/status")
 
 
 def _digest(*arrays):
@@ -69,10 +61,9 @@ def child(spec):
     estimator(random_state=0).fit(X[:500])  # imports and first-call setup outside the fit
     if spec["trace"]:
         tracemalloc.start()
-    before = _status_kb("VmRSS:")
-    # Writing 5 to clear_refs resets VmHWM to the current RSS (Linux ≥ 4.0).
-    with open("/proc/self/clear_refs", "w") as handle:
-        handle.write("5")
+    before = status_bytes("VmRSS")
+    if not reset_peak_rss():
+        raise OSError("cannot reset the peak RSS (/proc/self/clear_refs)")
     start = time.perf_counter()
     fitted = estimator(random_state=0).fit(X)
     seconds = time.perf_counter() - start
@@ -81,7 +72,7 @@ def child(spec):
     if spec["trace"]:
         out["numpy_mb"] = tracemalloc.get_traced_memory()[1] / 1e6
     else:
-        out["rss_mb"] = (_status_kb("VmHWM:") - before) / 1e3
+        out["rss_mb"] = (status_bytes("VmHWM") - before) / 1024 / 1e3
     print(json.dumps(out))
 
 

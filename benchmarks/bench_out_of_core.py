@@ -19,7 +19,7 @@ import tempfile
 import time
 
 import numpy as np
-from _common import markdown_table, write_json
+from _common import markdown_table, reset_peak_rss, status_bytes, write_json
 
 N_FEATURES = 100
 EPS = 0.2
@@ -51,31 +51,16 @@ def child(spec):
         import dask.array as da
 
         X = da.from_array(X, chunks=(CHUNK, N_FEATURES))
-    before = _resident_kb("VmRSS")
-    _reset_peak()
+    before = status_bytes("VmRSS")
+    if not reset_peak_rss():
+        raise OSError("cannot reset the peak RSS (/proc/self/clear_refs)")
     start = time.perf_counter()
     est = cls(random_state=0).fit(X)
     seconds = time.perf_counter() - start
-    peak = _resident_kb("VmHWM")
+    peak = status_bytes("VmHWM")
     print(json.dumps({"seconds": seconds, "error": float(np.linalg.norm(est.location_)),
                       "location": est.location_.tolist(),
-                      "rss_growth_mb": (peak - before) / 1024.0}))
-
-
-def _resident_kb(field):
-    """VmRSS (now) or VmHWM (the peak since the last reset) of this process, in kB (Linux)."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"no {field} in /proc/self/status")
-
-
-def _reset_peak():
-    # Writing 5 to clear_refs resets VmHWM to the current RSS (Linux ≥ 4.0), so the peak read
-    # after the fit is the fit's, not the imports'.
-    with open("/proc/self/clear_refs", "w") as refs:
-        refs.write("5")
+                      "rss_growth_mb": (peak - before) / 1024.0**2}))
 
 
 def run(spec):

@@ -600,8 +600,8 @@ def _trimmed_scatter(X, support_fraction, n_iter, n_directions, random_state):
                   for location, scatter in starts]
     best = _best_fitting(sample, candidates, n_directions, rng, median)
     location, scatter, support, distances = candidates[best]
+    h = _support_size(support_fraction, n, p)
     if m < n:
-        h = _support_size(support_fraction, n, p)
         location, scatter, support, distances = _concentrate(X, location, scatter, h,
                                                              _FULL_DATA_STEPS, floor)
     # The two reweighting steps one at a time (the same operations as one call of two), so
@@ -611,7 +611,7 @@ def _trimmed_scatter(X, support_fraction, n_iter, n_directions, random_state):
     if first is None:  # the step was not taken (p rows or fewer inside): nor is a second
         return first_location, first_scatter, support, None
     location, scatter, second = reweighted_estimate(X, first_location, first_scatter, 1)
-    if _collapsed(first, second, _support_size(support_fraction, n, p)):
+    if _collapsed(first, second, h):
         return first_location, first_scatter, support, None
     first_step = (first_location, first_scatter) if _cascaded(first, second) else None
     return location, scatter, support, first_step
