@@ -155,6 +155,15 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
     2.2 and 4.6). The same check follows the game's reweighting, which can take such a
     cluster in.
 
+    Equivariance: ``fit(a·X·D + b)`` gives ``a·location_·D + b`` and ``a²·D·covariance_·D``
+    for a scalar a > 0, a positive diagonal D and any shift b, to rounding, with the same
+    ``predict`` labels. Under a general affine map x ↦ Ax + b the estimate follows in
+    distribution, not exactly: the start's random directions change, and the cluster checks
+    read directions that a rotation moves (the features, and the eigenvectors of the start's
+    correlation matrix). A cluster along one feature is read along that feature; rotated, it
+    is a cluster along a direction, which the correlation eigenbasis reads (20% at 5·e₁ and
+    at 5·u for a random unit u, n = 5,000, p = 50: location errors 0.10-0.14 both).
+
     Code written for ``MinCovDet`` or ``EllipticEnvelope`` runs unchanged: the same parameters
     (``store_precision``, ``assume_centered``, ``support_fraction``, ``contamination``,
     ``random_state``), fitted attributes and methods, with the same meanings. Where they differ:
