@@ -310,7 +310,11 @@ def correct_absorbed_cluster(X, location, scatter, squared_distances=None, *,
     correct, the most skewed feature (the statistic spreads one feature's skewness over p
     degrees of freedom: 20% at 5·e₁, p = 50-200, the start holding the whole cluster,
     location error 0.98-1.0 → 0.10-0.17). Where both correct, the direction returned is the
-    skewness test's.
+    skewness test's. After a correction the basis's and the skewness's readers are applied
+    again to the corrected start, for further clusters (``_further_corrections``: two
+    clusters at distance 6 along random directions, n = 5,000, p = 50: scatter error 1.2
+    after one correction, 0.48 after them; only while the start's tail is lighter than t₂₀,
+    and never along a direction already corrected).
 
     Before the skewness tests, rows that lie exactly on a subspace of codimension 2 or more
     (imputed values: missing features filled in by a regression or by the column means) are
@@ -431,7 +435,7 @@ def correct_absorbed_cluster(X, location, scatter, squared_distances=None, *,
         # direction was e₁ (|cos| 0.89-0.99, scatter 0.18-0.83). Of two rank-one corrections
         # the one that takes out more of the start's inflation leaves the smaller determinant.
         if widened is None or _log_det(in_basis[1]) <= _log_det(widened[1]):
-            return in_basis
+            return _further_corrections(X, in_basis, continuous)
     if widened is not None:
         location, scatter = widened[:2]
         squared_distances = squared_mahalanobis(X, location, scatter)
@@ -440,7 +444,75 @@ def correct_absorbed_cluster(X, location, scatter, squared_distances=None, *,
         _correction_along_skewness(X, location, scatter, inside, squared_distances))
     if corrected is None:
         corrected = widened
-    return unchanged if corrected is None else corrected
+    return unchanged if corrected is None else _further_corrections(X, corrected, continuous)
+
+
+def _further_corrections(X, corrected, continuous):
+    """``corrected`` (location, scatter, direction) corrected again along further clusters.
+
+    Each reader takes one direction out, and several clusters leave the rest in the start
+    (two clusters of 10% at distance 6 along random directions, n = 5,000, p = 50: the
+    scatter error 1.2 after one correction). The basis's and the skewness's readers are
+    applied again to the corrected start, the correction of smaller determinant taken, up to
+    ``_FURTHER_ROUNDS`` times, while one corrects and lowers the determinant. ``continuous``
+    refuses corrections along discrete features. The direction returned is the first
+    correction's.
+
+    A corrected cluster is still in the data, beside the corrected bulk, and the readers find
+    it again: along a direction correlated 0.91-1.00 with the one corrected (in the corrected
+    scatter's metric), where the further clusters' directions were 0.00-0.31. Read again, a
+    tight group took the half-sample (p = 2, 20% at N(0.5·1, 0.25²·I): location error 0.06 →
+    0.40), and a wide one had its variance shrunk round after round. A correction along a
+    direction correlated more than ``_SAME_DIRECTION`` with one taken is refused
+    (``_reads_again``).
+
+    Only while the corrected start's radial tail is lighter than a t with ``_FURTHER_TAIL_DF``
+    degrees of freedom (``radial_tail_df``): the readers' z-scores take the Gaussian's 6/h for
+    the variance of a sample skewness, and a t_ν's is (μ₆ − 6μ₄ + 9)/h in standard units,
+    larger by 1.7 times at ν = 20 and 4 times at ν = 10. A second correction on the atlas's
+    t₃ inliers with a close cluster (its fitted tail 5.1) read such noise as a cluster: scatter
+    error 0.17 → 0.27.
+    """
+    location, scatter, direction = corrected
+    taken = [direction]
+    p = X.shape[1]
+    cutoff = stats.chi2.ppf(AUTO_INLIER_QUANTILE, p)
+    for _ in range(_FURTHER_ROUNDS):
+        sd = np.sqrt(np.diag(scatter))
+        distances = squared_mahalanobis(X, location, scatter)
+        inside = distances <= cutoff
+        if inside.sum() < 3 or radial_tail_df(distances, p) < _FURTHER_TAIL_DF:
+            break
+        candidates = [correction for correction in (
+            continuous(_correction_in_basis(X, location, scatter, sd, inside)),
+            continuous(_correction_along_skewness(X, location, scatter, inside, distances)))
+            if correction is not None
+            and not _reads_again(correction[2], taken, scatter)]
+        if not candidates:
+            break
+        best = min(candidates, key=lambda correction: _log_det(correction[1]))
+        if not _log_det(best[1]) < _log_det(scatter):
+            break
+        taken.append(best[2])
+        location, scatter = best[:2]
+    return location, scatter, direction
+
+
+def _reads_again(direction, taken, scatter):
+    """Whether the projection ``direction`` is correlated more than ``_SAME_DIRECTION`` under
+    ``scatter`` with one of the projections ``taken``: a reader that finds a corrected
+    cluster again (it is still in the data, beside the corrected bulk)."""
+    variance = float(direction @ scatter @ direction)
+    for earlier in taken:
+        covariance = float(direction @ scatter @ earlier)
+        if covariance**2 > _SAME_DIRECTION**2 * variance * float(earlier @ scatter @ earlier):
+            return True
+    return False
+
+
+_FURTHER_ROUNDS = 5
+_FURTHER_TAIL_DF = 20.0
+_SAME_DIRECTION = 0.5
 
 
 def _log_det(scatter):

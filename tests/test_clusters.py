@@ -315,6 +315,64 @@ def test_a_cluster_along_one_feature_at_high_p_is_taken_out(seed, monkeypatch):
     assert correct_absorbed_cluster(X, location, scatter)[2] is None
 
 
+def _clusters_along_random_directions(seed, n=4000, p=40, k=2, eps=0.2, distance=6.0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    share = int(eps * n) // k
+    for j in range(k):
+        direction = rng.standard_normal(p)
+        X[j * share:(j + 1) * share] += distance * direction / np.linalg.norm(direction)
+    return X
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_second_cluster_is_taken_out_after_the_first(seed, monkeypatch):
+    # Two clusters of 10% at distance 6 along random directions, p = 40: the start holds
+    # both (scatter error 2.4), one correction takes one out and leaves 1.2-1.7; the readers
+    # applied again take out the other (0.45-0.71; the oracle's about 0.3).
+    X = _clusters_along_random_directions(seed)
+    n, p = X.shape
+    location, scatter, subset = _start_and_subset(X, seed)
+    corrected, corrected_scatter, direction = correct_absorbed_cluster(X, location, scatter,
+                                                                      subset=subset)
+    assert direction is not None
+    assert np.linalg.norm(corrected_scatter - np.eye(p), 2) < 0.8
+    assert np.linalg.norm(corrected) < 0.25
+    monkeypatch.setattr(cluster_module, "_FURTHER_ROUNDS", 0)
+    _, once, _ = correct_absorbed_cluster(X, location, scatter, subset=subset)
+    assert np.linalg.norm(once - np.eye(p), 2) > 1.1
+
+
+def test_further_corrections_wait_for_light_tails(monkeypatch):
+    # The readers' z-scores take a Gaussian's skewness variance; under a fitted tail of t₅
+    # (the atlas's t₃ inliers with a close cluster, corrected) a second correction read noise.
+    X = _clusters_along_random_directions(0)
+    location, scatter, subset = _start_and_subset(X, 0)
+    once = cluster_module.correct_absorbed_cluster
+    monkeypatch.setattr(cluster_module, "_FURTHER_ROUNDS", 0)
+    first = once(X, location, scatter, subset=subset)
+    monkeypatch.setattr(cluster_module, "_FURTHER_ROUNDS", 5)
+    # The first pass's tail check calls the same function: a Gaussian tail there, t₅ after.
+    calls = []
+
+    def tail(distances, p):
+        calls.append(p)
+        return 100.0 if len(calls) == 1 else 5.0
+
+    monkeypatch.setattr(cluster_module, "radial_tail_df", tail)
+    again = once(X, location, scatter, subset=subset)
+    np.testing.assert_array_equal(again[1], first[1])
+    assert len(calls) == 2
+
+
+def test_a_direction_correlated_with_one_corrected_reads_it_again():
+    scatter = np.array([[2.0, 0.5], [0.5, 1.0]])
+    taken = [np.array([1.0, 0.0])]
+    assert cluster_module._reads_again(np.array([-3.0, 0.1]), taken, scatter)
+    # S-orthogonal to e₁: vᵀSe₁ = 0.
+    assert not cluster_module._reads_again(np.array([0.5, -2.0]), taken, scatter)
+
+
 @pytest.mark.parametrize("p", [10, 60])
 def test_no_feature_of_symmetric_inliers_reads_as_skewed(p):
     # The bound is Bonferroni's over p features at the false-alarm rate 0.1%.
