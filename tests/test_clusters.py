@@ -343,6 +343,36 @@ def test_a_second_cluster_is_taken_out_after_the_first(seed, monkeypatch):
     assert np.linalg.norm(once - np.eye(p), 2) > 1.1
 
 
+def _cluster_along_one_feature_of_toeplitz_inliers(seed, n=4000, p=60, rho=0.7):
+    rng = np.random.default_rng(seed)
+    scatter = rho ** np.abs(np.subtract.outer(np.arange(p), np.arange(p)))
+    factor = np.linalg.cholesky(scatter)
+    X = rng.standard_normal((n, p)) @ factor.T
+    X[: n // 5, 7] += 5.0
+    return X, factor
+
+
+def test_a_feature_read_corrects_along_the_groups_shift(monkeypatch):
+    # Toeplitz(0.7) inliers, p = 60, 20% shifted 5 SD along feature 7: the start holds the
+    # cluster (scatter error 11.7), the feature's skewness finds it, and a correction along
+    # S·e₇ leaves 3.0 (the inflation lies along e₇, which correlated inliers make differ from
+    # S·e₇); along the group's shift, 0.28 (the oracle's 0.30).
+    X, factor = _cluster_along_one_feature_of_toeplitz_inliers(12)
+    location, scatter, subset = _start_and_subset(X, 12)
+
+    def errors(estimate):
+        white = np.linalg.solve(factor, np.linalg.solve(factor, estimate[1]).T)
+        return (np.linalg.norm(np.linalg.solve(factor, estimate[0])),
+                np.max(np.abs(np.linalg.eigvalsh((white + white.T) / 2) - 1.0)))
+
+    assert errors((location, scatter))[1] > 10
+    corrected = correct_absorbed_cluster(X, location, scatter, subset=subset)
+    assert errors(corrected)[0] < 0.25 and errors(corrected)[1] < 0.5
+    monkeypatch.setattr(cluster_module, "_correction_along_the_shift", lambda *args: None)
+    along_the_feature = correct_absorbed_cluster(X, location, scatter, subset=subset)
+    assert abs(along_the_feature[2][7]) > 0.99 and errors(along_the_feature)[1] > 2
+
+
 def test_further_corrections_wait_for_light_tails(monkeypatch):
     # The readers' z-scores take a Gaussian's skewness variance; under a fitted tail of t₅
     # (the atlas's t₃ inliers with a close cluster, corrected) a second correction read noise.
