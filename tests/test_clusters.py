@@ -1165,8 +1165,11 @@ def test_a_cluster_along_a_continuous_feature_beside_a_binary_one_is_still_taken
 
 def test_a_correction_along_discrete_features_is_refused_by_their_share_of_its_variance():
     # Which features are discrete: robustgan.univariate.discrete_features (tested there).
+    # Feature 0 holds a cluster (20% at +4), so that its values within the dummy's levels are
+    # a group too and only the share decides (``_group_of_levels`` is tested below).
     rng = np.random.default_rng(0)
     X = np.column_stack([rng.standard_normal(5000), rng.random(5000) < 0.3]).astype(float)
+    X[:1000, 0] += 4.0
     scatter = np.cov(X, rowvar=False)
     along = cluster_module._along_discrete_features
     assert not along(X, scatter, np.array([1.0, 0.0]))
@@ -1174,6 +1177,84 @@ def test_a_correction_along_discrete_features_is_refused_by_their_share_of_its_v
     # The dummy's part of an equal-weight direction is a fifth of its variance, not most.
     assert not along(X, scatter, np.array([1.0, 1.0 / X[:, 1].std()]) / 2)
     assert along(X, scatter, np.array([0.1, 1.0 / X[:, 1].std()]))
+    # Without the cluster the same direction's group is the dummy's levels'.
+    X[:1000, 0] -= 4.0
+    assert along(X, np.cov(X, rowvar=False), np.array([1.0, 1.0 / X[:, 1].std()]) / 2)
+
+
+def _dummy_shifting(rng, n, p, share=0.3, shift=0.5):
+    """Feature 0 a 0/1 group indicator; the others N(0, I), moved by ``shift`` where it is 1."""
+    dummy = (rng.random(n) < share).astype(float)
+    X = rng.standard_normal((n, p)) + shift * dummy[:, None]
+    X[:, 0] = dummy
+    return X
+
+
+def test_a_group_that_a_dummys_levels_make_is_read_as_the_levels():
+    rng = np.random.default_rng(0)
+    n = 4000
+    dummy = (rng.random(n) < 0.3).astype(float)
+    noise = rng.standard_normal(n)
+    group_of_levels = cluster_module._group_of_levels
+    # The level at 1 is a group 3 SD away: within each level one Gaussian group.
+    assert group_of_levels(noise + 3.0 * dummy, dummy)
+    # A cluster that the dummy does not mark leaves a group within its levels.
+    cluster = rng.random(n) < 0.2
+    assert not group_of_levels(noise + 3.0 * dummy + 5.0 * cluster, dummy)
+    # A dummy that explains little of the projection's variance makes no group.
+    assert not group_of_levels(noise + 0.3 * dummy, dummy)
+    # Outliers whose values of the feature lie off its levels mark themselves.
+    marked = dummy.copy()
+    marked[cluster] = rng.normal(5.0, 1.0, np.count_nonzero(cluster))
+    assert not group_of_levels(noise + 3.0 * dummy, marked)
+
+
+def test_the_skewness_readers_set_a_dummys_skewness_aside():
+    # A Bernoulli(0.3) feature (skewness 0.87) beside a cluster at 4·e₁: the most skewed
+    # feature was the dummy, and the directions orthogonal to the cluster's were skewed by it.
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((3000, 20))
+    X[:, 0] = rng.random(3000) < 0.3
+    X[:600, 1] += 4.0
+    location, scatter = X.mean(axis=0), np.cov(X, rowvar=False)
+    inside = np.ones(3000, dtype=bool)
+    along = cluster_module._most_skewed_feature(X, location, scatter, inside)
+    assert np.flatnonzero(along).tolist() == [1]
+    assert cluster_module._symmetric_elsewhere(X, location, scatter, inside, along)
+    # A skewed continuous feature is no dummy: the directions beside the cluster's are skewed.
+    X[:, 0] = rng.exponential(size=3000)
+    location, scatter = X.mean(axis=0), np.cov(X, rowvar=False)
+    along = np.eye(20)[1] / np.sqrt(scatter[1, 1])
+    assert not cluster_module._symmetric_elsewhere(X, location, scatter, inside, along)
+
+
+@pytest.mark.parametrize("p", [10, 30])
+def test_a_dummys_group_of_rows_is_not_taken_out_as_a_cluster(p):
+    # Clean data (ε = 0): the rows at 1 lie 0.5·√(p − 1) SD away along the continuous
+    # features. Before the levels' check they were taken out (feature 0's location 0.05-0.12,
+    # location error 0.53-0.62 at p = 10-50).
+    rng = np.random.default_rng(1)
+    X = _dummy_shifting(rng, 2500, p)
+    with pytest.warns(DegenerateDataWarning, match="at least half the values are equal"):
+        est = RobustGANScatter(random_state=0).fit(X)
+    assert est.cluster_direction_ is None
+    assert abs(est.location_[0] - X[:, 0].mean()) < 0.05
+    assert np.all(np.abs(est.location_[1:] - X[:, 1:].mean(axis=0)) < 0.1)
+
+
+def test_a_cluster_beside_a_dummys_group_is_taken_out():
+    # The same data with 20% of the rows at 5·e₂, their dummy values at its levels as the
+    # inliers' are. The dummy's skewness turned the skewness vector to its axis (0.9 on it)
+    # and the correction along it moved feature 1's location to 1.87; reading the continuous
+    # features alone takes the cluster out (MinCovDet: 0.76-0.78 at 4·e₂).
+    rng = np.random.default_rng(2)
+    X = _dummy_shifting(rng, 2500, 30)
+    X[:500, 1] += 5.0
+    with pytest.warns(DegenerateDataWarning, match="at least half the values are equal"):
+        est = RobustGANScatter(random_state=0).fit(X)
+    clean = X[500:]
+    assert est.cluster_direction_ is not None
+    assert abs(est.location_[1] - clean[:, 1].mean()) < 0.15  # the sample mean's: 1.0
 
 
 def test_the_discreteness_read_does_not_depend_on_the_row_order():

@@ -581,6 +581,35 @@ def test_a_start_on_one_level_of_a_dummy_warns_only_of_the_dummy():
             RobustGANMean(random_state=0).fit(X)
 
 
+def _dummy_the_others_follow(rng, n, p, share):
+    """Feature 0 a 0/1 group indicator; the others N(0, I), moved by 0.5 where it is 1."""
+    dummy = (rng.random(n) < share).astype(float)
+    X = rng.standard_normal((n, p)) + 0.5 * dummy[:, None]
+    X[:, 0] = dummy
+    return X
+
+
+@pytest.mark.parametrize(("outliers", "seed"), [(False, 4), (True, 7)])
+def test_a_dummys_levels_do_not_make_the_game_the_estimate(outliers, seed):
+    # p = 50: the rows at 1 lie 3.5 SD away along the continuous features. Clean, their
+    # skewness along the departure from the game took the game (0.45-0.48 from the truth, the
+    # start 0.14-0.16); with 10% at 6·1 whose dummy values lie beside level 0, the levels read
+    # as a bulk and a tight group took it (0.87-0.91, the start 0.14-0.16; on 1 of the 6
+    # samples this test drew, 1.67 from the inliers' mean).
+    rng = np.random.default_rng(seed)
+    X = _dummy_the_others_follow(rng, 2500, 50, 0.3 if not outliers else 0.47)
+    if outliers:
+        X[:250] = rng.standard_normal((250, 50)) + 6.0
+        X[:250, 0] = rng.normal(0.1, 0.25, 250)
+    with warnings.catch_warnings():
+        # Clean, 70% of the rows hold 0 in feature 0, which is warned of (tested above).
+        warnings.simplefilter("ignore", DegenerateDataWarning)
+        est = RobustGANMean(random_state=0).fit(X)
+    assert est.selected_ == "trimmed"
+    inliers = X[250:] if outliers else X
+    assert np.linalg.norm(est.location_ - inliers.mean(axis=0)) < 0.3
+
+
 @pytest.mark.parametrize("scale", [{}, {"a": 1.0}, ["a", "b", "c"]])
 def test_a_scale_that_is_no_numbers_is_named(scale):
     X = np.random.default_rng(0).standard_normal((200, 3))
