@@ -449,7 +449,8 @@ def correct_absorbed_cluster(X, location, scatter, squared_distances=None, *,
 
     def continuous(correction):
         # A discrete feature's levels are a bulk and groups that no cluster made.
-        if correction is None or _along_discrete_features(X, start_scatter, correction[2]):
+        if correction is None or _along_discrete_features(X, start_scatter, correction[2],
+                                                          discrete):
             return None
         return correction
 
@@ -560,7 +561,7 @@ def _log_det(scatter):
     return value if sign > 0 else np.inf
 
 
-def _along_discrete_features(X, scatter, direction):
+def _along_discrete_features(X, scatter, direction, discrete=None):
     """Whether features read as discrete carry more than ``_DISCRETE_SHARE`` of the variance
     vᵀSv of ``direction`` v under ``scatter`` S.
 
@@ -571,9 +572,11 @@ def _along_discrete_features(X, scatter, direction):
     0.3 to 0.05-0.11, where MinCovDet's stayed at 0.29-0.31). Counts piled at 0 do the same.
     A feature is read as discrete where one value holds a third of its rows:
     data recorded coarsely (a Gaussian to 0.5 SD) are not, and a cluster along them is still
-    taken out.
+    taken out. ``discrete``: ``discrete_features(X)``, where the caller has it (each column
+    is read alone, so its entries on the direction's support are those read here).
     """
-    discrete = discrete_features(X, np.flatnonzero(direction))
+    discrete = (discrete_features(X, np.flatnonzero(direction)) if discrete is None
+                else discrete & (direction != 0))
     if not discrete.any():
         return False
     total = float(direction @ scatter @ direction)
@@ -796,7 +799,8 @@ def _correction_along_skewness(X, location, scatter, inside, squared_distances, 
     if statistic >= stats.chi2.isf(_FALSE_ALARM, degrees):
         corrected = _correction_along(X, location, scatter, inside, along, discrete)
         # A dummy's skewness turns the vector to its axis, where no correction is made.
-        if corrected is not None and not _along_discrete_features(X, scatter, corrected[2]):
+        if corrected is not None and not _along_discrete_features(X, scatter, corrected[2],
+                                                                  discrete):
             return corrected
     # At p = 50 the statistic can pass its bound with its direction off the feature that
     # the cluster skews (20% at 5·e₁, n = 5,000: 94.7 against 86.7, and the directions
@@ -942,22 +946,21 @@ def _symmetric_elsewhere(X, location, scatter, inside, along, discrete=None):
     white = linalg.solve_triangular(factor, (X[inside] - location).T, lower=True).T
     bound = stats.norm.isf(_FALSE_ALARM / (2 * (p - 1)))
     read = [factor.T @ along]
-    others = linalg.null_space(np.array(read))
-    skewness, _ = _column_shapes(white @ others)
-    if np.max(np.abs(skewness)) * math.sqrt(h / 6.0) < bound:
-        return True
-    discrete = discrete_features(X) if discrete is None else discrete
 
     def symmetric_beside(features):
-        # Lᵀe_j: feature j's direction in whitened coordinates.
-        if not 0 < len(features) < p - 1:
+        # The directions S-orthogonal to ``along`` and to these features' (Lᵀe_j: feature
+        # j's direction in whitened coordinates).
+        if len(features) >= p - 1:
             return False
         others = linalg.null_space(np.array(read + [factor.T[:, j] for j in features]))
         skewness, _ = _column_shapes(white @ others)
         return bool(np.max(np.abs(skewness)) * math.sqrt(h / 6.0) < bound)
 
+    if symmetric_beside([]):
+        return True
+    discrete = discrete_features(X) if discrete is None else discrete
     aside = list(np.flatnonzero(discrete))
-    if symmetric_beside(aside):
+    if aside and symmetric_beside(aside):
         return True
     grouped = _features_holding_a_group(X, location, scatter, inside, discrete)
     return bool(grouped) and symmetric_beside(sorted(set(aside) | set(grouped)))
