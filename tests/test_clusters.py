@@ -1573,3 +1573,22 @@ def test_rows_at_one_level_of_two_dummies_are_not_a_flat_group():
         fit = RobustGANScatter(random_state=0).fit(data)
     assert fit.cluster_direction_ is None
     assert off_reference(fit.location_) < 2.0
+
+
+def test_a_cluster_along_a_feature_of_200_rows_is_taken_out():
+    # 20% of 200 rows at 4.5·e₁, p = 10: the group's far side from the bulk holds 60-90 rows,
+    # under the 100 its tail test needed, and the start kept the cluster on these 8 seeds:
+    # median scatter error 1.27 (MinCovDet's 1.53, the inliers' sample covariance's 0.50),
+    # RobustGANMean's location 0.47 (the sample mean of the inliers: about √(10/160) = 0.25).
+    errors, locations, corrected = [], [], 0
+    for seed in range(8):
+        rng = np.random.default_rng([seed, 200])
+        X = rng.standard_normal((200, 10))
+        X[:40, 0] += 4.5
+        fit = RobustGANScatter(random_state=seed).fit(X)
+        corrected += fit.cluster_direction_ is not None and abs(fit.cluster_direction_[0]) > 0.5
+        errors.append(np.max(np.abs(np.linalg.eigvalsh(fit.covariance_) - 1.0)))
+        locations.append(np.linalg.norm(RobustGANMean(random_state=seed).fit(X).location_))
+    assert corrected >= 5
+    assert np.median(errors) < 0.8
+    assert np.median(locations) < 0.42
