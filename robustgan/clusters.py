@@ -36,8 +36,8 @@ from .outliers import AUTO_INLIER_QUANTILE
 from .univariate import discrete_features
 
 __all__ = ["BIMODAL_COEFFICIENT", "HEAVY_TAIL_DF", "bimodality_coefficient",
-           "correct_absorbed_cluster", "group_of_discrete_levels", "split_flat_group",
-           "split_tight_cluster", "tight_group_centre", "univariate_mcd"]
+           "correct_absorbed_cluster", "group_apart", "group_of_discrete_levels",
+           "split_flat_group", "split_tight_cluster", "tight_group_centre", "univariate_mcd"]
 
 # Sarle's bimodality coefficient of a uniform law: above it, a sample is read as two modes.
 BIMODAL_COEFFICIENT = 5.0 / 9.0
@@ -906,11 +906,7 @@ def _correction_along(X, location, scatter, inside, along, discrete=None):
     # clusters 4-5 SD away along a feature: 2.9-5.2; a tight cluster 1.5 SD away: about 2).
     tight = _bulk_beside_tight_group(projection, _reach(p), _TIGHT_GROUP_CHECK_MIN_VALUES)
     if tight is None:
-        groups = _bulk_and_skewed_group(projection[inside], skew)
-        if groups is None:
-            return None
-        _, means, variances, _ = groups
-        if not _ashman_d(means, variances) > _SKEWED_GROUP_SEPARATED:
+        if not group_apart(projection[inside], skew):
             return None
     offset, bulk_variance = univariate_mcd(projection, (n + 2) // 2)
     # Skewed inliers with a short side (beta(2, 3)) are not corrected: the cluster's side
@@ -988,8 +984,7 @@ def _features_holding_a_group(X, location, scatter, inside, discrete):
         return []
     grouped = []
     for j in skewed:
-        groups = _bulk_and_skewed_group(rows[:, j], skewness[j])
-        if groups is not None and _ashman_d(groups[1], groups[2]) > _SKEWED_GROUP_SEPARATED:
+        if group_apart(rows[:, j], skewness[j]):
             grouped.append(int(j))
     return grouped
 
@@ -1201,8 +1196,7 @@ def _group_apart_on_a_side(standardised):
     reach = _reach(1)
     for side in (1.0, -1.0):
         values = standardised[standardised * side > -reach]
-        groups = _bulk_and_skewed_group(values, side)
-        if groups is not None and _ashman_d(groups[1], groups[2]) > _SKEWED_GROUP_SEPARATED:
+        if group_apart(values, side):
             return True
     return False
 
@@ -1758,6 +1752,38 @@ def _majority_component(projection, variance, skew):
     if not _gaussian_away_side(standardised, means[major], variances[major], skew):
         return None
     return float(means[major] * scale), float(variances[major] * variance)
+
+
+def group_apart(values, skew):
+    """Whether ``values`` are a bulk and a group apart on the side that ``skew`` points to: two
+    Gaussians fitted by maximum likelihood (started from the densest half and the rest on that
+    side), the larger one a majority, the smaller on that side, and Ashman's D =
+    √2·abs(μ₁ − μ₂)/√(σ₁² + σ₂²) above 2.5.
+
+    A cluster beside the inliers is such a group (4-5 SD along a feature: D 2.9-5.2); a
+    skewed law's long side is not (one exponential, χ²₅, gamma(2) or Weibull(1.5) feature
+    among Gaussian ones, p = 3-20: D 1.3-2.0).
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_values,)
+    skew : float
+        Its sign gives the side the group is looked for on.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> cluster = np.concatenate([rng.standard_normal(800), rng.normal(5.0, 1.0, 200)])
+    >>> skewed = rng.exponential(size=1000)
+    >>> bool(group_apart(cluster, 1.0)), bool(group_apart(skewed, 1.0))
+    (True, False)
+    """
+    groups = _bulk_and_skewed_group(values, skew)
+    return groups is not None and _ashman_d(groups[1], groups[2]) > _SKEWED_GROUP_SEPARATED
 
 
 def _bulk_and_skewed_group(values, skew):
