@@ -1592,3 +1592,19 @@ def test_a_cluster_along_a_feature_of_200_rows_is_taken_out():
     assert corrected >= 5
     assert np.median(errors) < 0.8
     assert np.median(locations) < 0.42
+
+
+def test_the_most_skewed_features_correction_beats_a_noisy_skewness_vector():
+    # 20% of 200 rows at 5·e₁, p = 10: on few rows the skewness vector's direction carries
+    # 0.6-0.7 of its weight on e₁, and its correction left the variance along e₁ at 2.35
+    # (scatter error 1.54 on seed 0) where the feature's correction, read beside it, leaves
+    # a smaller determinant. Over these 12 samples the inliers' sample covariance errs by
+    # about 0.45-0.6.
+    errors = []
+    for seed in range(12):
+        rng = np.random.default_rng([seed, 205])
+        X = rng.standard_normal((200, 10))
+        X[:40, 0] += 5.0
+        fit = RobustGANScatter(random_state=seed).fit(X)
+        errors.append(np.max(np.abs(np.linalg.eigvalsh(fit.covariance_) - 1.0)))
+    assert max(errors) < 1.0
