@@ -803,12 +803,12 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         ellipsoid skews it towards the side the start moved to. The game is taken when that
         z-score is at least ``_SKEW_Z`` and the skewed rows hold a group apart
         (``group_apart``: a skewed feature's long side does not); where the start's
-        distances look heavy-tailed
-        (``tail_df_`` < 4), when that projection has two modes (``BIMODAL_COEFFICIENT``) and
-        the game is the nearer to the larger one. Discrete features (``discrete_features``)
-        are set aside, and the start is kept where their levels make the projection's group
-        (``group_of_discrete_levels``): a dummy's levels read as a bulk and a tight group,
-        and a group indicator that the continuous features follow skews them.
+        distances look heavy-tailed (``tail_df_`` < 4), when that projection has two modes
+        (``BIMODAL_COEFFICIENT``) and the game is the nearer to the larger one. Discrete
+        features (``discrete_features``) are set aside, and the start is kept where their
+        levels make the projection's group (``group_of_discrete_levels``): a dummy's levels
+        read as a bulk and a tight group, and a group indicator that the continuous features
+        follow skews them.
         """
         varying = self.scale_ > 0
         k = int(varying.sum())
