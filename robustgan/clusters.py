@@ -941,9 +941,8 @@ def _correction_along(X, location, scatter, inside, along, discrete=None):
     # among Gaussian ones, p = 3-20: Ashman's D of the two Gaussians fitted along v 1.3-2.0;
     # clusters 4-5 SD away along a feature: 2.9-5.2; a tight cluster 1.5 SD away: about 2).
     tight = _bulk_beside_tight_group(projection, _reach(p), _TIGHT_GROUP_CHECK_MIN_VALUES)
-    if tight is None:
-        if not group_apart(projection[inside], skew):
-            return None
+    if tight is None and not group_apart(projection[inside], skew):
+        return None
     offset, bulk_variance = univariate_mcd(projection, (n + 2) // 2)
     # Skewed inliers with a short side (beta(2, 3)) are not corrected: the cluster's side
     # away from the cluster is the inliers' Gaussian half.
