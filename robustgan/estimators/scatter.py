@@ -85,11 +85,17 @@ _SMALL_DATA_STEPS = (50, 1500)
 _AUTO_EPOCHS_ELLIPTICAL = 15
 _AUTO_STEPS_ELLIPTICAL = (600, 3000)
 # Level of the referee's test that the rows the game's reweighting let in beyond the start's
-# ellipsoid lie on one side of it (``_game_admits_one_side``): on the atlas (228 fits) it
-# changed no choice, on the held-out designs two of 462 (e1-c6 scatter 0.49 → 0.33;
-# exp1-clean, a skewed clean feature whose long tail the game took in: 0.40 → 0.51,
-# MinCovDet's 0.60).
-_ONE_SIDE_LEVEL = 1e-3
+# ellipsoid lie on one side of it (``_game_admits_one_side``). On 120 rows (p = 5) the game's
+# reweighting took in 1-6 more of a cluster's rows than the start's ellipsoid holds, and the
+# test at 1e-3 cannot fire on fewer than χ²_p(0.999)/p rows however aligned (5 at p = 5).
+# At 0.05 instead of 1e-3 (2026-12-05): on the held-out designs drawn at n = 120, p = 5
+# (270 fits) 11 choices changed, 7 errors fell by 0.10-1.76 (e1-c5 1.37 → 0.81, t5-e1-c5
+# 3.34 → 1.80, e1-toeplitz0.5-c5sd 3.77 → 2.01) and 4 rose by 0.07-0.14; at n = 200, p = 10
+# one of 162 (exp1-clean 0.67 → 0.77); on the held-out designs (n = 50-5,000) 7 of 474, the
+# errors that rose on skewed clean features whose long tail the game took in (lognorm1-clean
+# 0.262 → 0.303); the atlas did not move. A group-apart condition on the side
+# (``robustgan.clusters.group_apart``) kept those losses and gave up 4 of the 7 gains.
+_ONE_SIDE_LEVEL = 0.05
 # Bins of equal model mass per direction in the referee between the start and the game.
 _SHARE_BINS = 10
 # The start is taken where its share exceeds the game's by this many times one bin's sampling
