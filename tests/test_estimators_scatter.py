@@ -171,10 +171,11 @@ def test_features_in_units_ten_orders_apart_give_the_same_fit():
 def test_hbk_the_textbook_outliers_and_rs_mcd_shape():
     # Hawkins, Bradu & Kass (1984), as statsmodels' tests ship it with R's (rrcov) reweighted
     # covMcd on it: rows 1-14 are the outliers (10 bad and 4 good leverage points). The fit
-    # flags exactly those and keeps every other row: the location is the mean of rows 15-75
-    # (R's reweighting keeps 59 of them: its mean differs by up to 0.052). The shape (trace 1)
-    # is R's to 0.02; the size differs, R's run taking no small-sample correction (trace 5.05
-    # against the 61 clean rows' sample covariance's 3.67, ours 3.91).
+    # flags those and row 53 (d² 11.37 against the cut's 11.14), as MinCovDet's support leaves
+    # out the same 15 (R's reweighting keeps 59 of rows 15-75). The location is the mean of the
+    # 60 rows kept. The shape (trace 1) is R's to 0.02; the size differs, R's run taking no
+    # small-sample correction (trace 5.05 against the 61 clean rows' sample covariance's 3.67,
+    # ours 3.85).
     import pandas as pd
 
     results = pytest.importorskip("statsmodels.robust.tests").__path__[0] + "/results/hbk.csv"
@@ -185,8 +186,12 @@ def test_hbk_the_textbook_outliers_and_rs_mcd_shape():
         [0.2520760101278, 0.22492961738467, 1.483829106079, -0.20275013775619],
         [0.1387344440830, -0.00516128856542, -0.202750137756, 0.43326701543885]])
     est = RobustGANScatter(contamination="auto", random_state=0).fit(X)
-    np.testing.assert_array_equal(np.flatnonzero(est.predict(X) == -1), np.arange(14))
-    np.testing.assert_allclose(est.location_, X[14:].mean(axis=0), rtol=1e-10)
+    flagged = np.flatnonzero(est.predict(X) == -1)
+    np.testing.assert_array_equal(flagged, np.r_[np.arange(14), 52])
+    mincovdet = MinCovDet(random_state=0).fit(X)
+    np.testing.assert_array_equal(flagged, np.flatnonzero(~mincovdet.support_))
+    kept = np.delete(X, flagged, axis=0)
+    np.testing.assert_allclose(est.location_, kept.mean(axis=0), rtol=1e-10)
     shape = est.covariance_ / np.trace(est.covariance_)
     np.testing.assert_allclose(shape, r_covariance / np.trace(r_covariance), atol=0.02)
     mean = RobustGANMean(contamination="auto", random_state=0).fit(X)
@@ -608,6 +613,44 @@ def test_the_referee_takes_the_estimate_whose_model_the_data_hold_more_of(excess
     monkeypatch.setattr(scatter_module, "projection_share", share)
     assert RobustGANScatter(random_state=0).fit(X).selected_ == selected
     assert len(calls) == 2
+
+
+def test_the_referees_directions_move_with_the_data(monkeypatch):
+    # Two reweighted estimates that share most rows differ by a low-rank term, and their
+    # smallest generalised eigenvalue is then shared by several vectors: rounding picked one of
+    # them, and an affine transform of the data another (on 120 rows the choice between start
+    # and game changed with the units on 4 of 60 fits). The directions read must be the same
+    # ones in every unit.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((120, 5))
+    start_location, start_scatter = np.zeros(5), np.eye(5)
+    u = np.array([1.0, 0.5, 0.0, 0.0, 0.0])
+    game_location, game_scatter = 0.1 * u, np.eye(5) + np.outer(u, u)  # λ = 1 four times
+    read = []
+
+    def share(X, location, scatter, directions, bins):
+        read.append(directions / np.linalg.norm(directions, axis=0))
+        return 0.5
+
+    monkeypatch.setattr(scatter_module, "projection_share", share)
+    est = RobustGANScatter()
+    for a, D, b in [(1.0, np.ones(5), np.zeros(5))] + [
+            (scale, np.exp(rng.uniform(-3, 3, 5)), rng.uniform(-100, 100, 5))
+            for scale in (1e-3, 1e3, 7.0)]:
+        est.location_ = a * D * game_location + b
+        est.covariance_ = a * a * np.outer(D, D) * game_scatter
+        est.raw_location_ = a * D * start_location + b
+        est.raw_covariance_ = a * a * np.outer(D, D) * start_scatter
+        est._start_explains_more(a * X * D + b)
+        # The game's and the start's shares are read along the same directions. Back in X's
+        # units: a direction d on Y reads (a·D·d)ᵀ X.
+        np.testing.assert_array_equal(read[-2], read[-1])
+        directions = read.pop() * (a * D)[:, None]
+        read[-1] = directions / np.linalg.norm(directions, axis=0)
+    assert read[0].shape == (5, 3)  # the largest eigenvalue's vector and two of the shift
+    for directions in read[1:]:
+        assert directions.shape == read[0].shape
+        np.testing.assert_allclose(np.abs(np.sum(directions * read[0], axis=0)), 1.0, atol=1e-6)
 
 
 def test_a_dummy_without_a_level_held_by_half_the_rows_keeps_both_levels():

@@ -98,6 +98,10 @@ _AUTO_STEPS_ELLIPTICAL = (600, 3000)
 _ONE_SIDE_LEVEL = 0.05
 # Bins of equal model mass per direction in the referee between the start and the game.
 _SHARE_BINS = 10
+# Relative difference below which two generalised eigenvalues of the referee are one
+# (``_apart``): the estimates agree across affine transforms of the data to about 1e-11, and
+# a vector whose eigenvalue is apart by 1e-6 moves by about 1e-5 with them.
+_EIGENVALUE_TIE = 1e-6
 
 
 class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
@@ -638,10 +642,16 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         location, scatter = self.location_, self.covariance_
         start_location, start_scatter = self.raw_location_, self.raw_covariance_
         try:
-            _, vectors = linalg.eigh(scatter, start_scatter)
+            values, vectors = linalg.eigh(scatter, start_scatter)
         except (linalg.LinAlgError, ValueError):
             return False
-        directions = [vectors[:, 0], vectors[:, -1]]
+        # An extreme eigenvalue shared with its neighbour has no direction of its own: its
+        # vector is any one of the shared eigenspace, picked by rounding, and the affine
+        # transform of the data picked another (two reweighted estimates that share most rows:
+        # the smallest of five eigenvalues 0.98198 three times, the vectors at a cosine of
+        # 0.07 between X and 1e-3·X·D + b, the shares, and the choice, different).
+        directions = [vectors[:, k] for k, neighbour in ((0, 1), (-1, -2))
+                      if len(values) > 1 and _apart(values[k], values[neighbour])]
         difference = location - start_location
         if np.any(difference != 0):
             directions += [np.linalg.solve(start_scatter, difference),
@@ -1135,3 +1145,8 @@ def _output_dtype(X):
     # A DataFrame has one dtype per column and no ``dtype``.
     dtypes = [X.dtype] if hasattr(X, "dtype") else list(getattr(X, "dtypes", []))
     return np.float32 if dtypes and all(d == np.float32 for d in dtypes) else np.float64
+
+
+def _apart(value, neighbour):
+    """Whether two eigenvalues differ by more than ``_EIGENVALUE_TIE`` of the larger."""
+    return abs(value - neighbour) > _EIGENVALUE_TIE * max(abs(value), abs(neighbour))
