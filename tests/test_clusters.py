@@ -1608,3 +1608,18 @@ def test_the_most_skewed_features_correction_beats_a_noisy_skewness_vector():
         fit = RobustGANScatter(random_state=seed).fit(X)
         errors.append(np.max(np.abs(np.linalg.eigvalsh(fit.covariance_) - 1.0)))
     assert max(errors) < 1.0
+
+
+@pytest.mark.parametrize("point", [[3.0, 0.0, 0.0, 0.0, 0.0], [3.1, -0.7, 0.2, 11.3, -4.9]])
+def test_copies_of_one_row_span_a_point_in_any_units(point):
+    # The copies' centred values are exactly 0 where their mean rounds to the copy ((3, 0, 0,
+    # 0, 0)) and about 1e-16 where it does not: the first was no subspace, the second one
+    # (seen: 24 copies among 120 rows, corrected only once the data were shifted). Both are a
+    # point: p orthonormal normals, the first along the point's direction from the origin.
+    for shift in (0.0, 1e-3, 74.7):
+        copies = np.tile(np.asarray(point) + shift, (7, 1))
+        normals = cluster_module._exact_normals(copies)
+        assert normals.shape == (5, 5)
+        np.testing.assert_allclose(normals @ normals.T, np.eye(5), atol=1e-12)
+        unit = copies[0] / np.linalg.norm(copies[0])
+        assert abs(normals[0] @ unit) == pytest.approx(1.0)
