@@ -668,3 +668,20 @@ def test_scaler_keeps_float32_as_scikit_learns_scalers_do(far, switches):
     np.testing.assert_allclose(narrow, wide, rtol=1e-5, atol=1e-5)
     assert scaler.inverse_transform(narrow).dtype == np.float32
     assert scaler.inverse_transform(wide) is not wide
+
+
+def test_at_one_feature_the_referee_reads_the_axis(monkeypatch):
+    # One eigenvalue has no neighbour to share it with: the axis is read even where the two
+    # locations agree (no shift direction).
+    read = []
+
+    def share(X, location, scatter, directions, bins):
+        read.append(directions)
+        return 0.5
+
+    monkeypatch.setattr(scatter_module, "projection_share", share)
+    est = RobustGANScatter()
+    est.location_, est.covariance_ = np.zeros(1), np.array([[2.0]])
+    est.raw_location_, est.raw_covariance_ = np.zeros(1), np.array([[1.0]])
+    est._start_explains_more(np.random.default_rng(0).standard_normal((50, 1)))
+    assert [directions.shape for directions in read] == [(1, 1), (1, 1)]

@@ -650,8 +650,10 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         # transform of the data picked another (two reweighted estimates that share most rows:
         # the smallest of five eigenvalues 0.98198 three times, the vectors at a cosine of
         # 0.07 between X and 1e-3·X·D + b, the shares, and the choice, different).
-        directions = [vectors[:, k] for k, neighbour in ((0, 1), (-1, -2))
-                      if len(values) > 1 and _apart(values[k], values[neighbour])]
+        # At p = 1 the one eigenvalue is its own.
+        extremes = ((0, 1), (-1, -2)) if len(values) > 1 else ((0, None),)
+        directions = [vectors[:, k] for k, neighbour in extremes
+                      if neighbour is None or _apart(values[k], values[neighbour])]
         difference = location - start_location
         if np.any(difference != 0):
             directions += [np.linalg.solve(start_scatter, difference),
