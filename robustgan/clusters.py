@@ -1443,8 +1443,8 @@ def _exact_normals(rows):
     _, values, right = np.linalg.svd(centred, full_matrices=True)
     values = np.concatenate([values, np.zeros(p - len(values))])
     if not values[0] > _EXACT:
-        basis, _ = np.linalg.qr(np.column_stack([mean, np.eye(p)]))
-        return basis[:, :p].T if np.any(mean != 0) else np.eye(p)
+        # Q of [mean, I] (p × p): its first column is ±mean/‖mean‖, I itself at mean = 0.
+        return np.linalg.qr(np.column_stack([mean, np.eye(p)]))[0].T
     zero = values <= _EXACT * values[0]
     return right[zero] if zero.any() else None
 
