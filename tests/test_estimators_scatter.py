@@ -23,6 +23,7 @@ from robustgan import (
 )
 from robustgan.estimators import scatter as scatter_module
 from robustgan.estimators import trimmed_scatter
+from robustgan.multivariate import HEAVY_TAIL_DF, radial_tail_df
 
 FAST = dict(n_steps=30, hidden_sizes=(16, 8), random_state=0)
 
@@ -542,6 +543,37 @@ def test_the_start_is_taken_where_the_games_reweighting_takes_in_one_side(
     game = RobustGANScatter(random_state=0).fit(X)
     assert game.selected_ == "game"
     assert error(game.covariance_) > 1.5 * error(est.raw_covariance_)
+
+
+def test_a_heavy_tailed_start_is_still_refereed_on_the_side_the_game_took_in(monkeypatch):
+    # 20% at 4·e1, n = 120, p = 5: the start's ellipsoid holds part of the cluster, and its
+    # distances fit a t with ν = 3.4, below HEAVY_TAIL_DF. The share referee, which reads
+    # Gaussian projections, is not read; the game's reweighting took in the cluster's near
+    # side (scatter error 1.95 against the start's 0.64), and the one-side referee, which
+    # reads only the directions of the rows taken in, takes the start.
+    X = make_huber_contamination(120, 5, 0.2, outliers=_shifted_along_e1(5, 4.0),
+                                 random_state=21).X
+    shares = []
+
+    def share(self, X):
+        shares.append(X)
+        return False
+
+    monkeypatch.setattr(RobustGANScatter, "_start_explains_more", share)
+
+    def error(covariance):
+        return np.abs(np.linalg.eigvalsh(covariance) - 1).max()
+
+    est = RobustGANScatter(random_state=0).fit(X)
+    white = np.linalg.solve(np.linalg.cholesky(est.raw_covariance_), (X - est.raw_location_).T)
+    assert radial_tail_df(np.einsum("ij,ij->j", white, white), 5) < HEAVY_TAIL_DF
+    assert est.selected_ == "start" and shares == []
+    np.testing.assert_array_equal(est.covariance_, est.raw_covariance_)
+    assert error(est.covariance_) < 0.7
+    monkeypatch.setattr(RobustGANScatter, "_game_admits_one_side", lambda self, X, support: False)
+    game = RobustGANScatter(random_state=0).fit(X)
+    assert game.selected_ == "game" and shares == []
+    assert error(game.covariance_) > 2 * error(est.covariance_)
 
 
 def test_one_side_is_rows_gained_in_one_direction_and_not_given_back():
