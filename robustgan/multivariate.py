@@ -693,7 +693,9 @@ def _level_floor(X):
     seeds; MinCovDet's random starts reach it on 1). The floor is the variance of the
     feature's values within ``_LEVEL_WINDOW`` standardised units of its median: its levels
     near the bulk (both of a dummy with 20% ones, 4 units apart), not a rare code far out (a
-    missing value coded 9 beside 0/1 levels is 18 units out).
+    missing value coded 9 beside 0/1 levels is 18 units out). The nearest other level that
+    holds a tenth of the commonest one's rows is counted too where it lies beyond the window
+    (``_nearest_other_level``: a scale that a level of more than half the rows collapsed).
     """
     discrete = discrete_features(X)
     if not discrete.any():
@@ -701,8 +703,33 @@ def _level_floor(X):
     floor = np.zeros(X.shape[1])
     for j in np.flatnonzero(discrete):
         values = X[:, j]
-        floor[j] = values[np.abs(values - np.median(values)) <= _LEVEL_WINDOW].var()
+        median = np.median(values)
+        near = np.abs(values - median) <= _LEVEL_WINDOW
+        level = _nearest_other_level(values, median)
+        if level is not None and abs(level - median) > _LEVEL_WINDOW:
+            near |= values == level
+        floor[j] = values[near].var()
     return floor
+
+
+def _nearest_other_level(values, median):
+    """The value nearest ``median``, other than the commonest, that holds a tenth of the
+    commonest value's rows (and two rows at least), or None.
+
+    ``_level_floor`` counts it where it lies beyond the window. The window's units are the
+    feature's robust scale, which a level holding more than half the rows leaves to the few
+    values beside it: a 0/1 dummy with 71 zeros in 120 rows, beside 12 outliers' values near 0,
+    was scaled by 1/2,200, its level 1 lay 2,200 units out, the floor read level 0 alone (1e-33)
+    and the concentration kept level 0 alone, MCD's exact fit. Only that level is added, not
+    the values between: a cluster's values along the feature stay out of the floor.
+    """
+    levels, counts = np.unique(values, return_counts=True)
+    common = np.argmax(counts)
+    others = (np.arange(len(levels)) != common) & (counts > 1) & (10 * counts >= counts[common])
+    if not others.any():
+        return None
+    candidates = levels[others]
+    return float(candidates[np.argmin(np.abs(candidates - median))])
 
 
 def _floored(scatter, floor):

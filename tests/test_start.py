@@ -178,6 +178,24 @@ def test_a_dummy_whose_common_level_holds_half_the_rows_keeps_both_levels(seed, 
     assert abs(location[5] - X[:, 5].mean()) < 0.2 * X[:, 5].std()
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_a_dummys_levels_both_count_where_outliers_values_sit_beside_one(seed):
+    # 71 of 120 rows at a dummy's level 0 (more than h = 63), 37 at level 1, and 12 outliers
+    # at 6·1 whose dummy values lie near 0 (N(0.1, 0.25²)), as a score or an imputed value
+    # might. The dummy's robust scale came from those 12 values, level 1 lay 2,200 of its units
+    # out, the floor read level 0 alone and the start kept it alone (variance 1e-9, every
+    # other error with it: 1.0 in scatter against MinCovDet's 0.50 on the held-out design).
+    rng = np.random.default_rng(seed)
+    dummy = np.r_[np.zeros(71), np.ones(37)]
+    inliers = np.c_[dummy, rng.standard_normal((108, 4)) + 0.5 * dummy[:, None]]
+    outliers = np.c_[0.1 + 0.25 * rng.standard_normal(12), 6 + rng.standard_normal((12, 4))]
+    X = np.r_[inliers, outliers]
+    location, scatter, support = trimmed_scatter(X, (120 + 5 + 1) / 240, random_state=0)
+    assert scatter[0, 0] > 0.5 * dummy.var()
+    assert abs(location[0] - dummy.mean()) < 0.5 * dummy.std()
+    assert not support[108:].any()
+
+
 @pytest.mark.parametrize("seed", range(2))
 def test_a_code_far_from_a_dummys_levels_is_still_trimmed(seed):
     # 20% of the rows coded 9 in the dummy, as a missing value might be: no floor from them.
