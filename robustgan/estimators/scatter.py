@@ -558,8 +558,8 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         )
         return self.generator
 
-    def _adversarial_result(self, X, fit, estimate, model, support_fraction, seed,
-                            referees=("share", "one side")):
+    def _adversarial_result(self, X, fit, estimate, model, support_fraction, seed, *,
+                            referees):
         """Store the fit: ``estimate`` is the game's (location, covariance) in the data's
         coordinates, None where the game was not played (the closed form on p + 1 rows, or a
         start that is the answer). ``support_fraction`` and ``seed``: the start's, for a start
