@@ -9,7 +9,9 @@ refused by name. This module fixes the options every estimator uses so that none
 re-states them, and names the data on which a robust scatter is degenerate
 (``check_degenerate``): an error where no estimate exists, a ``DegenerateDataWarning`` where
 the estimate exists but is singular or cannot resist outliers, never a silently non-robust
-answer.
+answer. The statistics layer's public functions (``robustgan.univariate``,
+``robustgan.multivariate``, ``robustgan.clusters``) check their data with the same messages
+(``check_data``, ``check_model``).
 """
 
 import contextlib
@@ -20,6 +22,7 @@ from numbers import Integral
 
 import numpy as np
 from scipy import linalg
+from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, Options
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -28,7 +31,9 @@ __all__ = [
     "DegenerateDataWarning",
     "affine_span",
     "refusing_bools",
+    "check_data",
     "check_degenerate",
+    "check_model",
     "check_fitted_data",
     "check_scatter_representable",
     "leaves_unchanged_on_failure",
@@ -153,6 +158,77 @@ def check_training_data(estimator, X, *, min_samples=2, scatter=False, return_sp
         if return_span:
             return X, span
     return X
+
+
+def check_data(X, *, name="X", min_samples=1, ensure_2d=True, ensure_all_finite=True):
+    """``X`` for a public function of the statistics layer (``robustgan.univariate``,
+    ``robustgan.multivariate``, ``robustgan.clusters``), refused by name where it is not data.
+
+    The estimators' checks without an estimator: a 2-D array (1-D with ``ensure_2d=False``) of
+    numbers with at least ``min_samples`` rows, finite unless ``ensure_all_finite=False``; a
+    torch tensor, masked array, DataFrame or list is read as ``check_training_data`` reads it.
+    float32 is kept (a pass over it in float32 holds a copy less), other numbers become
+    float64. A float64 array passes without a copy; its check is one pass over the values
+    (1.3 ms at 50,000 × 100).
+
+    Raises
+    ------
+    ValueError
+        For a wrong number of dimensions, too few rows, NaN or infinity, and values that are
+        not numbers (a DataFrame's non-numeric columns named).
+
+    Examples
+    --------
+    >>> check_data([[1, 2], [3, 4]]).dtype
+    dtype('float64')
+    >>> try:
+    ...     check_data(np.arange(3.0))
+    ... except ValueError as error:
+    ...     print(str(error).splitlines()[0])
+    Expected 2D array, got 1D array instead:
+    """
+    X = _readable(X)
+    with _naming_non_numeric_columns(X):
+        return check_array(X, dtype=(np.float64, np.float32), ensure_2d=ensure_2d,
+                           ensure_min_samples=min_samples, ensure_all_finite=ensure_all_finite,
+                           input_name=name)
+
+
+def check_model(location, scatter, n_features, *, ensure_all_finite=True):
+    """``(location, scatter)`` of a model of ``n_features`` features as float64 arrays of
+    shapes (n_features,) and (n_features, n_features), with finite values unless
+    ``ensure_all_finite=False`` (for a function that answers a scatter it cannot use with "no
+    correction"), refused by name otherwise. ``scatter`` may be None where a function takes a
+    location alone.
+
+    Examples
+    --------
+    >>> location, scatter = check_model([0, 0], np.eye(2), 2)
+    >>> location.dtype, scatter.shape
+    (dtype('float64'), (2, 2))
+    >>> try:
+    ...     check_model(np.zeros(3), np.eye(2), 2)
+    ... except ValueError as error:
+    ...     print(error)
+    location has shape (3,) where the data's 2 features need (2,)
+    """
+    checked = []
+    for name, value, shape in (("location", location, (n_features,)),
+                               ("scatter", scatter, (n_features, n_features))):
+        if value is None and name == "scatter":
+            checked.append(None)
+            continue
+        try:
+            value = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{name} must be an array of numbers: {error}") from error
+        if value.shape != shape:
+            raise ValueError(f"{name} has shape {value.shape} where the data's {n_features} "
+                             f"feature{'s' if n_features != 1 else ''} need {shape}")
+        if ensure_all_finite and not np.isfinite(value).all():
+            raise ValueError(f"{name} holds NaN or infinite values")
+        checked.append(value)
+    return tuple(checked)
 
 
 # Per-feature spreads (max − min) whose scatter float64 holds with room for its products:

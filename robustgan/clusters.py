@@ -22,6 +22,7 @@ import math
 import numpy as np
 from scipy import linalg, stats
 
+from ._validation import check_data, check_model
 from .multivariate import (
     EIGEN_FLOOR,
     HEAVY_TAIL_DF,
@@ -196,7 +197,10 @@ def univariate_mcd(values, support_size):
     >>> bool(abs(location) < 0.1), bool(abs(variance - 1) < 0.1)
     (True, True)
     """
-    ordered = np.sort(np.asarray(values, dtype=np.float64))
+    values = np.asarray(check_data(values, name="values", ensure_2d=False), dtype=np.float64)
+    if values.ndim != 1:
+        raise ValueError(f"values must be 1-D (one feature's values); got shape {values.shape}")
+    ordered = np.sort(values)
     n, h = len(ordered), int(support_size)
     if not 2 <= h <= n:
         raise ValueError(f"support_size must be between 2 and {n}; got {support_size}")
@@ -423,8 +427,9 @@ def correct_absorbed_cluster(X, location, scatter, squared_distances=None, *,
     >>> bool(np.linalg.norm(location) > 0.4), bool(np.linalg.norm(corrected) < 0.25)
     (True, True)
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = np.asarray(check_data(X), dtype=np.float64)
     n, p = X.shape
+    location, scatter = check_model(location, scatter, p, ensure_all_finite=False)
     unchanged = location, scatter, None
     sd = np.sqrt(np.diag(scatter))
     if not (np.isfinite(scatter).all() and np.all(sd > 0) and np.isfinite(sd).all()):
@@ -1365,8 +1370,9 @@ def split_flat_group(X, location, scatter, squared_distances=None, *, support_fr
     >>> bool(np.linalg.norm(clean_scatter - np.eye(5), 2) < 0.3), bool(abs(normal.sum()) < 1e-6)
     (True, True)
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = np.asarray(check_data(X), dtype=np.float64)
     n, p = X.shape
+    location, scatter = check_model(location, scatter, p)
     window = p + _FLAT_WINDOW_EXCESS
     least = max(window, math.ceil(_MIN_TIGHT_SHARE * n))
     if p < 2 or n < 2 * least:
@@ -1517,8 +1523,9 @@ def split_tight_cluster(X, location, scatter, squared_distances=None, *, support
     >>> bool(np.linalg.norm(location) > 1.5), bool(np.linalg.norm(clean) < 0.2)
     (True, True)
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = np.asarray(check_data(X), dtype=np.float64)
     p = X.shape[1]
+    location, scatter = check_model(location, scatter, p, ensure_all_finite=False)
     sd = np.sqrt(np.diag(scatter))
     if not (np.isfinite(scatter).all() and np.all(sd > 0) and np.isfinite(sd).all()):
         return None

@@ -33,6 +33,7 @@ import torch
 from scipy import linalg, special, stats
 from sklearn.utils import check_random_state
 
+from ._validation import check_data, check_model
 from .outliers import AUTO_INLIER_QUANTILE
 from .univariate import column_median, discrete_features, reweighted_location_scale, robust_scale
 
@@ -204,6 +205,9 @@ def outlyingness_start(X, support_size, n_directions, rng, *, center=None):
     >>> bool(np.abs(location).max() < 0.2)
     True
     """
+    X = check_data(X, min_samples=2)
+    if not 2 <= support_size <= len(X):
+        raise ValueError(f"support_size must be between 2 and {len(X)}; got {support_size}")
     if center is None:
         center = np.median(X, axis=0)
     directions = data_directions(X, center, n_directions, rng)
@@ -241,7 +245,21 @@ def projection_ks_distance(X, location, scatter, directions):
     >>> bool(projection_ks_distance(X, np.zeros(2), 9 * np.eye(2), np.eye(2)) > 0.2)
     True
     """
+    X, location, scatter, directions = _checked_projection_arguments(X, location, scatter,
+                                                                     directions)
     return _sorted_ks_distance(np.sort(X @ directions, axis=0), location, scatter, directions)
+
+
+def _checked_projection_arguments(X, location, scatter, directions):
+    """``projection_ks_distance``'s and ``projection_share``'s arguments, checked: data, a model
+    of its features and directions as the columns of a (n_features, k) array."""
+    X = check_data(X)
+    location, scatter = check_model(location, scatter, X.shape[1])
+    directions = np.asarray(directions, dtype=np.float64)
+    if directions.ndim != 2 or directions.shape[0] != X.shape[1]:
+        raise ValueError(f"directions has shape {directions.shape} where the data's "
+                         f"{X.shape[1]} features need (n_features, k) = ({X.shape[1]}, k)")
+    return X, location, scatter, directions
 
 
 def projection_share(X, location, scatter, directions, bins=10):
@@ -279,7 +297,9 @@ def projection_share(X, location, scatter, directions, bins=10):
     >>> bool(projection_share(X, np.zeros(2), 4 * np.eye(2), directions) < 0.1)  # too wide
     True
     """
-    projections = np.asarray(X) @ directions
+    X, location, scatter, directions = _checked_projection_arguments(X, location, scatter,
+                                                                     directions)
+    projections = X @ directions
     centres = directions.T @ location
     spreads = np.sqrt(np.einsum("ij,ik,kj->j", directions, scatter, directions))
     quantiles = special.ndtri(np.arange(1, bins) / bins)
@@ -371,7 +391,7 @@ def spearman_rho_matrix(X):
     array([[1. , 0.6],
            [0.6, 1. ]])
     """
-    ranks = _column_ranks(X)
+    ranks = _column_ranks(check_data(X))
     ranks -= ranks.mean(axis=0)
     return correlation_from_products(ranks.T @ ranks)
 
@@ -425,6 +445,9 @@ def spatial_sign_covariance(X, location):
     array([[0.5, 0. ],
            [0. , 0.5]])
     """
+    X = check_data(X)
+    check_model(location, None, X.shape[1])
+    location = np.asarray(location)  # float32 rows and location keep float32 signs
     # The signs over the centred rows, in place, and their norms a block of rows at a time
     # (each row's norm is its own reduction): one array of the data's size, not three.
     U = np.subtract(X, location, dtype=np.result_type(X, location, 1.0))  # floating
@@ -460,6 +483,8 @@ def canonical_row_order(X):
     >>> np.array_equal(X[canonical_row_order(X)], Y[canonical_row_order(Y)])
     True
     """
+    # No pass over the values: a fit orders its rows twice, and NaN keys sort last.
+    X = check_data(X, min_samples=0, ensure_all_finite=False)
     keys = np.random.default_rng(20190101).standard_normal((X.shape[1], 2))
     # torch's product, not NumPy's: OpenBLAS's threads keep spinning after a product and slowed
     # the torch work that follows a fit's preparation (the principal directions' eigh ran
@@ -553,6 +578,7 @@ def trimmed_scatter(X, support_fraction=0.5, n_iter=_CONCENTRATION_STEPS, *, n_d
     >>> bool(np.abs(location).max() < 0.2), bool(np.abs(scatter - np.eye(2)).max() < 0.25)
     (True, True)
     """
+    X = check_data(X, min_samples=2)
     # Standardised per feature first, so that the starts that are not equivariant themselves
     # (the spatial sign covariance, the floor on eigenvalues) do not depend on the units:
     # trimmed_scatter(a·X·D + b) is (a·μ·D + b, a²·DΣD) to rounding for a > 0, D > 0 diagonal.
@@ -802,7 +828,9 @@ def reweighted_estimate(X, location, scatter, n_steps=_REWEIGHTING_STEPS, *, dis
     >>> bool(abs(location[0]) < 0.1), bool(abs(scatter[0, 0] - 1) < 0.15)
     (True, True)
     """
+    X = check_data(X)
     p = X.shape[1]
+    location, scatter = check_model(location, scatter, p)
     cutoff, consistency = _reweighting_constants(p)
     support = None
     for step in range(n_steps):

@@ -14,6 +14,7 @@ import numpy as np
 from scipy import stats
 
 from ._threads import beside
+from ._validation import check_data
 
 __all__ = ["column_median", "discrete_features", "reweighted_location_scale", "robust_scale"]
 
@@ -63,7 +64,8 @@ def column_median(X, overwrite_input=False):
     >>> column_median(X)
     array([2.5, 3. ])
     """
-    X = np.asarray(X)
+    # No pass over the values: a NaN gives its column's median NaN, as NumPy's.
+    X = check_data(X, ensure_all_finite=False)
     if not np.issubdtype(X.dtype, np.floating):
         X, overwrite_input = X.astype(np.float64), True  # a copy of its own
     upper = X.shape[0] // 2
@@ -130,7 +132,7 @@ def reweighted_location_scale(X, max_steps=10, *, return_median=False):
     """
     # Column-major: every pass below runs along a feature's values in memory, and the sums
     # over rows are numpy's pairwise sums of contiguous data, as they have always been here.
-    X = np.asfortranarray(X, dtype=np.float64)
+    X = np.asfortranarray(check_data(X), dtype=np.float64)
     # Each feature is read apart from the others: half of them on robustgan's background thread
     # where a CPU is spare (``_in_two``), to the same bits (0.14 → 0.09 s at 50,000 × 100).
     middle = X.shape[1] // 2
@@ -259,6 +261,8 @@ def discrete_features(X, columns=None):
     >>> discrete_features(X)
     array([False,  True, False])
     """
+    # No pass over the values: a NaN is not a level, and the estimators call this often.
+    X = check_data(X, min_samples=0, ensure_all_finite=False)
     n, p = X.shape
     columns = np.arange(p) if columns is None else np.asarray(columns)
     discrete = np.zeros(p, dtype=bool)
@@ -310,7 +314,7 @@ def robust_scale(X, scale="mad", *, center=None):
     >>> robust_scale(np.array([[0.0, 1.0], [1.0, 1.0], [2.0, 1.0], [100.0, 1.0]])).round(3)
     array([1.483, 1.   ])
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = np.asarray(check_data(X, min_samples=0), dtype=np.float64)
     if scale == "mad":
         if center is None:
             center = column_median(X)

@@ -14,9 +14,10 @@ docstring of ``RobustGANScatter`` says the same:
 * data in a proper subspace fit with a ``DegenerateDataWarning`` (MinCovDet warns too);
 * ``n_samples == n_features + 1`` fits, with a warning, to the sample mean and covariance.
 
-Set aside, because they test MinCovDet's algorithm rather than its interface (each is listed
-below and skipped with its reason): ``test_fast_mcd_on_invalid_input`` (the module function
-``fast_mcd``) and ``test_mcd_increasing_det_warning`` (the determinants of MCD's C-steps).
+``test_fast_mcd_on_invalid_input`` calls the module function ``fast_mcd``; here its twin,
+``robustgan.multivariate.trimmed_scatter``. Set aside, because it tests MinCovDet's algorithm
+rather than its interface (listed below and skipped with its reason):
+``test_mcd_increasing_det_warning`` (the determinants of MCD's C-steps).
 
 scikit-learn's ``global_random_seed`` fixture is its default, 42.
 """
@@ -39,6 +40,7 @@ from sklearn.utils._testing import (
 
 from robustgan import RobustGANScatter
 from robustgan._validation import DegenerateDataWarning
+from robustgan.multivariate import trimmed_scatter
 
 # Both scikit-learn classes map to the one estimator, with the same arguments.
 MinCovDet = RobustGANScatter
@@ -107,12 +109,12 @@ def test_mcd_n_samples_equal_n_features_is_named(global_random_seed):
         launch_mcd_on_dataset(20, 20, 0, 0.1, 0.1, 15, global_random_seed)
 
 
-@pytest.mark.skip(
-    reason="MCD internal: tests the module function sklearn.covariance.fast_mcd, MinCovDet's "
-    "algorithm; the class-level twin, test_mcd_class_on_invalid_input, runs"
-)
 def test_fast_mcd_on_invalid_input():
-    pass
+    # adapted: scikit-learn's module function fast_mcd is robustgan.multivariate.trimmed_scatter
+    X = np.arange(100)
+    msg = "Expected 2D array, got 1D array instead"
+    with pytest.raises(ValueError, match=msg):
+        trimmed_scatter(X)
 
 
 def test_mcd_class_on_invalid_input():

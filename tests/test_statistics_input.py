@@ -1,0 +1,157 @@
+"""Bad input to the statistics layer's public functions is refused by name, as the estimators
+refuse it: not an IndexError or a broadcast error from deep inside, not NaN returned."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from robustgan import clusters, multivariate, univariate
+from robustgan._validation import check_data, check_model
+
+RNG = np.random.default_rng(0)
+GOOD = RNG.standard_normal((60, 3))
+LOCATION, SCATTER = np.zeros(3), np.eye(3)
+
+
+def _with(value, row=0, column=0):
+    X = GOOD.copy()
+    X[row, column] = value
+    return X
+
+
+# Each public function that reads data, called as a user would.
+CALLS = {
+    "reweighted_location_scale": univariate.reweighted_location_scale,
+    "robust_scale": univariate.robust_scale,
+    "trimmed_scatter": lambda X: multivariate.trimmed_scatter(X, random_state=0),
+    "reweighted_estimate": lambda X: multivariate.reweighted_estimate(X, LOCATION, SCATTER),
+    "canonical_row_order": multivariate.canonical_row_order,
+    "spearman_rho_matrix": multivariate.spearman_rho_matrix,
+    "spatial_sign_covariance": lambda X: multivariate.spatial_sign_covariance(X, LOCATION),
+    "outlyingness_start": lambda X: multivariate.outlyingness_start(
+        X, 2, 10, np.random.default_rng(0)),
+    "projection_share": lambda X: multivariate.projection_share(X, LOCATION, SCATTER, np.eye(3)),
+    "projection_ks_distance": lambda X: multivariate.projection_ks_distance(
+        X, LOCATION, SCATTER, np.eye(3)),
+    "correct_absorbed_cluster": lambda X: clusters.correct_absorbed_cluster(X, LOCATION, SCATTER),
+    "split_flat_group": lambda X: clusters.split_flat_group(X, LOCATION, SCATTER),
+    "split_tight_cluster": lambda X: clusters.split_tight_cluster(X, LOCATION, SCATTER),
+}
+# What each was refused with before (2026-12-05): IndexError "tuple index out of range", a
+# broadcast error, "too many values to unpack", or a NaN result.
+BAD = {
+    "one-dimensional": (np.arange(60.0), "Expected 2D array, got 1D array"),
+    "NaN": (_with(np.nan), "Input X contains NaN"),
+    "infinity": (_with(np.inf), "Input X contains infinity"),
+    "three-dimensional": (np.zeros((4, 5, 3)), "Found array with dim 3"),
+    "strings": (np.array([["a", "b", "c"]] * 60), "could not convert string to float"),
+    "no rows": (np.zeros((0, 3)), "0 sample"),
+}
+
+
+# No rows have one order, the empty one, and a scale of 1 per feature (robust_scale's, as for
+# constant features): both return it.
+EMPTY_IS_AN_ANSWER = ("canonical_row_order", "robust_scale")
+
+
+def _refused(name, bad):
+    if bad == "no rows":
+        return name not in EMPTY_IS_AN_ANSWER
+    # An order needs no finite values (a fit orders its rows twice, without a pass over them):
+    # NaN keys sort last.
+    return not (name == "canonical_row_order" and bad in ("NaN", "infinity"))
+
+
+@pytest.mark.parametrize("name, bad", [(name, bad) for name in CALLS for bad in BAD
+                                       if _refused(name, bad)])
+def test_bad_data_is_refused_by_name(name, bad):
+    X, message = BAD[bad]
+    with pytest.raises(ValueError, match=message):
+        CALLS[name](X)
+
+
+@pytest.mark.parametrize("name", CALLS, ids=str)
+def test_a_dataframes_non_numeric_column_is_named(name):
+    frame = pd.DataFrame(GOOD, columns=["a", "b", "c"]).assign(c=["x"] * len(GOOD))
+    with pytest.raises(ValueError, match="non-numeric column.*c"):
+        CALLS[name](frame)
+
+
+@pytest.mark.parametrize("name", ["reweighted_estimate", "projection_share",
+                                  "projection_ks_distance", "split_flat_group"])
+def test_a_model_of_other_features_is_refused_by_name(name):
+    function = {
+        "reweighted_estimate": lambda location, scatter: multivariate.reweighted_estimate(
+            GOOD, location, scatter),
+        "projection_share": lambda location, scatter: multivariate.projection_share(
+            GOOD, location, scatter, np.eye(3)),
+        "projection_ks_distance": lambda location, scatter: multivariate.projection_ks_distance(
+            GOOD, location, scatter, np.eye(3)),
+        "split_flat_group": lambda location, scatter: clusters.split_flat_group(
+            GOOD, location, scatter),
+    }[name]
+    with pytest.raises(ValueError, match=r"location has shape \(2,\) where the data's 3"):
+        function(np.zeros(2), SCATTER)
+    with pytest.raises(ValueError, match=r"scatter has shape \(2, 2\)"):
+        function(LOCATION, np.eye(2))
+    with pytest.raises(ValueError, match="scatter holds NaN or infinite values"):
+        function(LOCATION, np.diag([1.0, np.nan, 1.0]))
+
+
+def test_a_scatter_the_cluster_readers_cannot_use_still_leaves_the_start_unchanged():
+    # Documented: a scatter with a non-finite or zero variance is no correction, not an error.
+    location, scatter, direction = clusters.correct_absorbed_cluster(
+        GOOD, LOCATION, np.diag([1.0, np.inf, 1.0]))
+    assert direction is None and np.isinf(scatter[1, 1])
+    assert clusters.split_tight_cluster(GOOD, LOCATION, np.diag([1.0, 0.0, 1.0])) is None
+
+
+def test_directions_of_other_features_are_refused_by_name():
+    with pytest.raises(ValueError, match=r"directions has shape \(2, 2\)"):
+        multivariate.projection_share(GOOD, LOCATION, SCATTER, np.eye(2))
+
+
+def test_univariate_mcd_takes_one_features_values():
+    with pytest.raises(ValueError, match=r"values must be 1-D .* shape \(60, 3\)"):
+        clusters.univariate_mcd(GOOD, 31)
+    with pytest.raises(ValueError, match="Input values contains NaN"):
+        clusters.univariate_mcd(_with(np.nan)[:, 0], 31)
+
+
+def test_outlyingness_start_needs_a_subset_it_can_average():
+    with pytest.raises(ValueError, match="support_size must be between 2 and 60; got 1"):
+        multivariate.outlyingness_start(GOOD, 1, 10, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="at least|minimum of 2"):
+        multivariate.outlyingness_start(GOOD[:1], 1, 10, np.random.default_rng(0))
+
+
+def test_good_data_in_any_container_give_the_arrays_answer():
+    expected = multivariate.trimmed_scatter(GOOD, random_state=0)
+    for container in (pd.DataFrame(GOOD), GOOD.tolist(), np.asfortranarray(GOOD)):
+        got = multivariate.trimmed_scatter(container, random_state=0)
+        for a, b in zip(expected, got):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_check_data_copies_nothing_it_need_not():
+    assert check_data(GOOD) is GOOD
+    float32 = GOOD.astype(np.float32)
+    assert check_data(float32) is float32
+    assert check_data(np.arange(6).reshape(3, 2)).dtype == np.float64
+
+
+def test_check_model_names_a_location_that_is_not_numbers():
+    with pytest.raises(ValueError, match="location must be an array of numbers"):
+        check_model(["a", "b"], np.eye(2), 2)
+
+
+def test_column_median_checks_the_shape_and_lets_nan_through_as_numpys_median():
+    with pytest.raises(ValueError, match="Expected 2D array, got 1D array"):
+        univariate.column_median(np.arange(5.0))
+    np.testing.assert_array_equal(univariate.column_median(_with(np.nan)),
+                                  np.median(_with(np.nan), axis=0))
+
+
+def test_discrete_features_checks_the_shape():
+    with pytest.raises(ValueError, match="Found array with dim 3"):
+        univariate.discrete_features(np.zeros((4, 5, 3)))
