@@ -34,6 +34,7 @@ __all__ = [
     "check_data",
     "check_degenerate",
     "check_model",
+    "check_scales_representable",
     "check_fitted_data",
     "check_scatter_representable",
     "leaves_unchanged_on_failure",
@@ -253,7 +254,24 @@ def check_scatter_representable(X):
     ...
     ValueError: feature 1 spans 2e-200 (max - min): its variance underflows float64, so no scatter matrix of these data can be represented; rescale the data (multiply by a power of ten) or use a location estimator with a known scale
     """
-    spread = np.ptp(X, axis=0)
+    _refuse_unrepresentable(np.ptp(X, axis=0), "spans {:.3g} (max - min)")
+
+
+def check_scales_representable(scale):
+    """``check_scatter_representable`` from per-feature robust scales a function has computed
+    already (no pass over the data): a scatter in those units overflows or underflows float64.
+
+    Examples
+    --------
+    >>> check_scales_representable(np.array([1.0, 3e200]))
+    Traceback (most recent call last):
+    ...
+    ValueError: feature 1 has robust scale 3e+200: its variance overflows float64, so no scatter matrix of these data can be represented; rescale the data (multiply by a power of ten) or use a location estimator with a known scale
+    """
+    _refuse_unrepresentable(np.asarray(scale), "has robust scale {:.3g}")
+
+
+def _refuse_unrepresentable(spread, described):
     low, high = _SPREAD_RANGE
     varying = spread > 0
     bad = np.flatnonzero(varying & ((spread < low) | (spread > high)))
@@ -261,7 +279,7 @@ def check_scatter_representable(X):
         j = int(bad[0])
         way = "underflows" if spread[j] < low else "overflows"
         raise ValueError(
-            f"feature {j} spans {spread[j]:.3g} (max - min): its variance {way} float64, so no "
+            f"feature {j} {described.format(spread[j])}: its variance {way} float64, so no "
             "scatter matrix of these data can be represented; rescale the data (multiply by a "
             "power of ten) or use a location estimator with a known scale")
 

@@ -33,7 +33,7 @@ import torch
 from scipy import linalg, special, stats
 from sklearn.utils import check_random_state
 
-from ._validation import check_data, check_model
+from ._validation import check_data, check_model, check_scales_representable
 from .outliers import AUTO_INLIER_QUANTILE
 from .univariate import column_median, discrete_features, reweighted_location_scale, robust_scale
 
@@ -583,6 +583,9 @@ def trimmed_scatter(X, support_fraction=0.5, n_iter=_CONCENTRATION_STEPS, *, n_d
     # (the spatial sign covariance, the floor on eigenvalues) do not depend on the units:
     # trimmed_scatter(a·X·D + b) is (a·μ·D + b, a²·DΣD) to rounding for a > 0, D > 0 diagonal.
     center, scale = reweighted_location_scale(X) if location_scale is None else location_scale
+    # The scatter is returned in X's units: scale² must hold in float64 (data at 1e300
+    # overflowed to inf with a RuntimeWarning). The estimators refuse such data before this.
+    check_scales_representable(scale)
     scale = np.where(scale > 0, scale, 1.0)
     standardised = X - center
     # In place where the types allow: one temporary of the data's size instead of two.

@@ -155,3 +155,10 @@ def test_column_median_checks_the_shape_and_lets_nan_through_as_numpys_median():
 def test_discrete_features_checks_the_shape():
     with pytest.raises(ValueError, match="Found array with dim 3"):
         univariate.discrete_features(np.zeros((4, 5, 3)))
+
+
+@pytest.mark.parametrize("factor, way", [(1e300, "overflows"), (1e-300, "underflows")])
+def test_trimmed_scatter_refuses_data_whose_scatter_float64_cannot_hold(factor, way):
+    # Before: inf (or 0) entries and a RuntimeWarning from the rescaling to the data's units.
+    with pytest.raises(ValueError, match=f"feature 0 has robust scale .*variance {way} float64"):
+        multivariate.trimmed_scatter(GOOD * factor, random_state=0)
