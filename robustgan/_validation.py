@@ -34,7 +34,10 @@ __all__ = [
     "check_data",
     "check_degenerate",
     "check_model",
+    "check_rows",
     "check_scales_representable",
+    "check_square",
+    "check_vector",
     "check_fitted_data",
     "check_scatter_representable",
     "leaves_unchanged_on_failure",
@@ -188,14 +191,100 @@ def check_data(X, *, name="X", min_samples=1, ensure_2d=True, ensure_all_finite=
     ...     print(str(error).splitlines()[0])
     Expected 2D array, got 1D array instead:
     """
+    # The common case, a float array of the right shape, without check_array's overhead
+    # (tens of µs a call: 3 ms of a 70 ms fit on 100 × 5 rows); anything else, and any array
+    # that fails, goes through check_array for its message.
+    dimensions = (2,) if ensure_2d else (1, 2)
+    if (type(X) in (np.ndarray, np.memmap) and X.dtype in (np.float64, np.float32)
+            and X.ndim in dimensions and X.shape[0] >= min_samples):
+        if not ensure_all_finite:
+            return X
+        with np.errstate(over="ignore", invalid="ignore"):
+            if np.isfinite(X.sum()):  # one pass; a NaN or infinity makes the sum one
+                return X
     X = _readable(X)
     with _naming_non_numeric_columns(X):
+        # No features is a shape, not an error, here: the functions return their empty answer.
         return check_array(X, dtype=(np.float64, np.float32), ensure_2d=ensure_2d,
-                           ensure_min_samples=min_samples, ensure_all_finite=ensure_all_finite,
-                           input_name=name)
+                           ensure_min_samples=min_samples, ensure_min_features=0,
+                           ensure_all_finite=ensure_all_finite, input_name=name)
 
 
-def check_model(location, scatter, n_features, *, ensure_all_finite=True):
+def check_rows(X, n_features=None, *, name="X"):
+    """``X`` as an array of rows, refused by name where it is not 2-D or, given
+    ``n_features``, where its rows have another length. No pass over the values and no copy:
+    for the primitives a fit calls dozens of times on data it has checked (the distances'
+    solve refuses NaN and infinity by name).
+
+    Examples
+    --------
+    >>> try:
+    ...     check_rows(np.arange(3.0), 3)
+    ... except ValueError as error:
+    ...     print(error)
+    X must be 2-D, rows of 3 features; got shape (3,)
+    """
+    X = np.asarray(X)
+    wanted = "" if n_features is None else f", rows of {n_features} features"
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be 2-D{wanted}; got shape {X.shape}")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(f"{name} has rows of {X.shape[1]} features where the model has "
+                         f"{n_features}")
+    return X
+
+
+def check_vector(values, *, name="values", nonnegative=False):
+    """``values`` as a 1-D float64 array of finite numbers (non-negative with
+    ``nonnegative``), refused by name otherwise: one feature's values, a projection, squared
+    distances.
+
+    Examples
+    --------
+    >>> try:
+    ...     check_vector([1.0, -2.0], name="squared_distances", nonnegative=True)
+    ... except ValueError as error:
+    ...     print(error)
+    squared_distances holds negative values
+    """
+    try:
+        values = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name} must be an array of numbers: {error}") from error
+    if values.ndim != 1:
+        raise ValueError(f"{name} must be 1-D; got shape {values.shape}")
+    if not np.isfinite(values).all():
+        raise ValueError(f"{name} holds NaN or infinite values")
+    if nonnegative and values.size and values.min() < 0:
+        raise ValueError(f"{name} holds negative values")
+    return values
+
+
+def check_square(matrix, *, name="scatter"):
+    """``matrix`` as a square float64 array of finite values, refused by name otherwise (a
+    scatter with a NaN was silently replaced by the identity before).
+
+    Examples
+    --------
+    >>> try:
+    ...     check_square(np.diag([1.0, np.nan]))
+    ... except ValueError as error:
+    ...     print(error)
+    scatter holds NaN or infinite values
+    """
+    try:
+        matrix = np.asarray(matrix, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name} must be an array of numbers: {error}") from error
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"{name} must be a square matrix; got shape {matrix.shape}")
+    if not np.isfinite(matrix).all():
+        raise ValueError(f"{name} holds NaN or infinite values")
+    return matrix
+
+
+def check_model(location, scatter, n_features, *, ensure_all_finite=True,
+                names=("location", "scatter")):
     """``(location, scatter)`` of a model of ``n_features`` features as float64 arrays of
     shapes (n_features,) and (n_features, n_features), with finite values unless
     ``ensure_all_finite=False`` (for a function that answers a scatter it cannot use with "no
@@ -214,9 +303,9 @@ def check_model(location, scatter, n_features, *, ensure_all_finite=True):
     location has shape (3,) where the data's 2 features need (2,)
     """
     checked = []
-    for name, value, shape in (("location", location, (n_features,)),
-                               ("scatter", scatter, (n_features, n_features))):
-        if value is None and name == "scatter":
+    for name, value, shape in ((names[0], location, (n_features,)),
+                               (names[1], scatter, (n_features, n_features))):
+        if value is None and name == names[1]:
             checked.append(None)
             continue
         try:

@@ -22,7 +22,7 @@ import math
 import numpy as np
 from scipy import linalg, stats
 
-from ._validation import check_data, check_model
+from ._validation import check_data, check_model, check_vector
 from .multivariate import (
     EIGEN_FLOOR,
     HEAVY_TAIL_DF,
@@ -1673,6 +1673,9 @@ def tight_group_centre(values, reach):
     >>> tight_group_centre(rng.standard_normal(5000), reach=3.0) is None
     True
     """
+    values = check_vector(values)
+    if not reach > 0:
+        raise ValueError(f"reach must be positive (a distance in the values' SDs); got {reach!r}")
     group = _bulk_beside_tight_group(values, reach, _TIGHT_GROUP_MIN_VALUES)
     return None if group is None else group[0]
 

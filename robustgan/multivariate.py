@@ -27,13 +27,21 @@ outliers). Two tools from projection pursuit fix both halves of that failure:
 
 import functools
 import math
+from numbers import Integral
 
 import numpy as np
 import torch
 from scipy import linalg, special, stats
 from sklearn.utils import check_random_state
 
-from ._validation import check_data, check_model, check_scales_representable
+from ._validation import (
+    check_data,
+    check_model,
+    check_rows,
+    check_scales_representable,
+    check_square,
+    check_vector,
+)
 from .outliers import AUTO_INLIER_QUANTILE
 from .univariate import column_median, discrete_features, reweighted_location_scale, robust_scale
 
@@ -77,6 +85,8 @@ def data_directions(X, center, n_directions, rng):
     >>> D.shape, bool(np.allclose(np.linalg.norm(D, axis=0), 1.0))
     ((3, 10), True)
     """
+    X = check_rows(X)
+    check_model(center, None, X.shape[1], names=("center", None))
     rows = rng.choice(len(X), size=min(int(n_directions), len(X)), replace=False)
     D = (X[rows] - center).T
     norms = np.linalg.norm(D, axis=0)
@@ -122,6 +132,9 @@ def unit_rows(vectors):
     array([ True,  True, False])
     """
     vectors = np.asarray(vectors)
+    if vectors.ndim not in (1, 2):
+        raise ValueError(f"vectors must be one vector or rows of vectors; got shape "
+                         f"{vectors.shape}")
     peaks = np.max(np.abs(vectors), axis=-1, keepdims=True)
     usable = ((0 < peaks) & (peaks < np.inf))[..., 0]
     # Unusable rows divide 0 by 0 or inf by inf: NaN by design, not an error to report.
@@ -152,6 +165,11 @@ def outlyingness(X, directions):
     >>> int(np.argmax(outlyingness(X, np.eye(2))))
     99
     """
+    X = check_rows(X)
+    directions = check_rows(directions, name="directions")
+    if directions.shape[0] != X.shape[1]:
+        raise ValueError(f"directions has shape {directions.shape} where the data's "
+                         f"{X.shape[1]} features need (n_features, k) = ({X.shape[1]}, k)")
     projections = X @ directions
     center = column_median(projections)
     # The absolute deviations serve both the MAD and the outlyingness: one median and one pass
@@ -1059,7 +1077,9 @@ def relative_spread(rows, scatter):
     >>> bool(0.2 < relative_spread(rows, np.eye(2)) < 0.3)
     True
     """
+    scatter = check_square(scatter)
     p = scatter.shape[0]
+    rows = check_rows(rows, p, name="rows")
     if len(rows) < 2:
         return 0.0
     spread = np.cov(rows, rowvar=False).reshape(p, p)
@@ -1104,7 +1124,7 @@ def two_group_share(values):
     >>> bool(two_group_share(np.r_[rng.standard_normal(500), 10 + rng.standard_normal(400)]) > 0.9)
     True
     """
-    z = np.sort(np.asarray(values, dtype=np.float64))
+    z = np.sort(check_vector(values))
     n = len(z)
     z = z - z.mean()  # centred: the sums of squares below do not cancel catastrophically
     total = float(np.dot(z, z))
@@ -1157,6 +1177,7 @@ def regularised_scatter(scatter):
     >>> bool(np.allclose(regularised_scatter(A @ S @ A), A @ regularised_scatter(S) @ A))
     True
     """
+    scatter = check_square(scatter)
     scales = _correlation_scales(scatter)
     if scales is None:
         return np.eye(len(scatter))
@@ -1189,6 +1210,7 @@ def floored_scatter_and_precision(scatter):
     >>> bool(np.allclose(P @ S, np.eye(3)))
     True
     """
+    scatter = check_square(scatter)
     p = len(scatter)
     scales = _correlation_scales(scatter)
     if scales is None:
@@ -1243,6 +1265,8 @@ def squared_mahalanobis(X, location, scatter):
     >>> squared_mahalanobis(np.array([[2.0, 0.0], [0.0, 3.0]]), np.zeros(2), np.diag([4.0, 9.0]))
     array([1., 1.])
     """
+    X = check_rows(X)
+    check_model(location, scatter, X.shape[1])
     return squared_mahalanobis_from_factor(X, location, np.linalg.cholesky(scatter))
 
 
@@ -1259,6 +1283,8 @@ def squared_mahalanobis_from_factor(X, location, factor):
     array([1., 1.])
     """
     factor = np.asarray(factor, dtype=np.float64)
+    X = check_rows(X, factor.shape[-1] if factor.ndim == 2 else None)
+    check_model(location, factor, X.shape[1], names=("location", "factor"))
     if factor.size == 0:
         # No features (RobustGANMean on constant ones only): every row is at the location.
         return np.zeros(len(X))
@@ -1332,7 +1358,9 @@ def elliptical_cutoff(squared_distances, n_features, level=AUTO_INLIER_QUANTILE)
     >>> round(float(elliptical_cutoff(d2, 5) / stats.chi2.ppf(0.975, 5)), 1)
     1.0
     """
-    p = int(n_features)
+    squared_distances, p = _checked_distances(squared_distances, n_features)
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1); got {level}")
     df, k = _radial_tail(squared_distances, p)
     if k is None:
         return float(stats.chi2.ppf(level, p))
@@ -1379,7 +1407,16 @@ def radial_tail_df(squared_distances, n_features):
     >>> bool(radial_tail_df(t3, 5) < 5)
     True
     """
+    squared_distances, n_features = _checked_distances(squared_distances, n_features)
     return float(_radial_tail(squared_distances, n_features)[0])
+
+
+def _checked_distances(squared_distances, n_features):
+    """``radial_tail_df``'s and ``elliptical_cutoff``'s arguments, checked."""
+    if not (isinstance(n_features, Integral) and n_features >= 1):
+        raise ValueError(f"n_features must be an int >= 1; got {n_features!r}")
+    return check_vector(squared_distances, name="squared_distances", nonnegative=True), int(
+        n_features)
 
 
 def _radial_tail(squared_distances, p):

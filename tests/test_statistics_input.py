@@ -162,3 +162,88 @@ def test_trimmed_scatter_refuses_data_whose_scatter_float64_cannot_hold(factor, 
     # Before: inf (or 0) entries and a RuntimeWarning from the rescaling to the data's units.
     with pytest.raises(ValueError, match=f"feature 0 has robust scale .*variance {way} float64"):
         multivariate.trimmed_scatter(GOOD * factor, random_state=0)
+
+
+# The primitives (distances, scatters, one feature's values): what each did before 2026-12-05.
+PRIMITIVES = {
+    # [5., 5., 5.]: a 1-D X read as one row broadcast against the location.
+    "squared_mahalanobis of 1-D rows": (
+        lambda: multivariate.squared_mahalanobis(np.arange(3.0), LOCATION, SCATTER),
+        r"X must be 2-D; got shape \(3,\)"),
+    "squared_mahalanobis of a model of 2 features": (
+        lambda: multivariate.squared_mahalanobis(GOOD, np.zeros(2), np.eye(2)),
+        r"location has shape \(2,\) where the data's 3"),
+    "squared_mahalanobis_from_factor of another width": (
+        lambda: multivariate.squared_mahalanobis_from_factor(GOOD, np.zeros(2), np.eye(2)),
+        "X has rows of 3 features where the model has 2"),
+    # The identity, silently.
+    "regularised_scatter with a NaN": (
+        lambda: multivariate.regularised_scatter(np.diag([1.0, np.nan, 1.0])),
+        "scatter holds NaN or infinite values"),
+    "floored_scatter_and_precision of a non-square matrix": (
+        lambda: multivariate.floored_scatter_and_precision(np.ones((2, 3))),
+        r"scatter must be a square matrix; got shape \(2, 3\)"),
+    # inf, silently.
+    "radial_tail_df of a matrix": (
+        lambda: multivariate.radial_tail_df(GOOD, 3), "squared_distances must be 1-D"),
+    "radial_tail_df of negative distances": (
+        lambda: multivariate.radial_tail_df(-np.ones(50), 3),
+        "squared_distances holds negative values"),
+    # 0.5, silently.
+    "radial_tail_df without features": (
+        lambda: multivariate.radial_tail_df(np.ones(50), 0), "n_features must be an int >= 1"),
+    # A number from the other values, silently; NaN for level 2.
+    "elliptical_cutoff with a NaN": (
+        lambda: multivariate.elliptical_cutoff(np.r_[np.nan, np.ones(50)], 3),
+        "squared_distances holds NaN or infinite values"),
+    "elliptical_cutoff at level 2": (
+        lambda: multivariate.elliptical_cutoff(np.ones(50), 3, level=2.0),
+        r"level must be in \(0, 1\); got 2.0"),
+    # 0.0, silently.
+    "two_group_share with a NaN": (
+        lambda: multivariate.two_group_share(np.r_[np.nan, np.ones(50)]),
+        "values holds NaN or infinite values"),
+    # NaN rows, silently.
+    "unit_rows of a 3-D array": (
+        lambda: multivariate.unit_rows(np.zeros((2, 2, 2))),
+        "vectors must be one vector or rows of vectors"),
+    "relative_spread of rows of another width": (
+        lambda: multivariate.relative_spread(GOOD, np.eye(2)),
+        "rows has rows of 3 features where the model has 2"),
+    "outlyingness along directions of another width": (
+        lambda: multivariate.outlyingness(GOOD, np.eye(2)), r"directions has shape \(2, 2\)"),
+    "data_directions about a centre of another width": (
+        lambda: multivariate.data_directions(GOOD, np.zeros(2), 5, np.random.default_rng(0)),
+        r"center has shape \(2,\)"),
+    # A TypeError from inside NumPy.
+    "tight_group_centre of rows": (
+        lambda: clusters.tight_group_centre(GOOD, 2.0), "values must be 1-D"),
+    "tight_group_centre without reach": (
+        lambda: clusters.tight_group_centre(GOOD[:, 0], 0.0), "reach must be positive"),
+}
+
+
+@pytest.mark.parametrize("case", PRIMITIVES, ids=str)
+def test_the_primitives_refuse_bad_arguments_by_name(case):
+    call, message = PRIMITIVES[case]
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_the_primitives_keep_their_answers_on_good_arguments():
+    distances = multivariate.squared_mahalanobis(GOOD, LOCATION, SCATTER)
+    np.testing.assert_array_equal(distances, np.einsum("ij,ij->i", GOOD, GOOD))
+    scatter = np.cov(GOOD, rowvar=False)
+    assert multivariate.regularised_scatter(scatter) is scatter  # no floor needed, no copy
+    np.testing.assert_array_equal(multivariate.regularised_scatter(np.zeros((2, 2))), np.eye(2))
+
+
+def test_no_features_keep_their_empty_answers():
+    # As before the checks: a table of 0 features is a shape, not an error.
+    no_features = np.zeros((10, 0))
+    location, scatter, support = multivariate.trimmed_scatter(no_features, random_state=0)
+    assert location.shape == (0,) and scatter.shape == (0, 0) and support.shape == (10,)
+    location, scatter, _ = multivariate.reweighted_estimate(no_features, np.zeros(0),
+                                                            np.zeros((0, 0)))
+    assert location.shape == (0,) and scatter.shape == (0, 0)
+    assert univariate.reweighted_location_scale(no_features)[1].shape == (0,)
