@@ -166,10 +166,7 @@ def outlyingness(X, directions):
     99
     """
     X = check_rows(X)
-    directions = check_rows(directions, name="directions")
-    if directions.shape[0] != X.shape[1]:
-        raise ValueError(f"directions has shape {directions.shape} where the data's "
-                         f"{X.shape[1]} features need (n_features, k) = ({X.shape[1]}, k)")
+    directions = _checked_directions(directions, X.shape[1])
     projections = X @ directions
     center = column_median(projections)
     # The absolute deviations serve both the MAD and the outlyingness: one median and one pass
@@ -273,11 +270,17 @@ def _checked_projection_arguments(X, location, scatter, directions):
     of its features and directions as the columns of a (n_features, k) array."""
     X = check_data(X)
     location, scatter = check_model(location, scatter, X.shape[1])
+    return X, location, scatter, _checked_directions(directions, X.shape[1])
+
+
+def _checked_directions(directions, n_features):
+    """``directions`` as the columns of a float64 (n_features, k) array, refused by name
+    otherwise."""
     directions = np.asarray(directions, dtype=np.float64)
-    if directions.ndim != 2 or directions.shape[0] != X.shape[1]:
+    if directions.ndim != 2 or directions.shape[0] != n_features:
         raise ValueError(f"directions has shape {directions.shape} where the data's "
-                         f"{X.shape[1]} features need (n_features, k) = ({X.shape[1]}, k)")
-    return X, location, scatter, directions
+                         f"{n_features} features need (n_features, k) = ({n_features}, k)")
+    return directions
 
 
 def projection_share(X, location, scatter, directions, bins=10):
