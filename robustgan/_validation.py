@@ -164,13 +164,13 @@ def check_training_data(estimator, X, *, min_samples=2, scatter=False, return_sp
     return X
 
 
-def check_data(X, *, name="X", min_samples=1, ensure_2d=True, ensure_all_finite=True):
+def check_data(X, *, min_samples=1, ensure_all_finite=True):
     """``X`` for a public function of the statistics layer (``robustgan.univariate``,
     ``robustgan.multivariate``, ``robustgan.clusters``), refused by name where it is not data.
 
-    The estimators' checks without an estimator: a 2-D array (1-D with ``ensure_2d=False``) of
-    numbers with at least ``min_samples`` rows, finite unless ``ensure_all_finite=False``; a
-    torch tensor, masked array, DataFrame or list is read as ``check_training_data`` reads it.
+    The estimators' checks without an estimator: a 2-D array of numbers with at least
+    ``min_samples`` rows, finite unless ``ensure_all_finite=False``; a torch tensor, masked
+    array, DataFrame or list is read as ``check_training_data`` reads it.
     float32 is kept (a pass over it in float32 holds a copy less), other numbers become
     float64. A float64 array passes without a copy; its check is one pass over the values
     (1.3 ms at 50,000 × 100).
@@ -194,9 +194,8 @@ def check_data(X, *, name="X", min_samples=1, ensure_2d=True, ensure_all_finite=
     # The common case, a float array of the right shape, without check_array's overhead
     # (tens of µs a call: 3 ms of a 70 ms fit on 100 × 5 rows); anything else, and any array
     # that fails, goes through check_array for its message.
-    dimensions = (2,) if ensure_2d else (1, 2)
     if (type(X) in (np.ndarray, np.memmap) and X.dtype in (np.float64, np.float32)
-            and X.ndim in dimensions and X.shape[0] >= min_samples):
+            and X.ndim == 2 and X.shape[0] >= min_samples):
         if not ensure_all_finite:
             return X
         with np.errstate(over="ignore", invalid="ignore"):
@@ -205,9 +204,9 @@ def check_data(X, *, name="X", min_samples=1, ensure_2d=True, ensure_all_finite=
     X = _readable(X)
     with _naming_non_numeric_columns(X):
         # No features is a shape, not an error, here: the functions return their empty answer.
-        return check_array(X, dtype=(np.float64, np.float32), ensure_2d=ensure_2d,
-                           ensure_min_samples=min_samples, ensure_min_features=0,
-                           ensure_all_finite=ensure_all_finite, input_name=name)
+        return check_array(X, dtype=(np.float64, np.float32), ensure_min_samples=min_samples,
+                           ensure_min_features=0, ensure_all_finite=ensure_all_finite,
+                           input_name="X")
 
 
 def check_rows(X, n_features=None, *, name="X"):

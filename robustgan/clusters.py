@@ -197,10 +197,7 @@ def univariate_mcd(values, support_size):
     >>> bool(abs(location) < 0.1), bool(abs(variance - 1) < 0.1)
     (True, True)
     """
-    values = np.asarray(check_data(values, name="values", ensure_2d=False), dtype=np.float64)
-    if values.ndim != 1:
-        raise ValueError(f"values must be 1-D (one feature's values); got shape {values.shape}")
-    ordered = np.sort(values)
+    ordered = np.sort(check_vector(values))
     n, h = len(ordered), int(support_size)
     if not 2 <= h <= n:
         raise ValueError(f"support_size must be between 2 and {n}; got {support_size}")
