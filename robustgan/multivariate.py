@@ -392,7 +392,27 @@ _KS_STRIDE = 16
 
 
 def correlation_from_products(C):
-    """C / √(diag C diag Cᵀ), with 0 off the diagonal where a diagonal entry is 0 and 1 on it."""
+    """C / √(diag C diag Cᵀ), with 0 off the diagonal where a diagonal entry is 0 and 1 on it.
+
+    ``C`` is a square matrix of sums of products (XᵀX of ranks, of signs): finite, with a
+    diagonal of sums of squares, which is never negative.
+
+    Examples
+    --------
+    >>> correlation_from_products(np.array([[4.0, 2.0], [2.0, 9.0]])).round(3).tolist()
+    [[1.0, 0.333], [0.333, 1.0]]
+    >>> try:
+    ...     correlation_from_products(np.diag([1.0, -1.0]))
+    ... except ValueError as error:
+    ...     print(error)
+    C has negative diagonal entries (at [1]); a matrix of products has sums of squares there
+    """
+    C = check_square(C, name="C")
+    negative = np.flatnonzero(np.diag(C) < 0)
+    if negative.size:
+        raise ValueError(
+            f"C has negative diagonal entries (at {negative[:10].tolist()}); a matrix of "
+            "products has sums of squares there")
     d = np.sqrt(np.diag(C))
     with np.errstate(divide="ignore", invalid="ignore"):
         R = C / np.outer(d, d)
@@ -808,9 +828,35 @@ _REWEIGHTING_STEPS = 2
 
 
 def truncation_consistency(cutoff, p):
-    """The factor that makes the covariance of Gaussian rows with d² ≤ ``cutoff`` (the χ²_p
-    0.975 quantile) consistent: P(χ²_p ≤ c) / P(χ²_{p+2} ≤ c) (Croux & Haesbroeck, 1999)."""
-    return AUTO_INLIER_QUANTILE / stats.chi2.cdf(cutoff, p + 2)
+    """The factor that makes the covariance of Gaussian rows with d² ≤ ``cutoff`` consistent:
+    P(χ²_p ≤ c) / P(χ²_{p+2} ≤ c) (Croux & Haesbroeck, 1999).
+
+    At the reweighting's cut, χ²_p's 0.975 quantile, P(χ²_p ≤ c) is taken as 0.975 itself
+    (the factor of every reweighting step); 1 for p = 0, where there is nothing to correct.
+
+    Examples
+    --------
+    >>> round(truncation_consistency(stats.chi2.ppf(0.975, 5), 5), 4)
+    1.0555
+    >>> try:
+    ...     truncation_consistency(-1.0, 5)
+    ... except ValueError as error:
+    ...     print(error)
+    cutoff must be a positive squared distance; got -1.0
+    """
+    if not (isinstance(p, Integral) and p >= 0):
+        raise ValueError(f"p must be an int >= 0; got {p!r}")
+    if p == 0:
+        return 1.0
+    try:
+        cutoff = float(cutoff)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"cutoff must be a number: {error}") from error
+    if not cutoff > 0:  # NaN too; +inf keeps every row, and the factor is 1
+        raise ValueError(f"cutoff must be a positive squared distance; got {cutoff!r}")
+    quantile = stats.chi2.ppf(AUTO_INLIER_QUANTILE, p)
+    inside = AUTO_INLIER_QUANTILE if cutoff == quantile else stats.chi2.cdf(cutoff, p)
+    return float(inside / stats.chi2.cdf(cutoff, p + 2))
 
 
 def reweighted_estimate(X, location, scatter, n_steps=_REWEIGHTING_STEPS, *, distances=None,
@@ -1154,7 +1200,8 @@ def _deterministic_starts(X, median):
     if X.shape[1] > 1:
         rho = spearman_rho_matrix(X)
         # Spearman's ρ to the Gaussian correlation: 2 sin(πρ/6).
-        starts.append((median, regularised_scatter(2 * np.sin(np.pi * rho / 6) * np.outer(scale, scale))))
+        gaussian = 2 * np.sin(np.pi * rho / 6)
+        starts.append((median, regularised_scatter(gaussian * np.outer(scale, scale))))
         starts.append((median, regularised_scatter(spatial_sign_covariance(X, median))))
     return starts
 

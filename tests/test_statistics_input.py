@@ -4,6 +4,7 @@ refuse it: not an IndexError or a broadcast error from deep inside, not NaN retu
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from robustgan import clusters, multivariate, univariate
 from robustgan._validation import check_data, check_model
@@ -220,6 +221,51 @@ PRIMITIVES = {
         lambda: clusters.tight_group_centre(GOOD, 2.0), "values must be 1-D"),
     "tight_group_centre without reach": (
         lambda: clusters.tight_group_centre(GOOD[:, 0], 0.0), "reach must be positive"),
+    # The identity, silently (a NaN product and a negative sum of squares read as 0).
+    "correlation_from_products with a NaN": (
+        lambda: multivariate.correlation_from_products(np.array([[1.0, np.nan], [np.nan, 1.0]])),
+        "C holds NaN or infinite values"),
+    "correlation_from_products with a negative diagonal": (
+        lambda: multivariate.correlation_from_products(np.diag([1.0, -1.0])),
+        r"C has negative diagonal entries \(at \[1\]\)"),
+    # A broadcast error.
+    "correlation_from_products of a vector": (
+        lambda: multivariate.correlation_from_products(np.arange(3.0)),
+        r"C must be a square matrix; got shape \(3,\)"),
+    # NaN, inf (with a RuntimeWarning), and factors for p = −1 and 2.5.
+    "truncation_consistency at a NaN cutoff": (
+        lambda: multivariate.truncation_consistency(np.nan, 3),
+        "cutoff must be a positive squared distance; got nan"),
+    "truncation_consistency at a negative cutoff": (
+        lambda: multivariate.truncation_consistency(-1.0, 3), "cutoff must be a positive"),
+    "truncation_consistency for p = -1": (
+        lambda: multivariate.truncation_consistency(5.0, -1), "p must be an int >= 0; got -1"),
+    "truncation_consistency for p = 2.5": (
+        lambda: multivariate.truncation_consistency(5.0, 2.5), "p must be an int >= 0; got 2.5"),
+    # NaN, inf with a RuntimeWarning, a broadcast error.
+    "bimodality_coefficient of a NaN": (
+        lambda: clusters.bimodality_coefficient(np.nan, 0.0), "skewness holds NaN"),
+    "bimodality_coefficient at kurtosis -3": (
+        lambda: clusters.bimodality_coefficient(0.0, -3.0), r"kurtosis -3.0 is below −2"),
+    "bimodality_coefficient of unequal shapes": (
+        lambda: clusters.bimodality_coefficient([0.1, 0.2], [0.0, 0.1, 0.2]),
+        r"skewness has shape \(2,\) and kurtosis \(3,\)"),
+    # False, silently, for each.
+    "group_of_discrete_levels of a 2-D projection": (
+        lambda: clusters.group_of_discrete_levels(np.ones((5, 2)), np.ones((5, 1))),
+        r"projection must be 1-D; got shape \(5, 2\)"),
+    "group_of_discrete_levels with levels of other rows": (
+        lambda: clusters.group_of_discrete_levels(np.arange(5.0), np.ones((4, 1))),
+        "levels has 4 rows where projection has 5 values"),
+    "group_of_discrete_levels with 1-D levels": (
+        lambda: clusters.group_of_discrete_levels(np.arange(5.0), np.ones(5)),
+        r"levels must be 2-D; got shape \(5,\)"),
+    "group_of_discrete_levels with a NaN projection": (
+        lambda: clusters.group_of_discrete_levels(np.r_[np.arange(4.0), np.nan], np.ones((5, 1))),
+        "projection holds NaN or infinite values"),
+    "group_of_discrete_levels with NaN levels": (
+        lambda: clusters.group_of_discrete_levels(np.arange(5.0), np.full((5, 1), np.nan)),
+        "levels holds NaN or infinite values"),
 }
 
 
@@ -236,6 +282,19 @@ def test_the_primitives_keep_their_answers_on_good_arguments():
     scatter = np.cov(GOOD, rowvar=False)
     assert multivariate.regularised_scatter(scatter) is scatter  # no floor needed, no copy
     np.testing.assert_array_equal(multivariate.regularised_scatter(np.zeros((2, 2))), np.eye(2))
+    # The reweighting's factor to the bit at its own cut; the exact ratio at any other cut.
+    for p in (1, 5, 20, 200):
+        cut = stats.chi2.ppf(0.975, p)
+        assert multivariate.truncation_consistency(cut, p) == 0.975 / stats.chi2.cdf(cut, p + 2)
+    other = multivariate.truncation_consistency(4.0, 3)
+    assert other == pytest.approx(stats.chi2.cdf(4.0, 3) / stats.chi2.cdf(4.0, 5), rel=1e-14)
+    assert multivariate.truncation_consistency(np.inf, 3) == 1.0
+    # Two points of equal weight: excess kurtosis −2 to rounding, the coefficient 1.
+    two = np.r_[np.zeros(500), np.ones(500)] * 0.1
+    assert clusters.bimodality_coefficient(stats.skew(two), stats.kurtosis(two)) == (
+        pytest.approx(1.0))
+    correlation = multivariate.correlation_from_products(np.diag([4.0, 0.0]))
+    np.testing.assert_array_equal(correlation, np.eye(2))
 
 
 def test_no_features_keep_their_empty_answers():
