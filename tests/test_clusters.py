@@ -1548,6 +1548,12 @@ def test_a_group_spread_within_its_subspace_is_found_in_the_densest_rows(kind, m
     assert error(split[1]) < 1.25 * oracle
     fit = RobustGANScatter(random_state=0).fit(X)
     assert fit.cluster_direction_ is not None and error(fit.covariance_) < 1.25 * oracle
+    # In the start's whitened units: the same read in other units, to rounding.
+    scales = np.exp(np.random.default_rng(1).uniform(-3, 3, X.shape[1]))
+    moved = RobustGANScatter(random_state=0).fit(1e3 * X * scales - 5.0)
+    np.testing.assert_allclose(moved.covariance_, 1e6 * fit.covariance_ * np.outer(scales, scales),
+                               rtol=1e-6)
+    np.testing.assert_array_equal(moved.support_, fit.support_)
     monkeypatch.setattr(cluster_module, "_exact_group_in_densest_rows", lambda *args: None)
     assert split_flat_group(X, location, scatter, random_state=0) is None
     assert error(RobustGANScatter(random_state=0).fit(X).covariance_) > 2 * oracle
