@@ -30,10 +30,12 @@ __all__ = [
     "check_generator",
     "DegenerateDataWarning",
     "affine_span",
+    "as_numbers",
     "refusing_bools",
     "check_data",
     "check_degenerate",
     "check_model",
+    "check_numbers",
     "check_rows",
     "check_scales_representable",
     "check_square",
@@ -246,14 +248,10 @@ def check_vector(values, *, name="values", nonnegative=False):
     ...     print(error)
     squared_distances holds negative values
     """
-    try:
-        values = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{name} must be an array of numbers: {error}") from error
+    values = as_numbers(values, name)
     if values.ndim != 1:
         raise ValueError(f"{name} must be 1-D; got shape {values.shape}")
-    if not np.isfinite(values).all():
-        raise ValueError(f"{name} holds NaN or infinite values")
+    _refuse_non_finite(values, name)
     if nonnegative and values.size and values.min() < 0:
         raise ValueError(f"{name} holds negative values")
     return values
@@ -271,15 +269,42 @@ def check_square(matrix, *, name="scatter"):
     ...     print(error)
     scatter holds NaN or infinite values
     """
-    try:
-        matrix = np.asarray(matrix, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{name} must be an array of numbers: {error}") from error
+    matrix = as_numbers(matrix, name)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
         raise ValueError(f"{name} must be a square matrix; got shape {matrix.shape}")
-    if not np.isfinite(matrix).all():
-        raise ValueError(f"{name} holds NaN or infinite values")
+    _refuse_non_finite(matrix, name)
     return matrix
+
+
+def check_numbers(value, *, name="values"):
+    """``value``, a number or an array of any shape, as float64 of finite numbers, refused by
+    name otherwise: moments, discrete features' levels.
+
+    Examples
+    --------
+    >>> try:
+    ...     check_numbers([0.5, np.nan], name="skewness")
+    ... except ValueError as error:
+    ...     print(error)
+    skewness holds NaN or infinite values
+    """
+    value = as_numbers(value, name)
+    _refuse_non_finite(value, name)
+    return value
+
+
+def as_numbers(value, name):
+    """``value`` as a float64 array (any shape, any values), refused by ``name`` where it is not
+    numbers; the first step of the checks above."""
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name} must be an array of numbers: {error}") from error
+
+
+def _refuse_non_finite(value, name):
+    if not np.isfinite(value).all():
+        raise ValueError(f"{name} holds NaN or infinite values")
 
 
 def check_model(location, scatter, n_features, *, ensure_all_finite=True,
@@ -307,15 +332,12 @@ def check_model(location, scatter, n_features, *, ensure_all_finite=True,
         if value is None and name == names[1]:
             checked.append(None)
             continue
-        try:
-            value = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"{name} must be an array of numbers: {error}") from error
+        value = as_numbers(value, name)
         if value.shape != shape:
             raise ValueError(f"{name} has shape {value.shape} where the data's {n_features} "
                              f"feature{'s' if n_features != 1 else ''} need {shape}")
-        if ensure_all_finite and not np.isfinite(value).all():
-            raise ValueError(f"{name} holds NaN or infinite values")
+        if ensure_all_finite:
+            _refuse_non_finite(value, name)
         checked.append(value)
     return tuple(checked)
 

@@ -22,7 +22,7 @@ import math
 import numpy as np
 from scipy import linalg, stats
 
-from ._validation import check_data, check_model, check_rows, check_vector
+from ._validation import check_data, check_model, check_numbers, check_rows, check_vector
 from .multivariate import (
     EIGEN_FLOOR,
     HEAVY_TAIL_DF,
@@ -256,8 +256,8 @@ def bimodality_coefficient(skewness, kurtosis):
     Gaussian), which no sample has below −2 (two points of equal weight); a kurtosis of −3,
     the plain kurtosis's scale read as excess, is refused by name rather than dividing by 0.
     """
-    skewness = _checked_moment(skewness, "skewness")
-    kurtosis = _checked_moment(kurtosis, "kurtosis")
+    skewness = check_numbers(skewness, name="skewness")
+    kurtosis = check_numbers(kurtosis, name="kurtosis")
     if skewness.shape != kurtosis.shape:
         raise ValueError(f"skewness has shape {skewness.shape} and kurtosis {kurtosis.shape}; "
                          "one value of each per sample")
@@ -267,16 +267,6 @@ def bimodality_coefficient(skewness, kurtosis):
             "(scipy.stats.kurtosis with fisher=True; the plain kurtosis is 3 more)")
     coefficient = (np.square(skewness) + 1.0) / (kurtosis + 3.0)
     return float(coefficient) if np.ndim(coefficient) == 0 else coefficient
-
-
-def _checked_moment(value, name):
-    try:
-        value = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{name} must be a number or an array of numbers: {error}") from error
-    if not np.isfinite(value).all():
-        raise ValueError(f"{name} holds NaN or infinite values")
-    return value
 
 
 # The least excess kurtosis of any sample, −2, less a margin for the rounding of moments
@@ -665,16 +655,10 @@ def group_of_discrete_levels(projection, levels):
     False
     """
     projection = check_vector(projection, name="projection")
-    try:
-        levels = np.asarray(levels, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"levels must be an array of numbers: {error}") from error
-    levels = check_rows(levels, name="levels")
+    levels = check_rows(check_numbers(levels, name="levels"), name="levels")
     if len(levels) != len(projection):
         raise ValueError(f"levels has {len(levels)} rows where projection has "
                          f"{len(projection)} values; one row of levels per value")
-    if not np.isfinite(levels).all():
-        raise ValueError("levels holds NaN or infinite values")
     # Shape statistics only: scaled so that data near 1e150 do not overflow in the fourth power.
     projection = projection - projection.mean()
     largest = float(np.max(np.abs(projection), initial=0.0))

@@ -35,6 +35,7 @@ from scipy import linalg, special, stats
 from sklearn.utils import check_random_state
 
 from ._validation import (
+    as_numbers,
     check_data,
     check_model,
     check_rows,
@@ -276,7 +277,7 @@ def _checked_projection_arguments(X, location, scatter, directions):
 def _checked_directions(directions, n_features):
     """``directions`` as the columns of a float64 (n_features, k) array, refused by name
     otherwise."""
-    directions = np.asarray(directions, dtype=np.float64)
+    directions = as_numbers(directions, "directions")
     if directions.ndim != 2 or directions.shape[0] != n_features:
         raise ValueError(f"directions has shape {directions.shape} where the data's "
                          f"{n_features} features need (n_features, k) = ({n_features}, k)")
