@@ -314,10 +314,14 @@ def beside(function, *args, work, blas=True):
     when called from any thread but the main one (a caller's own threads, ``fit_many``'s
     preparation pool or a threading backend, are parallel already, and their BLAS limits would
     interleave with this one's), and within ``in_line()``. The background thread is one for
-    the whole process. The function must not depend on what the caller does meanwhile, and
-    from the main thread it runs on one BLAS thread wherever it runs, so its value is the same
-    either way, to the bit (BLAS on several threads rounds differently). From another thread
-    it runs under the caller's BLAS limits.
+    the whole process. The function must run no torch operation: torch's OpenMP team for this
+    thread would live as long as the process, and with more OpenMP threads than CPUs libgomp
+    lets every team's workers sleep between parallel regions, which halved the speed of the
+    process's later parallel torch work (a test watches RobustGANMean's start). The function
+    must not depend on what the caller does meanwhile, and from the main thread it runs on one
+    BLAS thread wherever it runs, so its value is the same either way, to the bit (BLAS on
+    several threads rounds differently). From another thread it runs under the caller's BLAS
+    limits.
 
     Parameters
     ----------

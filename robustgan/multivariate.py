@@ -30,7 +30,6 @@ import math
 from numbers import Integral
 
 import numpy as np
-import torch
 from scipy import linalg, special, stats
 from sklearn.utils import check_random_state
 
@@ -528,12 +527,17 @@ def canonical_row_order(X):
     # No pass over the values: a fit orders its rows twice, and NaN keys sort last.
     X = check_data(X, min_samples=0, ensure_all_finite=False)
     keys = np.random.default_rng(20190101).standard_normal((X.shape[1], 2))
-    # torch's product, not NumPy's: OpenBLAS's threads keep spinning after a product and slowed
-    # the torch work that follows a fit's preparation (the principal directions' eigh ran
-    # 27 against 3 ms at n = 20,000, p = 100; the first training steps, too).
+    # einsum's own loop, on the caller's thread: no BLAS and no torch. OpenBLAS's threads keep
+    # spinning after a product and slowed the torch work that followed (the principal
+    # directions' eigh ran 27 against 3 ms at n = 20,000, p = 100). A torch product run on
+    # robustgan's background thread (RobustGANMean's start beside its game) left a second
+    # OpenMP team alive for the process's life, and libgomp, seeing more threads than CPUs,
+    # then woke its workers from sleep for every parallel torch operation: a RobustGANScatter
+    # fit of 50,000 × 100 after one RobustGANMean fit took 4.1 s instead of 2.3 s. The sums
+    # are the torch product's to the bit (one dot product per row, in feature order).
     X = np.ascontiguousarray(X, dtype=np.float64)
-    projections = (torch.from_numpy(X) @ torch.from_numpy(keys)).numpy()
-    return np.lexsort((projections[:, 1], projections[:, 0]))
+    first, second = (np.einsum("ij,j->i", X, key) for key in keys.T)
+    return np.lexsort((second, first))
 
 
 # Concentration steps per start, at most (``trimmed_scatter``). Four stopped short: from the
