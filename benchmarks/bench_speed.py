@@ -67,6 +67,10 @@ from robustgan.estimators._base import next_game
 from robustgan.io_utils import atomic_write_text
 
 SHORT_STEPS = 10
+# The small products' time at the end over their time at the start above which the run warns
+# that the process slowed: a quiet machine's repeats differ by 10% at most; the second OpenMP
+# team made them 2.0-2.4 times slower.
+SLOWED_PROCESS = 1.3
 ESTIMATORS = {"RobustGANMean": RobustGANMean, "RobustGANScatter": RobustGANScatter}
 # Products of two matrices (and their batched forms) in a training step: linear layers
 # forward (addmm) and backward (mm), the Gaussian generator's z·Lᵀ (mm).
@@ -110,6 +114,22 @@ def machine_rates(size=2048, repeats=3):
     finally:
         torch.set_num_threads(saved)
     return rates
+
+
+def small_products_ms(count=2000, repeats=3):
+    """Best time (ms) of ``count`` products of 100 × 100 by 100 × 500 (fp32) on torch's
+    current threads: measured at the start and at the end of a run, it shows a process whose
+    later torch work slowed. A torch operation on a second long-lived thread leaves an OpenMP
+    team that makes libgomp's workers sleep between parallel regions (RESULTS.md, thirty-second
+    session: these products then took about twice as long for the rest of the process)."""
+    weights, rows = torch.randn(100, 100), torch.randn(500, 100)
+
+    def products():
+        for _ in range(count):
+            torch.mm(weights, rows.T)
+
+    products()
+    return 1e3 * min(_timed(products)[1] for _ in range(repeats))
 
 
 # --- the parts of a fit ----------------------------------------------------------------------
@@ -323,6 +343,7 @@ def direct_fits(estimator_class, X, repeats):
 def run(sizes, repeats, direct_max_p):
     """Every cell of ``sizes`` ({p: n}); returns the machine's rates and the cells."""
     rates = machine_rates()
+    rates["small_products_ms"] = small_products_ms()
     print(f"machine: {rates}", flush=True)
     # The first fit of a process pays torch's lazy initialisation: a small one first.
     warm = make_huber_contamination(500, 5, 0.2, random_state=0).X
@@ -345,7 +366,12 @@ def run(sizes, repeats, direct_max_p):
             cells.append(cell)
             print(_line(cell), flush=True)
         del data
-    return {"rates": rates, "cells": cells}
+    at_end = small_products_ms()
+    if at_end > SLOWED_PROCESS * rates["small_products_ms"]:
+        print(f"warning: the small products took {at_end:.0f} ms at the end of the run against "
+              f"{rates['small_products_ms']:.0f} ms at its start: the process slowed, and the "
+              "later cells with it", flush=True)
+    return {"rates": rates, "cells": cells, "small_products_end_ms": at_end}
 
 
 def _line(c):
@@ -389,6 +415,11 @@ def markdown(result, note):
         (f"Machine at the start: matmul {rates['gflops_1_threads']:.1f} GFLOP/s on 1 thread, "
          f"{rates.get('gflops_2_threads', math.nan):.1f} on 2 (fp32 2048², best of 3); copy "
          f"{rates['copy_gb_per_s']:.1f} GB/s. Far design, ε = 0.2, seed 0."),
+        "",
+        (f"2,000 small products (100 × 100 by 100 × 500, fp32, torch's default threads): "
+         f"{rates['small_products_ms']:.0f} ms at the start of the run, "
+         f"{result['small_products_end_ms']:.0f} ms at its end (a process whose torch work "
+         "slowed between the two, as with a second OpenMP team, shows here)."),
         "",
         "## Per fit",
         "",

@@ -217,3 +217,19 @@ def test_scatter_runs_every_part(results, monkeypatch, capsys):
                                          "cauchy p=20 gaussian"]
     assert all(np.isfinite([r["gan"], r["start"], r["mcd"]]).all() for r in rows)
     assert "| cauchy p=20 gaussian (1 seeds) |" in capsys.readouterr().out
+
+
+def test_speed_warns_where_the_process_slowed_during_the_run(monkeypatch, capsys):
+    # The small products are timed before and after the cells: a later torch slowdown of the
+    # whole process (a second OpenMP team) is named, and the table states both times.
+    bench = pytest.importorskip("bench_speed")
+    times = iter([100.0, 100.0 * bench.SLOWED_PROCESS + 1.0])
+    monkeypatch.setattr(bench, "small_products_ms", lambda: next(times))
+    monkeypatch.setattr(bench, "machine_rates", lambda: {
+        "gflops_1_threads": 50.0, "gflops_2_threads": 90.0, "copy_gb_per_s": 10.0})
+    monkeypatch.setattr(bench, "ESTIMATORS", {"RobustGANMean": bench.ESTIMATORS["RobustGANMean"]})
+    monkeypatch.setattr(bench, "step_overhead", lambda name, default_threads: 1.0)
+    result = bench.run({2: 400}, repeats=1, direct_max_p=0)
+    assert "warning: the small products took 131 ms" in capsys.readouterr().out
+    text = bench.markdown(result, "note")
+    assert "100 ms at the start of the run, 131 ms at its end" in text
