@@ -154,7 +154,7 @@ def test_the_start_beside_the_game_runs_no_torch_operation(two_cpus, monkeypatch
     # A torch operation on the background thread left a second OpenMP team alive for the
     # process's life; libgomp then let its workers sleep between parallel regions, and every
     # later parallel torch operation in the process ran at about half speed (a
-    # RobustGANScatter fit of 50,000 x 100 after a RobustGANMean fit: 4.1 s against 2.3 s).
+    # RobustGANScatter fit of 50,000 x 100 after RobustGANMean fits: 3.72 s against 2.34 s).
     monkeypatch.setattr(threads, "BESIDE_MIN_WORK", 0)
     corrected_start = mean_module._corrected_start
     where, torch_calls = [], []
