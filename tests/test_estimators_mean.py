@@ -26,6 +26,7 @@ from robustgan import (
 )
 from robustgan.divergences import get_divergence
 from robustgan.multivariate import trimmed_scatter
+from robustgan.outliers import _offset_for_fraction
 from robustgan.univariate import reweighted_location_scale, robust_scale
 
 # Few steps keep scikit-learn's ~50 checks fast; they test the contract, not accuracy.
@@ -414,6 +415,25 @@ def test_a_start_that_absorbed_a_close_cluster_is_corrected_or_replaced_by_the_g
     assert np.linalg.norm(est.location_ - heavy.location) < 0.2
     known = RobustGANMean(scale=1.0, n_steps=50, random_state=0).fit(heavy.X)
     assert known.tail_df_ is None and known.selected_ == "game"
+
+
+def test_the_offset_is_the_fitted_models_own_whichever_estimate_is_taken(monkeypatch):
+    # Where the uncorrected start is taken, the offset is read from the distances computed
+    # beside the game; elsewhere they are not the model's, and the model's are computed.
+    rng = np.random.default_rng(0)
+    clean = rng.standard_normal((600, 4))
+    with_constant = np.column_stack([clean, np.full(600, 3.0)])
+    tight = make_huber_contamination(2000, 5, 0.2, shift=0.6, outlier_scale=0.1,
+                                     random_state=0).X
+    close = make_huber_contamination(5000, 50, 0.2, shift=0.5, random_state=0).X
+    fits = [(RobustGANMean(random_state=0).fit(X), X) for X in (clean, with_constant, tight)]
+    monkeypatch.setattr(mean_module, "correct_absorbed_cluster",
+                        lambda X, location, scatter, *args, **kwargs: (location, scatter, None))
+    fits.append((RobustGANMean(random_state=0).fit(close), close))
+    taken = [(fit.selected_, fit.cluster_direction_ is not None) for fit, _ in fits]
+    assert taken == [("trimmed", False), ("trimmed", False), ("trimmed", True), ("game", False)]
+    for fit, X in fits:
+        assert fit.offset_ == _offset_for_fraction(-fit._squared_distances(X), 0.1)
 
 
 def test_a_start_holding_a_tight_cluster_is_set_aside_or_gives_way_to_the_game(monkeypatch):
