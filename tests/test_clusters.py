@@ -711,6 +711,54 @@ def test_a_start_holding_a_tight_cluster_is_computed_again_without_it(eps, shift
     np.testing.assert_array_equal(corrected[0], clean)
 
 
+def _ill_conditioned(n=2000, p=20, condition=1000.0, seed=0):
+    # Inliers with eigenvalues 1 to 1,000 (a fixed rotation), Q = N(θ + 5·1, I): a cluster tight
+    # along the inliers' wide axes and as wide as them along the thinnest (the atlas's cond1000).
+    rotation, _ = np.linalg.qr(np.random.default_rng(123).standard_normal((p, p)))
+    scatter = (rotation * np.logspace(0.0, np.log10(condition), p)) @ rotation.T
+    return make_huber_contamination(n, p, 0.2, scatter=scatter, shift=5.0, random_state=seed)
+
+
+def test_a_cluster_tight_but_along_the_thinnest_axis_is_set_aside_across_least_kurtosis():
+    data = _ill_conditioned()
+    whitening = np.linalg.inv(np.linalg.cholesky(data.scatter))
+    error = lambda location: np.linalg.norm(whitening @ (location - data.location))  # noqa: E731
+    location, scatter = _start(data.X)
+    # The start holds the whole cluster (10.8 Mahalanobis units out): 2.38 from θ.
+    assert error(location) > 2.0
+    clean, _, direction = split_tight_cluster(data.X, location, scatter, random_state=0)
+    assert error(clean) < 0.2  # the oracle's 0.10
+    # Found along the line between the groups in the start's metric.
+    between = np.linalg.solve(scatter, data.X[~data.inlier_mask].mean(axis=0)
+                              - data.X[data.inlier_mask].mean(axis=0))
+    assert abs(direction @ between) / np.linalg.norm(between) > 0.99
+    for estimator in (RobustGANMean, RobustGANScatter):
+        fit = estimator(random_state=0).fit(data.X)
+        assert fit.cluster_direction_ is not None and error(fit.location_) < 0.2
+
+
+@pytest.mark.parametrize("second", ["same shape", "wider across"])
+def test_groups_that_are_no_cluster_are_not_set_aside_across_least_kurtosis(second):
+    # Two groups 8 SD apart, 70% and 30%: subpopulations of one shape (the same volume), or a
+    # second group of a small fraction of the first's volume, narrow along the line between
+    # them but twice as wide across it (two periods of a trending series). Neither is a cluster.
+    rng = np.random.default_rng(0)
+    first = rng.standard_normal((1400, 5))
+    other = rng.standard_normal((600, 5))
+    if second == "wider across":
+        other *= np.r_[0.1, 2.0, 0.3, 0.3, 0.3]
+    X = np.vstack([first, other + np.r_[8.0, 0, 0, 0, 0]])
+    location, scatter = X.mean(axis=0), np.cov(X, rowvar=False)
+    inside = squared_mahalanobis(X, location, scatter) <= stats.chi2.ppf(0.975, 5)
+    assert cluster_module._group_across_least_kurtosis(X, location, scatter, inside) is None
+    # A tight second group of the same layout is read.
+    X[1400:] = 0.2 * other + np.r_[8.0, 0, 0, 0, 0]
+    location, scatter = X.mean(axis=0), np.cov(X, rowvar=False)
+    inside = squared_mahalanobis(X, location, scatter) <= stats.chi2.ppf(0.975, 5)
+    kept, _ = cluster_module._group_across_least_kurtosis(X, location, scatter, inside)
+    np.testing.assert_array_equal(kept, np.arange(2000) < 1400)
+
+
 def test_split_is_equivariant_under_rescaling_and_shifts():
     data = _tight()
     location, scatter = _start(data.X)
