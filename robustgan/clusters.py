@@ -1732,7 +1732,19 @@ def _rows_beside_tight_group(X, projection, variance, bimodal):
     ``projection`` on a direction, of ``variance`` in the start's model, shows a tight
     cluster beside the inliers; None where it does not. ``bimodal``: the projection's
     bimodality coefficient is above ``BIMODAL_COEFFICIENT``."""
-    p = X.shape[1]
+    kept = _rows_of_the_larger_group(projection, variance, bimodal, X.shape[1])
+    if kept is None or not _narrower_everywhere(X[~kept], X[kept]):
+        return None
+    return kept
+
+
+def _rows_of_the_larger_group(projection, variance, bimodal, p, tight=_TIGHT):
+    """The rows (bool mask) nearer the larger of two Gaussian groups that ``projection`` reads
+    as, cleanly apart, the smaller's variance under ``tight`` times the larger's; None where
+    it does not, where fewer than 2(p + 1) rows are kept, or where their projections repeat
+    as a discrete feature's. ``bimodal``: the two are fitted from the quantiles' start (two
+    modes); otherwise they are ``tight_group_centre``'s bulk and tight group, read in units
+    of ``variance``, the start's model along the direction."""
     spread = float(projection.var())
     if not (spread > 0 and variance > 0):
         return None
@@ -1758,7 +1770,7 @@ def _rows_beside_tight_group(X, projection, variance, bimodal):
         return None
     separation = _ashman_d(means, variances)
     if not (separation > (_SEPARATED if bimodal else _TIGHT_SEPARATED)
-            and variances[cluster] < _TIGHT * variances[inliers]):
+            and variances[cluster] < tight * variances[inliers]):
         return None
     log_density = _log_densities(projection[:, None], weights, means, variances)
     kept = log_density[:, inliers] >= log_density[:, cluster]
@@ -1769,8 +1781,6 @@ def _rows_beside_tight_group(X, projection, variance, bimodal):
     # parameters) has a tight group of 19% of the rows; there the inliers' projections repeat
     # (45% of them distinct), where continuous ones never do.
     if _repeats_as_discrete(projection[kept]):
-        return None
-    if not _narrower_everywhere(X[~kept], X[kept]):
         return None
     return kept
 
@@ -1807,17 +1817,10 @@ def _group_across_least_kurtosis(X, location, scatter, inside):
     shape = _column_shapes(projection[inside][:, None])
     if not bimodality_coefficient(shape[0][0], shape[1][0]) > BIMODAL_COEFFICIENT:
         return None
-    spread = float(projection.var())
-    weights, means, variances = _two_gaussians(
-        projection, (0.5, 0.5), tuple(np.quantile(projection, [0.2, 0.8])),
-        (spread / 4, spread / 4))
-    inliers = int(np.argmax(weights))
-    if not _ashman_d(means, variances) > _SEPARATED:
-        return None
-    log_density = _log_densities(projection[:, None], weights, means, variances)
-    kept = log_density[:, inliers] >= log_density[:, 1 - inliers]
-    if (min(np.count_nonzero(kept), np.count_nonzero(~kept)) < 2 * (p + 1)
-            or _repeats_as_discrete(projection[kept])):
+    # The model's variance along the direction is uᵀu = 1. Along it the cluster is as wide as
+    # the inliers, so no tightness is asked there; its volume is read below.
+    kept = _rows_of_the_larger_group(projection, 1.0, True, p, tight=math.inf)
+    if kept is None or np.count_nonzero(~kept) < 2 * (p + 1):
         return None
     reference = regularised_scatter(np.cov(X[kept], rowvar=False).reshape(p, p))
     try:
