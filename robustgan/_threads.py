@@ -15,9 +15,12 @@ count: the first to limit saves the caller's setting, the last to leave restores
 
 ``beside(function, *args, work=...)`` runs NumPy work that a game does not need (the robust
 start ``RobustGANMean`` compares its game with) on one background thread while the caller
-plays the game on torch: on two cores the two overlap.
+plays the game on torch: on two cores the two overlap. Where that work has independent parts
+(``shared``), the caller can run some of them between its game's steps (``help_beside``), once
+the game it plays is one it may not need.
 """
 
+import collections
 import math
 import os
 import threading
@@ -29,8 +32,8 @@ import torch
 from threadpoolctl import threadpool_limits
 
 __all__ = ["BESIDE_MIN_WORK", "BLAS_THREADS_MIN_FEATURES", "SMALL_STEP_WORK",
-           "SPARE_CPU_STEP_WORK", "beside", "blas_threads_for", "in_line", "n_columns",
-           "step_work", "threads_for"]
+           "SPARE_CPU_STEP_WORK", "beside", "blas_threads_for", "help_beside", "in_line",
+           "n_columns", "shared", "step_work", "threads_for"]
 
 # Rows per step × discriminator parameters below which a step runs on one intra-op thread.
 # ``benchmarks/bench_load.py --part threshold`` times generator steps (3 critic steps each) on
@@ -130,6 +133,10 @@ BESIDE_MIN_WORK = 1_000_000
 _background = None
 _background_lock = threading.Lock()
 _caller = threading.local()
+# Calls that work running on the background thread offers the main thread (``shared``), and
+# whether the current thread is running such work.
+_offered = collections.deque()
+_on_background = threading.local()
 
 
 @contextmanager
@@ -358,4 +365,109 @@ def beside(function, *args, work, blas=True):
             _background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="robustgan-beside")
     if not blas:
         return _background.submit(function, *args)
-    return _background.submit(_single_blas_thread, function, args)
+    return _background.submit(_on_the_background, function, args)
+
+
+def _on_the_background(function, args):
+    # Only work under the one-thread BLAS limit shares its calls (``shared``): a call the main
+    # thread runs is then under the same limit, and rounds as it would here.
+    _on_background.active = True
+    try:
+        return _single_blas_thread(function, args)
+    finally:
+        _on_background.active = False
+
+
+class _Offered:
+    """One call of ``shared``: run once, by whichever thread claims it first."""
+
+    def __init__(self, function, item):
+        self._function, self._item = function, item
+        self._claim = threading.Lock()
+        self._finished = threading.Event()
+        self._value = self._error = None
+
+    def run(self):
+        """Run the call unless another thread has claimed it; True where this thread did and
+        it raised ``KeyboardInterrupt`` or ``SystemExit``, which that thread must raise too."""
+        if not self._claim.acquire(blocking=False):
+            return False
+        try:
+            self._value = self._function(self._item)
+        except BaseException as error:  # noqa: BLE001 - raised where the value is read
+            self._error = error
+        finally:
+            self._finished.set()
+        return isinstance(self._error, (KeyboardInterrupt, SystemExit))
+
+    def result(self):
+        self._finished.wait()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def wait(self):
+        self._finished.wait()
+
+
+def shared(function, items):
+    """The calls ``function(item)`` for each item, run to their end, some by the main thread
+    where it helps: one finished call per item, whose ``result()`` is the value or raises the
+    call's exception.
+
+    In work running on robustgan's background thread (``beside``), the calls after the first
+    are offered to the main thread, which runs what it finds between the steps of a game it
+    may not need (``help_beside``); the background thread runs the rest in order. Each call
+    runs once, on one thread or the other, under the background's limit of one BLAS thread
+    (the limit is process-wide), so the values are the same to the bit whoever runs them.
+    Anywhere else the calls run in order in this thread. An exception is raised only where
+    its call's value is read, as where the calls were made one at a time as needed.
+    ``function`` must run no torch operation (``beside``) and must not change what another
+    call reads.
+
+    Examples
+    --------
+    >>> [call.result() for call in shared(abs, [-1, 2, -3])]
+    [1, 2, 3]
+    """
+    calls = [_Offered(function, item) for item in items]
+    offered = calls[1:] if getattr(_on_background, "active", False) else []
+    _offered.extend(offered)
+    try:
+        for call in calls:
+            call.run()
+        for call in offered:
+            call.wait()  # where the main thread runs it
+        return calls
+    finally:
+        for call in offered:
+            try:
+                _offered.remove(call)
+            except ValueError:  # taken by the main thread
+                pass
+
+
+def help_beside():
+    """Run the calls that work on robustgan's background thread offers (``shared``), until
+    none is left; returns at once where none is offered.
+
+    For the main thread, between the steps of a game played while that work runs and whose
+    result may not be needed (``RobustGANMean``'s game after its refereed first part): the
+    background work then ends sooner. The calls run ``in_line``, and a ``KeyboardInterrupt``
+    in one is raised here too.
+
+    Examples
+    --------
+    >>> help_beside()
+    """
+    while True:
+        try:
+            call = _offered.popleft()
+        except IndexError:
+            return
+        # In line: work the call would put beside would wait behind the very work that waits
+        # for this call (the background thread is one).
+        with in_line():
+            interrupted = call.run()
+        if interrupted:
+            call.result()

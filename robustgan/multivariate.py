@@ -33,6 +33,7 @@ import numpy as np
 from scipy import linalg, special, stats
 from sklearn.utils import check_random_state
 
+from ._threads import shared
 from ._validation import (
     as_numbers,
     check_data,
@@ -671,8 +672,9 @@ def _trimmed_scatter(X, support_fraction, n_iter, n_directions, random_state):
         location, scatter = outlyingness_start(sample, h_sample, n_directions, rng, center=median)
         starts.append((location, regularised_scatter(scatter)))
     floor = _level_floor(sample)
-    candidates = [_concentrate(sample, location, scatter, h_sample, n_iter, floor)
-                  for location, scatter in starts]
+    # Independent of each other: beside a game, the main thread can take some (``shared``).
+    candidates = [call.result() for call in shared(
+        lambda start: _concentrate(sample, *start, h_sample, n_iter, floor), starts)]
     best = _best_fitting(sample, candidates, n_directions, rng, median)
     location, scatter, support, distances = candidates[best]
     h = _support_size(support_fraction, n, p)
@@ -1353,14 +1355,26 @@ def squared_mahalanobis_from_factor(X, location, factor):
     dtype = np.result_type(X, location, whitening)
     distances = np.empty(n, dtype=dtype)
     rows = max(1, min(n, _DISTANCE_ROWS))
-    centred = np.empty((rows, whitening.shape[0]), dtype=dtype)
-    white = np.empty_like(centred)
-    for start in range(0, n, rows):
-        stop = min(n, start + rows)
-        block_centred, block_white = centred[:stop - start], white[:stop - start]
-        np.subtract(X[start:stop], location, out=block_centred)
-        np.matmul(block_centred, whitening, out=block_white)
-        np.einsum("ij,ij->i", block_white, block_white, out=distances[start:stop])
+
+    def blocks(starts):
+        centred = np.empty((rows, whitening.shape[0]), dtype=dtype)
+        white = np.empty_like(centred)
+        for start in starts:
+            stop = min(n, start + rows)
+            block_centred, block_white = centred[:stop - start], white[:stop - start]
+            np.subtract(X[start:stop], location, out=block_centred)
+            np.matmul(block_centred, whitening, out=block_white)
+            np.einsum("ij,ij->i", block_white, block_white, out=distances[start:stop])
+
+    starts = range(0, n, rows)
+    if len(starts) == 1:
+        blocks(starts)
+    else:
+        # Each row's distance is its own: beside a game, the main thread can take half the
+        # blocks (``shared``), to the same bits.
+        middle = len(starts) // 2
+        for half in shared(blocks, [starts[:middle], starts[middle:]]):
+            half.result()
     # Non-finite data show in the distances; they are refused, as the triangular solve this
     # replaces refused them, without a check of every entry when there are none.
     if not np.isfinite(distances).all() and not np.isfinite(X - location).all():

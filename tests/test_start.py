@@ -295,3 +295,21 @@ def test_robust_gan_scatter_starts_from_the_first_step_where_the_second_cascaded
     assert fit.cluster_direction_ is None
     assert np.linalg.norm(fit.location_) < 0.2
     assert _operator_error(fit.covariance_) < 0.8
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_light_tailed_inliers_keep_a_tight_cluster_out_of_the_start(seed):
+    # Inliers uniform on a cube (unit variance, no tails), 20% in N(5·1, I/4). The cluster's
+    # rows lower the determinant of any subset that holds them: among its random
+    # (p + 1)-subsets MinCovDet found one that grew into such a subset, and its raw subset
+    # held all 400 (location error 3.2-3.3; the fifth batch of invented designs, thirty-fourth
+    # session). The start's four candidates grow from the centre of the data and hold none
+    # of them: 0.05-0.10, the inliers' own mean 0.08 (√(p/n) ≈ 0.07).
+    rng = np.random.default_rng(seed)
+    n, p = 2000, 10
+    X = rng.uniform(-np.sqrt(3.0), np.sqrt(3.0), (n, p))
+    X[:400] = 5.0 + 0.5 * rng.standard_normal((400, p))
+    location, scatter, support = trimmed_scatter(X, (n + p + 1) / (2 * n), random_state=0)
+    assert not support[:400].any()
+    assert np.linalg.norm(location) < 0.25
+    assert np.abs(np.linalg.eigvalsh(scatter) - 1).max() < 0.5

@@ -13,6 +13,7 @@ import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import robustgan._threads as threads
+import robustgan.clusters as clusters
 import robustgan.engine as engine
 import robustgan.estimators.mean as mean_module
 from robustgan import RobustGANMean
@@ -104,6 +105,97 @@ def test_the_works_error_is_raised_by_result(two_cpus):
     pending = threads.beside(_fail, work=10**12)
     with pytest.raises(ArithmeticError, match="from the background"):
         pending.result()
+
+
+def test_shared_calls_run_here_in_order_outside_background_work():
+    seen = []
+
+    def call(item):
+        seen.append((item, threading.current_thread().name))
+        if item == 2:
+            raise ValueError("two")
+        return 10 * item
+
+    calls = threads.shared(call, [0, 1, 2, 3])
+    assert seen == [(item, threading.current_thread().name) for item in range(4)]
+    assert [calls[index].result() for index in (0, 1, 3)] == [0, 10, 30]
+    # Raised where its value is read, as where the calls were made one by one as needed.
+    with pytest.raises(ValueError, match="two"):
+        calls[2].result()
+
+
+def _help_until_done(pending, timeout=60):
+    """The main thread's side of ``shared``: help until the background work has ended."""
+    deadline = time.monotonic() + timeout
+    while not pending.done():
+        assert time.monotonic() < deadline, "the background work never ended"
+        threads.help_beside()
+        time.sleep(0.001)
+    return pending.result()
+
+
+def _offered_to_the_main_thread(item):
+    # The first call waits until the main thread has run one of the others: a call offered is
+    # taken, and runs under the background's limit of one BLAS thread.
+    taken = _offered_to_the_main_thread.taken
+    if item == 0:
+        assert taken.wait(30), "the main thread took none of the calls"
+    on_main = threading.current_thread() is threading.main_thread()
+    blas = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+    if on_main:
+        taken.set()
+    if item == 3:
+        raise ArithmeticError("three")
+    return item * item, on_main, blas
+
+
+def _share_four():
+    calls = threads.shared(_offered_to_the_main_thread, range(4))
+    return [call.result() for call in calls[:3]], calls[3]
+
+
+def test_background_work_shares_its_calls_with_the_helping_main_thread(two_cpus):
+    _offered_to_the_main_thread.taken = threading.Event()
+    values, failed = _help_until_done(threads.beside(_share_four, work=10**12))
+    assert [value for value, _, _ in values] == [0, 1, 4]
+    assert not values[0][1] and any(on_main for _, on_main, _ in values[1:])
+    assert all(count == 1 for _, _, blas in values for count in blas)
+    with pytest.raises(ArithmeticError, match="three"):
+        failed.result()
+    assert not threads._offered  # nothing left offered
+    threads.help_beside()  # returns at once where nothing is offered
+
+
+def _beside_again(item):
+    # Work put beside from a call the main thread runs would wait for the background thread,
+    # which waits for this call.
+    if item == 0:
+        time.sleep(0.3)  # the other is taken meanwhile
+        return 0
+    return threads.beside(sum, [item, 1], work=10**12).result()
+
+
+def test_work_put_beside_by_a_call_the_main_thread_runs_runs_in_line(two_cpus):
+    pending = threads.beside(
+        lambda: [call.result() for call in threads.shared(_beside_again, range(2))],
+        work=10**12)
+    assert _help_until_done(pending, timeout=30) == [0, 2]
+
+
+def _interrupted_on_the_main_thread(item):
+    if threading.current_thread() is threading.main_thread():
+        raise KeyboardInterrupt
+    if item == 0:
+        time.sleep(0.5)  # the others are taken meanwhile
+    return item
+
+
+def test_an_interrupt_in_a_call_the_main_thread_runs_is_raised_there(two_cpus):
+    pending = threads.beside(lambda: threads.shared(_interrupted_on_the_main_thread, range(3)),
+                             work=10**12)
+    with pytest.raises(KeyboardInterrupt):
+        _help_until_done(pending)
+    concurrent.futures.wait([pending], timeout=30)
 
 
 def _in_child(connection):
@@ -288,6 +380,36 @@ def test_the_rest_of_the_game_played_beside_the_start_changes_nothing(two_cpus, 
     for name, value in _fitted_attributes(inline).items():
         assert np.array_equal(getattr(beside, name), value), name
     np.testing.assert_array_equal(beside.history_.d_loss, inline.history_.d_loss)
+
+
+def test_the_main_thread_reads_some_of_the_start_to_the_same_fit(two_cpus, monkeypatch):
+    # The start's cluster readers are shared (correct_absorbed_cluster): the main thread runs
+    # what it takes between the steps of the game's rest. The fit must not depend on it.
+    X = _contaminated(n=1500, p=10)
+    monkeypatch.setattr(threads, "BESIDE_MIN_WORK", 10**18)
+    inline = RobustGANMean(n_steps=3000, random_state=5).fit(X)
+    monkeypatch.setattr(threads, "BESIDE_MIN_WORK", 0)
+    _start_waiting_for_the_rest_of_the_game(monkeypatch)
+    basis_on_main, taken = [], threading.Event()
+    basis, flat = clusters._correction_in_basis, clusters.split_flat_group
+
+    def basis_read(*args, **kwargs):
+        basis_on_main.append(threading.current_thread() is threading.main_thread())
+        taken.set()
+        return basis(*args, **kwargs)
+
+    def flat_read(*args, **kwargs):
+        # The first reader, the background's own: it waits until the next one is taken.
+        assert taken.wait(30), "the main thread took none of the readers"
+        return flat(*args, **kwargs)
+
+    monkeypatch.setattr(clusters, "_correction_in_basis", basis_read)
+    monkeypatch.setattr(clusters, "split_flat_group", flat_read)
+    beside = RobustGANMean(n_steps=3000, random_state=5).fit(X)
+    assert basis_on_main == [True]
+    assert beside.selected_ == inline.selected_ == "trimmed"
+    for name, value in _fitted_attributes(inline).items():
+        assert np.array_equal(getattr(beside, name), value), name
 
 
 @pytest.mark.parametrize("game_taken", [False, True])

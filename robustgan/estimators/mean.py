@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._threads import beside
+from .._threads import beside, help_beside
 from .._validation import (
     check_scatter_representable,
     check_training_data,
@@ -643,6 +643,9 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
 
         def start_taken(step, generator, discriminator):
             nonlocal decided
+            # This game is needed only where the start is not taken: the start's parts that
+            # it offers are run first (``help_beside``).
+            help_beside()
             if not decided and robust_start.done():
                 self._referee(X, robust_start)
                 decided = True
