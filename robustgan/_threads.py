@@ -133,9 +133,11 @@ BESIDE_MIN_WORK = 1_000_000
 _background = None
 _background_lock = threading.Lock()
 _caller = threading.local()
-# Calls that work running on the background thread offers the main thread (``shared``), and
-# whether the current thread is running such work.
+# Calls that work running on the background thread offers the main thread, and calls that
+# the main thread offers the background thread (``shared``); whether the current thread is
+# running work put beside.
 _offered = collections.deque()
+_offered_to_background = collections.deque()
 _on_background = threading.local()
 
 
@@ -150,12 +152,20 @@ def in_line():
     ...     beside(sum, [1, 2], work=10**9).done()
     True
     """
-    saved = getattr(_caller, "in_line", False)
-    _caller.in_line = True
+    with _marked("in_line"):
+        yield
+
+
+@contextmanager
+def _marked(flag):
+    """Within the body, the calling thread's ``flag`` (on ``_caller``) is True; its value before
+    is restored after (nested uses restore in turn)."""
+    saved = getattr(_caller, flag, False)
+    setattr(_caller, flag, True)
     try:
         yield
     finally:
-        _caller.in_line = saved
+        setattr(_caller, flag, saved)
 
 
 class _Done:
@@ -230,7 +240,7 @@ def _single_blas_thread(function, args):
     # cores they take the game's core (restored when the work ends). Under a fit's own limit
     # (``blas_threads_for``, set by the main thread) this one changes nothing: BLAS is on one
     # thread already, and threadpoolctl 3.8 lets only the thread holding a limit change it.
-    with threadpool_limits(limits=1, user_api="blas"):
+    with threadpool_limits(limits=1, user_api="blas"), _one_blas_thread():
         return function(*args)
 
 
@@ -273,8 +283,15 @@ def blas_threads_for(n_features):
             or threading.current_thread() is not threading.main_thread()):
         yield
         return
-    with threadpool_limits(limits=1, user_api="blas"):
+    with threadpool_limits(limits=1, user_api="blas"), _one_blas_thread():
         yield
+
+
+def _one_blas_thread():
+    # Marks the calling thread as under a one-thread BLAS limit: where it is the main thread,
+    # ``shared`` may offer calls to the background thread, which then runs them as they would
+    # run here.
+    return _marked("one_blas_thread")
 
 
 def n_columns(X):
@@ -410,20 +427,25 @@ class _Offered:
         self._finished.wait()
 
 
-def shared(function, items):
-    """The calls ``function(item)`` for each item, run to their end, some by the main thread
-    where it helps: one finished call per item, whose ``result()`` is the value or raises the
+def shared(function, items, *, work=0):
+    """The calls ``function(item)`` for each item, run to their end, some by another thread
+    where one helps: one finished call per item, whose ``result()`` is the value or raises the
     call's exception.
 
-    In work running on robustgan's background thread (``beside``), the calls after the first
-    are offered to the main thread, which runs what it finds between the steps of a game it
-    may not need (``help_beside``); the background thread runs the rest in order. Each call
-    runs once, on one thread or the other, under the background's limit of one BLAS thread
-    (the limit is process-wide), so the values are the same to the bit whoever runs them.
-    Anywhere else the calls run in order in this thread. An exception is raised only where
-    its call's value is read, as where the calls were made one at a time as needed.
-    ``function`` must run no torch operation (``beside``) and must not change what another
-    call reads.
+    The calls after the first are offered to the other thread, which runs what it finds; this
+    thread runs the rest in order:
+
+    - in work running on robustgan's background thread (``beside``), to the main thread, which
+      runs calls between the steps of a game it may not need (``help_beside``);
+    - on the main thread, under a one-thread BLAS limit (``blas_threads_for``), where ``work``
+      (the values the calls read, all together) is at least ``BESIDE_MIN_WORK`` and a CPU is
+      spare, to the background thread once it is free.
+
+    Anywhere else the calls run in order in this thread. Each call runs once, on one thread or
+    the other, under the limit of one BLAS thread (threadpoolctl's limit is process-wide), so
+    the values are the same to the bit whoever runs them. An exception is raised only where its
+    call's value is read, as where the calls were made one at a time as needed. ``function``
+    must run no torch operation (``beside``) and must not change what another call reads.
 
     Examples
     --------
@@ -431,20 +453,66 @@ def shared(function, items):
     [1, 2, 3]
     """
     calls = [_Offered(function, item) for item in items]
-    offered = calls[1:] if getattr(_on_background, "active", False) else []
-    _offered.extend(offered)
+    queue = _helping_queue(len(calls), work)
+    offered = calls[1:] if queue is not None else []
+    helper = _offer(queue, offered)
     try:
         for call in calls:
             call.run()
         for call in offered:
-            call.wait()  # where the main thread runs it
+            call.wait()  # where the other thread runs it
         return calls
     finally:
         for call in offered:
             try:
-                _offered.remove(call)
-            except ValueError:  # taken by the main thread
+                queue.remove(call)
+            except ValueError:  # taken by the other thread
                 pass
+        # The background's help ends here, inside this thread's BLAS limit: its own limit,
+        # left after this one, would set the process's BLAS threads when it ends.
+        if helper is not None and not helper.cancel():
+            helper.result()
+
+
+def _helping_queue(count, work):
+    """Where ``shared``'s calls are offered from this thread: the queue the other thread reads,
+    or None where they run here."""
+    global _background
+    if count < 2:
+        return None
+    if getattr(_on_background, "active", False):
+        return _offered
+    if (threading.current_thread() is not threading.main_thread() or work < BESIDE_MIN_WORK
+            or not getattr(_caller, "one_blas_thread", False)
+            or getattr(_caller, "in_line", False) or not _a_cpu_is_spare()):
+        return None
+    with _background_lock:
+        if _background is None:
+            _background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="robustgan-beside")
+    return _offered_to_background
+
+
+def _offer(queue, calls):
+    """Put ``calls`` on ``queue``; where that is the background thread's, ask it to help and
+    return the help's future."""
+    if not calls:
+        return None
+    queue.extend(calls)
+    if queue is not _offered_to_background:
+        return None
+    # Behind any work put beside before: the calls not yet taken by then are run here.
+    return _background.submit(_single_blas_thread, _help_from_background, ())
+
+
+def _help_from_background():
+    # The background thread's side of ``shared``: the calls the main thread offers, until none
+    # is left (those taken by the main thread meanwhile are skipped).
+    while True:
+        try:
+            call = _offered_to_background.popleft()
+        except IndexError:
+            return
+        call.run()
 
 
 def help_beside():

@@ -489,10 +489,9 @@ def correct_absorbed_cluster(X, location, scatter, squared_distances=None, *,
                                      random_state=random_state)
         return unchanged if split is None else split
     discrete = discrete_features(X)
-    # The readers of the start read it independently: run as one batch, the main thread can
-    # take some of them while this runs beside its game (``shared``). The skewness reader's
-    # value is used unless the widening reader corrects first (it then reads the widened
-    # start again).
+    # The readers of the start read it independently: run as one batch, another thread can
+    # take some of them (``shared``). The skewness reader's value is used unless the widening
+    # reader corrects first (it then reads the widened start again).
     readers = {
         "flat": lambda: split_flat_group(X, location, scatter, squared_distances,
                                          support_fraction=support_fraction,
@@ -504,7 +503,7 @@ def correct_absorbed_cluster(X, location, scatter, squared_distances=None, *,
             X, location, scatter, subset),
     }
     read = {name: call.result for name, call in
-            zip(readers, shared(lambda reader: reader(), readers.values()))}
+            zip(readers, shared(lambda reader: reader(), readers.values(), work=X.size))}
     # Rows on a subspace are exact evidence, taken before the skewness tests (which can move
     # the start a little along a direction the group skews, and then it was kept: imputed
     # rows, 10% of 2,000, p = 10, scatter error 0.53 → 0.53 by the skewness test, 0.24 by this).

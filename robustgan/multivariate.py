@@ -672,9 +672,10 @@ def _trimmed_scatter(X, support_fraction, n_iter, n_directions, random_state):
         location, scatter = outlyingness_start(sample, h_sample, n_directions, rng, center=median)
         starts.append((location, regularised_scatter(scatter)))
     floor = _level_floor(sample)
-    # Independent of each other: beside a game, the main thread can take some (``shared``).
+    # Independent of each other: another thread can take some (``shared``).
     candidates = [call.result() for call in shared(
-        lambda start: _concentrate(sample, *start, h_sample, n_iter, floor), starts)]
+        lambda start: _concentrate(sample, *start, h_sample, n_iter, floor), starts,
+        work=sample.size * len(starts))]
     best = _best_fitting(sample, candidates, n_directions, rng, median)
     location, scatter, support, distances = candidates[best]
     h = _support_size(support_fraction, n, p)
@@ -1370,10 +1371,10 @@ def squared_mahalanobis_from_factor(X, location, factor):
     if len(starts) == 1:
         blocks(starts)
     else:
-        # Each row's distance is its own: beside a game, the main thread can take half the
-        # blocks (``shared``), to the same bits.
+        # Each row's distance is its own: another thread can take half the blocks
+        # (``shared``), to the same bits.
         middle = len(starts) // 2
-        for half in shared(blocks, [starts[:middle], starts[middle:]]):
+        for half in shared(blocks, [starts[:middle], starts[middle:]], work=X.size):
             half.result()
     # Non-finite data show in the distances; they are refused, as the triangular solve this
     # replaces refused them, without a check of every entry when there are none.

@@ -1,6 +1,7 @@
 """``robustgan._threads.beside``: work run on a background thread beside a game."""
 
 import concurrent.futures
+import contextlib
 import math
 import multiprocessing
 import sys
@@ -16,7 +17,7 @@ import robustgan._threads as threads
 import robustgan.clusters as clusters
 import robustgan.engine as engine
 import robustgan.estimators.mean as mean_module
-from robustgan import RobustGANMean
+from robustgan import RobustGANMean, RobustGANScatter
 from robustgan.engine import TrainingDivergedError
 
 
@@ -164,6 +165,49 @@ def test_background_work_shares_its_calls_with_the_helping_main_thread(two_cpus)
         failed.result()
     assert not threads._offered  # nothing left offered
     threads.help_beside()  # returns at once where nothing is offered
+
+
+def _where_run(item):
+    if item == 0:
+        time.sleep(0.3)  # the others are taken meanwhile
+    blas = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+    return item, threading.current_thread().name, blas
+
+
+@pytest.mark.parametrize("features", [10, threads.BLAS_THREADS_MIN_FEATURES])
+def test_the_main_thread_offers_large_work_to_the_background_under_one_blas_thread(
+        two_cpus, features):
+    # Under a fit's one-thread limit (fewer than 450 features) the background thread takes
+    # calls, under the same limit; where the fit keeps the caller's BLAS threads, a call run
+    # there would round otherwise, and none is offered.
+    before = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+    with threads.blas_threads_for(features):
+        calls = threads.shared(_where_run, range(3), work=threads.BESIDE_MIN_WORK)
+    # The background's limit ended inside the fit's: the caller's setting is back.
+    assert [info["num_threads"] for info in threadpool_info()
+            if info["user_api"] == "blas"] == before
+    values = [call.result() for call in calls]
+    assert [item for item, _, _ in values] == [0, 1, 2]
+    here = threading.current_thread().name
+    elsewhere = [name for _, name, _ in values if name != here]
+    if features < threads.BLAS_THREADS_MIN_FEATURES:
+        assert values[0][1] == here and elsewhere
+        assert all(name.startswith("robustgan-beside") for name in elsewhere)
+        assert all(count == 1 for _, _, blas in values for count in blas)
+    else:
+        assert not elsewhere
+    assert not threads._offered_to_background
+
+
+@pytest.mark.parametrize("case", ["small", "in line", "no spare cpu"])
+def test_the_main_thread_keeps_small_work_in_line_work_and_work_on_a_busy_machine(
+        monkeypatch, case):
+    monkeypatch.setattr(threads, "_spare_cpus", lambda: 0.0 if case == "no spare cpu" else 1.0)
+    work = 10 if case == "small" else threads.BESIDE_MIN_WORK
+    with threads.blas_threads_for(10), (threads.in_line() if case == "in line"
+                                        else contextlib.nullcontext()):
+        values = [call.result() for call in threads.shared(_where_run, range(3), work=work)]
+    assert {name for _, name, _ in values} == {threading.current_thread().name}
 
 
 def _beside_again(item):
@@ -410,6 +454,30 @@ def test_the_main_thread_reads_some_of_the_start_to_the_same_fit(two_cpus, monke
     assert beside.selected_ == inline.selected_ == "trimmed"
     for name, value in _fitted_attributes(inline).items():
         assert np.array_equal(getattr(beside, name), value), name
+
+
+def test_the_background_runs_some_of_an_in_line_start_to_the_same_fit(two_cpus, monkeypatch):
+    # RobustGANScatter computes its start on the main thread, before its game: the background
+    # thread, free, takes some of the start's parts (``shared``). The fit must not depend on it.
+    X = _contaminated(n=1500, p=10)
+    monkeypatch.setattr(threads, "BESIDE_MIN_WORK", 10**18)
+    in_line = RobustGANScatter(random_state=5).fit(X)
+    monkeypatch.setattr(threads, "BESIDE_MIN_WORK", 0)
+    taken, offered = [], threads._Offered.__init__
+
+    def recorded(self, function, item):
+        def call(item):
+            if threading.current_thread() is not threading.main_thread():
+                taken.append(item)
+            return function(item)
+
+        offered(self, call, item)
+
+    monkeypatch.setattr(threads._Offered, "__init__", recorded)
+    shared_out = RobustGANScatter(random_state=5).fit(X)
+    assert taken
+    for name in ("location_", "covariance_", "raw_location_", "raw_covariance_"):
+        assert np.array_equal(getattr(shared_out, name), getattr(in_line, name)), name
 
 
 @pytest.mark.parametrize("game_taken", [False, True])
