@@ -28,6 +28,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
+import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
@@ -396,10 +397,12 @@ def _on_the_background(function, args):
 
 
 class _Offered:
-    """One call of ``shared``: run once, by whichever thread claims it first."""
+    """One call of ``shared``: run once, by whichever thread claims it first, under the NumPy
+    floating-point error handling of the thread that made it (``np.errstate`` is per thread)."""
 
     def __init__(self, function, item):
         self._function, self._item = function, item
+        self._errors = np.geterr()
         self._claim = threading.Lock()
         self._finished = threading.Event()
         self._value = self._error = None
@@ -410,7 +413,8 @@ class _Offered:
         if not self._claim.acquire(blocking=False):
             return False
         try:
-            self._value = self._function(self._item)
+            with np.errstate(**self._errors):
+                self._value = self._function(self._item)
         except BaseException as error:  # noqa: BLE001 - raised where the value is read
             self._error = error
         finally:

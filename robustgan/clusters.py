@@ -22,7 +22,6 @@ import math
 import numpy as np
 from scipy import linalg, stats
 
-from ._threads import shared
 from ._validation import check_data, check_model, check_numbers, check_rows, check_vector
 from .multivariate import (
     EIGEN_FLOOR,
@@ -488,29 +487,15 @@ def correct_absorbed_cluster(X, location, scatter, squared_distances=None, *,
                                      support_fraction=support_fraction,
                                      random_state=random_state)
         return unchanged if split is None else split
-    discrete = discrete_features(X)
-    # The readers of the start read it independently: run as one batch, another thread can
-    # take some of them (``shared``). The skewness reader's value is used unless the widening
-    # reader corrects first (it then reads the widened start again).
-    readers = {
-        "flat": lambda: split_flat_group(X, location, scatter, squared_distances,
-                                         support_fraction=support_fraction,
-                                         random_state=random_state),
-        "basis": lambda: _correction_in_basis(X, location, scatter, sd, inside, discrete),
-        "skewness": lambda: _correction_along_skewness(X, location, scatter, inside,
-                                                       squared_distances, discrete),
-        "widening": lambda: None if subset is None else _correction_along_widening(
-            X, location, scatter, subset),
-    }
-    read = {name: call.result for name, call in
-            zip(readers, shared(lambda reader: reader(), readers.values(), work=X.size))}
-    # Rows on a subspace are exact evidence, taken before the skewness tests (which can move
+    # Rows on a subspace are exact evidence, read before the skewness tests (which can move
     # the start a little along a direction the group skews, and then it was kept: imputed
     # rows, 10% of 2,000, p = 10, scatter error 0.53 → 0.53 by the skewness test, 0.24 by this).
-    flat = read["flat"]()
+    flat = split_flat_group(X, location, scatter, squared_distances,
+                            support_fraction=support_fraction, random_state=random_state)
     if flat is not None:
         return flat
     start_scatter = scatter
+    discrete = discrete_features(X)
 
     def continuous(correction):
         # A discrete feature's levels are a bulk and groups that no cluster made.
@@ -519,8 +504,9 @@ def correct_absorbed_cluster(X, location, scatter, squared_distances=None, *,
             return None
         return correction
 
-    in_basis = continuous(read["basis"]())
-    widened = continuous(read["widening"]())
+    in_basis = continuous(_correction_in_basis(X, location, scatter, sd, inside, discrete))
+    widened = None if subset is None else continuous(
+        _correction_along_widening(X, location, scatter, subset))
     if in_basis is not None:
         # A cluster along one feature shows in the basis too, but along a rotation of it (the
         # correlations' eigenvectors are then any rotation): |cos| 0.38-0.50 to e₁ on four
@@ -532,19 +518,17 @@ def correct_absorbed_cluster(X, location, scatter, squared_distances=None, *,
             # Toeplitz(0.7) inliers, p = 60, read with weight 0.27 on that feature (scatter
             # error 11.7 → 10.2-11.4), where the skewness readers, read along the group's
             # shift, take it out (→ 0.25-0.32, a smaller determinant).
-            skewed = continuous(read["skewness"]())
+            skewed = continuous(_correction_along_skewness(
+                X, location, scatter, inside, squared_distances, discrete))
             if skewed is not None and _log_det(skewed[1]) < _log_det(in_basis[1]):
                 in_basis = skewed
             return _further_corrections(X, in_basis, continuous, discrete)
-    if widened is None:
-        skewed = read["skewness"]()
-    else:
+    if widened is not None:
         location, scatter = widened[:2]
         squared_distances = squared_mahalanobis(X, location, scatter)
         inside = squared_distances <= stats.chi2.ppf(AUTO_INLIER_QUANTILE, p)
-        skewed = _correction_along_skewness(X, location, scatter, inside, squared_distances,
-                                            discrete)
-    corrected = continuous(skewed)
+    corrected = continuous(_correction_along_skewness(
+        X, location, scatter, inside, squared_distances, discrete))
     if corrected is None:
         corrected = widened
     if corrected is None:

@@ -14,7 +14,7 @@ import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import robustgan._threads as threads
-import robustgan.clusters as clusters
+import robustgan.multivariate as multivariate
 import robustgan.engine as engine
 import robustgan.estimators.mean as mean_module
 from robustgan import RobustGANMean, RobustGANScatter
@@ -197,6 +197,22 @@ def test_the_main_thread_offers_large_work_to_the_background_under_one_blas_thre
     else:
         assert not elsewhere
     assert not threads._offered_to_background
+
+
+def _divide_by_zero(item):
+    if item == 0:
+        time.sleep(0.3)  # the others are taken meanwhile
+    return threading.current_thread().name, np.ones(1) / np.zeros(1)
+
+
+def test_a_call_run_elsewhere_keeps_the_callers_floating_point_error_handling(two_cpus):
+    # np.errstate is per thread: a call the background runs must still raise where the
+    # caller asked for it.
+    with threads.blas_threads_for(10), np.errstate(divide="raise"):
+        calls = threads.shared(_divide_by_zero, range(3), work=threads.BESIDE_MIN_WORK)
+    for call in calls:
+        with pytest.raises(FloatingPointError):
+            call.result()
 
 
 @pytest.mark.parametrize("case", ["small", "in line", "no spare cpu"])
@@ -426,31 +442,29 @@ def test_the_rest_of_the_game_played_beside_the_start_changes_nothing(two_cpus, 
     np.testing.assert_array_equal(beside.history_.d_loss, inline.history_.d_loss)
 
 
-def test_the_main_thread_reads_some_of_the_start_to_the_same_fit(two_cpus, monkeypatch):
-    # The start's cluster readers are shared (correct_absorbed_cluster): the main thread runs
-    # what it takes between the steps of the game's rest. The fit must not depend on it.
+def test_the_main_thread_runs_some_of_the_start_to_the_same_fit(two_cpus, monkeypatch):
+    # The start's candidates are shared (trimmed_scatter): the main thread runs what it takes
+    # between the steps of the game's rest. The fit must not depend on it.
     X = _contaminated(n=1500, p=10)
     monkeypatch.setattr(threads, "BESIDE_MIN_WORK", 10**18)
     inline = RobustGANMean(n_steps=3000, random_state=5).fit(X)
     monkeypatch.setattr(threads, "BESIDE_MIN_WORK", 0)
     _start_waiting_for_the_rest_of_the_game(monkeypatch)
-    basis_on_main, taken = [], threading.Event()
-    basis, flat = clusters._correction_in_basis, clusters.split_flat_group
+    on_main, taken, concentrate = [], threading.Event(), multivariate._concentrate
 
-    def basis_read(*args, **kwargs):
-        basis_on_main.append(threading.current_thread() is threading.main_thread())
-        taken.set()
-        return basis(*args, **kwargs)
+    def concentrated(X, location, *args):
+        if not on_main:
+            # The first candidate, the background's own: it waits until another is taken.
+            on_main.append(None)
+            assert taken.wait(30), "the main thread took none of the candidates"
+        elif threading.current_thread() is threading.main_thread():
+            on_main.append(True)
+            taken.set()
+        return concentrate(X, location, *args)
 
-    def flat_read(*args, **kwargs):
-        # The first reader, the background's own: it waits until the next one is taken.
-        assert taken.wait(30), "the main thread took none of the readers"
-        return flat(*args, **kwargs)
-
-    monkeypatch.setattr(clusters, "_correction_in_basis", basis_read)
-    monkeypatch.setattr(clusters, "split_flat_group", flat_read)
+    monkeypatch.setattr(multivariate, "_concentrate", concentrated)
     beside = RobustGANMean(n_steps=3000, random_state=5).fit(X)
-    assert basis_on_main == [True]
+    assert True in on_main
     assert beside.selected_ == inline.selected_ == "trimmed"
     for name, value in _fitted_attributes(inline).items():
         assert np.array_equal(getattr(beside, name), value), name
@@ -458,24 +472,26 @@ def test_the_main_thread_reads_some_of_the_start_to_the_same_fit(two_cpus, monke
 
 def test_the_background_runs_some_of_an_in_line_start_to_the_same_fit(two_cpus, monkeypatch):
     # RobustGANScatter computes its start on the main thread, before its game: the background
-    # thread, free, takes some of the start's parts (``shared``). The fit must not depend on it.
+    # thread, free, takes some of its candidates (``shared``). The fit must not depend on it.
     X = _contaminated(n=1500, p=10)
     monkeypatch.setattr(threads, "BESIDE_MIN_WORK", 10**18)
     in_line = RobustGANScatter(random_state=5).fit(X)
     monkeypatch.setattr(threads, "BESIDE_MIN_WORK", 0)
-    taken, offered = [], threads._Offered.__init__
+    elsewhere, taken, concentrate = [], threading.Event(), multivariate._concentrate
 
-    def recorded(self, function, item):
-        def call(item):
-            if threading.current_thread() is not threading.main_thread():
-                taken.append(item)
-            return function(item)
+    def concentrated(X, location, *args):
+        if threading.current_thread() is not threading.main_thread():
+            elsewhere.append(True)
+            taken.set()
+        elif not taken.is_set() and not elsewhere:
+            # The first candidate, the main thread's own: it waits until another is taken.
+            elsewhere.append(False)
+            assert taken.wait(30), "the background thread took none of the candidates"
+        return concentrate(X, location, *args)
 
-        offered(self, call, item)
-
-    monkeypatch.setattr(threads._Offered, "__init__", recorded)
+    monkeypatch.setattr(multivariate, "_concentrate", concentrated)
     shared_out = RobustGANScatter(random_state=5).fit(X)
-    assert taken
+    assert True in elsewhere
     for name in ("location_", "covariance_", "raw_location_", "raw_covariance_"):
         assert np.array_equal(getattr(shared_out, name), getattr(in_line, name)), name
 
