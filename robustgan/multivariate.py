@@ -1368,7 +1368,7 @@ def squared_mahalanobis_from_factor(X, location, factor):
             np.einsum("ij,ij->i", block_white, block_white, out=distances[start:stop])
 
     starts = range(0, n, rows)
-    if len(starts) == 1:
+    if len(starts) <= 1:
         blocks(starts)
     else:
         # Each row's distance is its own: another thread can take half the blocks
