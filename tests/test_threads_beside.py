@@ -14,9 +14,9 @@ import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import robustgan._threads as threads
-import robustgan.multivariate as multivariate
 import robustgan.engine as engine
 import robustgan.estimators.mean as mean_module
+import robustgan.multivariate as multivariate
 from robustgan import RobustGANMean, RobustGANScatter
 from robustgan.engine import TrainingDivergedError
 
