@@ -135,11 +135,9 @@ _background = None
 _background_lock = threading.Lock()
 _caller = threading.local()
 # Calls that work running on the background thread offers the main thread, and calls that
-# the main thread offers the background thread (``shared``); whether the current thread is
-# running work put beside.
+# the main thread offers the background thread (``shared``).
 _offered = collections.deque()
 _offered_to_background = collections.deque()
-_on_background = threading.local()
 
 
 @contextmanager
@@ -369,7 +367,6 @@ def beside(function, *args, work, blas=True):
     >>> beside(sum, [1, 2, 3], work=3).result()
     6
     """
-    global _background
     in_main_thread = threading.current_thread() is threading.main_thread()
     if not in_main_thread:
         return _Done(function(*args))
@@ -378,22 +375,25 @@ def beside(function, *args, work, blas=True):
         # bits (RobustGANMean's start at 50,000 × 100: 5.6e-17 in the location), and the value
         # must not depend on the machine's load.
         return _Done(_single_blas_thread(function, args) if blas else function(*args))
+    if not blas:
+        return _background_executor().submit(function, *args)
+    return _background_executor().submit(_on_the_background, function, args)
+
+
+def _background_executor():
+    """The background thread (one for the process), started at its first use."""
+    global _background
     with _background_lock:
         if _background is None:
             _background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="robustgan-beside")
-    if not blas:
-        return _background.submit(function, *args)
-    return _background.submit(_on_the_background, function, args)
+        return _background
 
 
 def _on_the_background(function, args):
     # Only work under the one-thread BLAS limit shares its calls (``shared``): a call the main
     # thread runs is then under the same limit, and rounds as it would here.
-    _on_background.active = True
-    try:
+    with _marked("on_background"):
         return _single_blas_thread(function, args)
-    finally:
-        _on_background.active = False
 
 
 class _Offered:
@@ -481,18 +481,14 @@ def shared(function, items, *, work=0):
 def _helping_queue(count, work):
     """Where ``shared``'s calls are offered from this thread: the queue the other thread reads,
     or None where they run here."""
-    global _background
     if count < 2:
         return None
-    if getattr(_on_background, "active", False):
+    if getattr(_caller, "on_background", False):
         return _offered
     if (threading.current_thread() is not threading.main_thread() or work < BESIDE_MIN_WORK
             or not getattr(_caller, "one_blas_thread", False)
             or getattr(_caller, "in_line", False) or not _a_cpu_is_spare()):
         return None
-    with _background_lock:
-        if _background is None:
-            _background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="robustgan-beside")
     return _offered_to_background
 
 
@@ -505,7 +501,7 @@ def _offer(queue, calls):
     if queue is not _offered_to_background:
         return None
     # Behind any work put beside before: the calls not yet taken by then are run here.
-    return _background.submit(_single_blas_thread, _help_from_background, ())
+    return _background_executor().submit(_single_blas_thread, _help_from_background, ())
 
 
 def _help_from_background():
