@@ -314,10 +314,13 @@ def n_columns(X):
 
 
 def _forget_background():
-    # A forked child has none of its parent's threads: its first ``beside`` starts its own. Its
+    # A forked child has none of its parent's threads: its first ``beside`` starts its own, and
+    # the calls its parent's threads offered each other (``shared``) are no one's to run. Its
     # CPU time starts again from 0, and its own load with it.
     global _background, _background_lock
     _background, _background_lock = None, threading.Lock()
+    _offered.clear()
+    _offered_to_background.clear()
     _own_use[:] = time.monotonic(), time.process_time(), 0.0
 
 

@@ -261,7 +261,8 @@ def test_an_interrupt_in_a_call_the_main_thread_runs_is_raised_there(two_cpus):
 def _in_child(connection):
     value, thread = threads.beside(_where_and_blas_threads, 3, work=10**12).result()[:2]
     # The child's CPU time starts from 0: its own load is read from there, not the parent's.
-    connection.send((value, thread, threads._own_use[1] <= time.process_time()))
+    connection.send((value, thread, threads._own_use[1] <= time.process_time(),
+                     len(threads._offered) + len(threads._offered_to_background)))
 
 
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
@@ -269,16 +270,21 @@ def _in_child(connection):
 def test_a_forked_child_gets_its_own_background_thread(two_cpus):
     threads.beside(_where_and_blas_threads, 1, work=10**12).result()  # the parent's is running
     threads._own_load()  # read at the parent's CPU time, seconds of it after importing torch
+    # A call offered between the parent's threads when it forks: none of the child's.
+    offered = threads._Offered(abs, -1)
+    threads._offered.append(offered)
     parent, child = multiprocessing.get_context("fork").Pipe()
     process = multiprocessing.get_context("fork").Process(target=_in_child, args=(child,))
     process.start()
     try:
         # Without the at-fork reset the child's work would wait for a thread it does not have.
         assert parent.poll(60), "the child's background work never ran"
-        value, thread, own_clock_reset = parent.recv()
+        value, thread, own_clock_reset, offered_in_child = parent.recv()
         assert value == 3 and thread.startswith("robustgan-beside")
         assert own_clock_reset
+        assert offered_in_child == 0
     finally:
+        threads._offered.remove(offered)
         process.join(10)
         if process.is_alive():
             process.kill()
