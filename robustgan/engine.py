@@ -36,6 +36,7 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
+from . import _step_graphs
 from ._threads import step_work, threads_for
 from .closed_form import (
     bound_and_gradient,
@@ -1106,6 +1107,12 @@ class AdversarialLoop:
         it fails the game like a non-finite one. A tensor of shape (R,) gives each member its
         own bound. None: no bound (generators whose parameters are not in data units, such
         as ``robustgan.gan``'s networks).
+    cuda_graphs : bool or None, default=None
+        On a CUDA device, replay the steps between two checks from a captured CUDA graph
+        (``robustgan._step_graphs``) where the game allows it: a single game drawing from an
+        ``IndexSampler`` with plain ``SGD``, the robust estimators' games. False: always
+        step by step. None: ``robustgan._step_graphs.BY_DEFAULT``, read at each ``run``,
+        which is False until the replays have been checked on a GPU (see that module).
 
     Examples
     --------
@@ -1143,6 +1150,7 @@ class AdversarialLoop:
         joint_forward=True,
         members=None,
         generator_bound=None,
+        cuda_graphs=None,
     ):
         self.generator = generator
         self.discriminator = discriminator
@@ -1167,6 +1175,7 @@ class AdversarialLoop:
         self.settings = _settings(loss, self.d_opt, self.g_opt, self.base_lrs, self.d_penalties)
         _check_representable(self.base_lrs, (self.d_params, self.g_params), self.settings)
         self.generator_bound = generator_bound
+        self.cuda_graphs = cuda_graphs
         self.step = 0
         self._losses = None  # device buffers (d_loss, g_loss, d_penalty), grown by run()
         self.members = None if members is None else int(members)
@@ -1437,28 +1446,24 @@ class AdversarialLoop:
         # Small steps run on one intra-op thread (the caller's setting is restored after).
         self._activations = self._closed_form_activations(getattr(sample_real, "dtype", None))
         self._closed_form_views = None
+        graphs = self._step_graphs(sample_real, device, n_steps, check_every)
         with threads_for(step_work(_rows_per_step(sample_real), self.discriminator), device):
-            return self._run(sample_real, n_steps, check_every, callbacks, progress)
+            return self._run(sample_real, n_steps, check_every, callbacks, progress, graphs)
 
-    def _run(self, sample_real, n_steps, check_every, callbacks, progress):
-        d_losses, g_losses, d_penalties = self._losses
+    def _run(self, sample_real, n_steps, check_every, callbacks, progress, graphs):
         reported = self.step
         while self.step < n_steps:
             step = self.step
-            if step == len(d_losses):
-                d_losses, g_losses, d_penalties = self._grow_history(min(n_steps, 2 * step))
+            next_check = min(n_steps, (step // check_every + 1) * check_every)
+            if next_check > len(self._losses[0]):
+                self._grow_history(min(n_steps, max(2 * step, next_check)))
             if not self.constant_schedule:
                 self._set_learning_rates(n_steps)
-            for _ in range(self.n_critic):
-                d_loss, penalty, b, device = self._discriminator_step(sample_real)
-            g_loss = self._generator_step(b, device)
-            d_losses[step] = d_loss.detach()
-            g_losses[step] = g_loss.detach()
-            if penalty is not None:
-                d_penalties[step] = penalty.detach()
-            for hook in self.g_hooks:
-                hook(step)
-            self.step = step = step + 1
+            if graphs is not None and graphs.advance(sample_real, step, next_check - step):
+                self.step = step = next_check
+            else:
+                self._advance(sample_real, step, step, self._losses)
+                self.step = step = step + 1
 
             if step % check_every == 0 or step == n_steps:
                 if self.members is None:
@@ -1475,6 +1480,54 @@ class AdversarialLoop:
                         getattr(sample_real, "dtype", None))
                     self._closed_form_views = None
         return self.step
+
+    def _advance(self, sample_real, step, slot, buffers):
+        """Play generator step ``step`` (its ``n_critic`` discriminator steps first); its losses
+        go to ``buffers[k][slot]`` (the history, or a captured window's own buffers)."""
+        for _ in range(self.n_critic):
+            d_loss, penalty, b, device = self._discriminator_step(sample_real)
+        g_loss = self._generator_step(b, device)
+        d_losses, g_losses, d_penalties = buffers
+        d_losses[slot] = d_loss.detach()
+        g_losses[slot] = g_loss.detach()
+        if penalty is not None:
+            d_penalties[slot] = penalty.detach()
+        for hook in self.g_hooks:
+            hook(step)
+
+    def _step_graphs(self, sample_real, device, n_steps, check_every):
+        """A ``StepGraphs`` for this run where its steps can be replayed from CUDA graphs (see
+        ``robustgan._step_graphs``: what a replay computes must be what the steps compute),
+        else None."""
+        enabled = _step_graphs.BY_DEFAULT if self.cuda_graphs is None else self.cuda_graphs
+        if (not enabled or device.type != "cuda" or self.members is not None
+                or (n_steps - self.step) // check_every < _step_graphs.MIN_WINDOWS
+                or type(sample_real) is not IndexSampler or sample_real.device.type != "cuda"
+                or self.rng.device.type != "cuda" or not self.constant_schedule
+                or self.d_constraints or torch.is_anomaly_enabled()):
+            return None
+        latent = self.latent_sampler
+        if not (type(latent) is NormalPool or latent in (standard_normal, antithetic_normal)):
+            return None
+        if (type(self.d_opt) is not SGD or type(self.g_opt) is not SGD
+                or any(type(term) is not WeightPenalty for term in self.d_penalties)
+                or any(type(hook) not in (IterateAverage, ExponentialAverage)
+                       for hook in self.g_hooks)):
+            return None
+        return _step_graphs.StepGraphs(self, device)
+
+    def _graph_settings(self, sample_real):
+        """What a captured window bakes in besides its length and averaging phase: a window
+        whose settings changed (a callback's doing) is captured anew."""
+        params = self.d_params + self.g_params
+        pool = getattr(self.latent_sampler, "half", None)
+        return (self._activations, self.n_critic, self.max_grad_norm, self.g_max_grad_norm,
+                tuple(p.data_ptr() for p in params), tuple(p.requires_grad for p in params),
+                tuple(group["lr"] for opt in (self.d_opt, self.g_opt)
+                      for group in opt.param_groups),
+                sample_real.data.data_ptr(), sample_real.batch_size,
+                None if pool is None else pool.data_ptr(), tuple(map(id, self.g_hooks)),
+                tuple(map(id, self.d_penalties)))
 
     def _failures(self, step):
         """(non-finite, ran away) since the last check: device booleans, scalar or per member."""

@@ -20,7 +20,7 @@ LAYERS = [
     ("data", ["robustgan.datasets", "robustgan.univariate", "robustgan.sources"]),
     ("shared statistics", ["robustgan.multivariate", "robustgan.outliers", "robustgan.clusters"]),
     ("engine", ["robustgan.divergences", "robustgan.nets", "robustgan.closed_form",
-                "robustgan.engine", "robustgan.batched"]),
+                "robustgan._step_graphs", "robustgan.engine", "robustgan.batched"]),
     ("estimators and baselines", ["robustgan.estimators", "robustgan.baselines"]),
     ("general GANs", ["robustgan.gan"]),
     ("on top", ["robustgan.simulate", "robustgan.study", "robustgan.cli", "robustgan.__main__",

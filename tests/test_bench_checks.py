@@ -129,12 +129,25 @@ def test_device_bench_writes_one_row_per_estimator_and_device(tmp_path, capsys):
     rows = bench_device.main(["--sizes", "60x2", "--repeats", "1", "--out", str(out)])
     devices = json.loads(out.read_text())["devices"]
     assert devices[0] == "cpu"
-    assert len(rows) == 2 * len(devices)
+    # A CUDA device is fitted twice: its steps replayed from graphs, and step by step.
+    ways = bench_device.settings(bench_device.available_devices())
+    assert len(ways) == len(devices) + sum(d.startswith("cuda") for d in devices)
+    assert len(rows) == 2 * len(ways)
     assert {r["estimator"] for r in rows} == {"RobustGANMean", "RobustGANScatter"}
     assert all(np.isfinite(r["location_error"]) and r["warm_seconds"] > 0 for r in rows)
     assert "| RobustGANScatter | 60 × 2 | cpu |" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         bench_device.main(["--sizes", "60 by 2"])
+
+
+def test_device_bench_plays_a_bare_game_of_either_model():
+    bench_device = pytest.importorskip("bench_device")
+    import torch
+
+    for model, size in (("location", 3), ("gaussian", 3 + 9)):
+        estimate, seconds = bench_device.play_game(model, 3, torch.device("cpu"), 2, graphs=False,
+                                                   n=200, n_steps=20)
+        assert estimate.shape == (size,) and bool(torch.isfinite(estimate).all()) and seconds > 0
 
 
 def test_issue_table_run_writes_its_rows_and_verdicts(tmp_path, capsys):

@@ -1,0 +1,167 @@
+"""CUDA graphs of a game's steps (robustgan._step_graphs): a replay computes what the steps
+would compute, and a game that cannot be captured runs step by step. The replays need a CUDA
+device; which windows may be replayed is decided on the host, and is tested everywhere."""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from robustgan import RobustGANMean, RobustGANScatter, _step_graphs
+from robustgan._step_graphs import StepGraphs, averaging_phase
+from robustgan.datasets import make_huber_contamination
+from robustgan.divergences import get_divergence
+from robustgan.engine import (
+    AdversarialLoop,
+    ExponentialAverage,
+    IndexSampler,
+    IterateAverage,
+    torch_generator,
+    train_adversarial,
+)
+from robustgan.nets import GaussianGenerator, LocationGenerator, MLPDiscriminator
+
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+
+
+def test_a_window_in_which_the_averaging_starts_is_not_replayed():
+    module = torch.nn.Linear(1, 1)
+    average = IterateAverage(module, start=10)
+    ema = ExponentialAverage(module, decay=0.5)  # no start: on at every step
+    assert averaging_phase([average, ema], 0, 10) == (False,)
+    assert averaging_phase([average, ema], 10, 4) == (True,)
+    assert averaging_phase([average], 9, 2) is None
+    assert averaging_phase([ema], 3, 7) == ()
+
+
+def test_a_game_on_the_cpu_runs_step_by_step():
+    loop = AdversarialLoop(LocationGenerator(torch.zeros(2)), MLPDiscriminator(2),
+                           get_divergence("js"), latent_dim=2,
+                           generator_rng=torch_generator(0, "cpu"), d_optimizer="sgd",
+                           g_optimizer="sgd", cuda_graphs=True)
+    sampler = IndexSampler(torch.randn(100, 2), 50)
+    assert loop._step_graphs(sampler, torch.device("cpu"), 1_000, 2) is None
+
+
+class _Replayed(AdversarialLoop):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, cuda_graphs=True, **kwargs)
+
+
+class _StepByStep(AdversarialLoop):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, cuda_graphs=False, **kwargs)
+
+
+@pytest.fixture
+def captures(monkeypatch):
+    """The number of windows captured and replayed in the test so far."""
+    counts = {"captured": 0, "replayed": 0}
+    capture, advance = StepGraphs._capture, StepGraphs.advance
+
+    def counted_capture(self, *args):
+        entry = capture(self, *args)
+        counts["captured"] += entry is not None
+        return entry
+
+    def counted_advance(self, *args):
+        replayed = advance(self, *args)
+        counts["replayed"] += replayed and bool(self.graphs)
+        return replayed
+
+    monkeypatch.setattr(StepGraphs, "_capture", counted_capture)
+    monkeypatch.setattr(StepGraphs, "advance", counted_advance)
+    return counts
+
+
+def _game(graphs, model="location", n_steps=250, check_every=8, callbacks=(), **options):
+    rows = torch.randn(4_000, 10, generator=torch.Generator().manual_seed(0))
+    rows[:800] += 5.0
+    rows = rows.cuda()
+    torch.manual_seed(0)
+    discriminator = MLPDiscriminator(10).cuda()
+    location = torch.zeros(10, device="cuda")
+    generator = (LocationGenerator(location) if model == "location"
+                 else GaussianGenerator(location, torch.eye(10, device="cuda")))
+    fit = train_adversarial(rows, generator, discriminator, n_steps=n_steps, n_critic=3,
+                            lr_g=0.1 if model == "location" else 0.005, latent_sampler="pool",
+                            check_every=check_every, callbacks=callbacks, random_state=0,
+                            loop_class=_Replayed if graphs else _StepByStep, **options)
+    return fit
+
+
+def _assert_same_game(replayed, stepped):
+    assert replayed.n_iter == stepped.n_iter
+    for name, value in stepped.averaged_parameters.items():
+        torch.testing.assert_close(replayed.averaged_parameters[name], value, rtol=1e-5,
+                                   atol=1e-6)
+    np.testing.assert_allclose(replayed.history.d_loss, stepped.history.d_loss, rtol=1e-5,
+                               atol=1e-6)
+    np.testing.assert_allclose(replayed.history.g_loss, stepped.history.g_loss, rtol=1e-5,
+                               atol=1e-6)
+
+
+@needs_cuda
+@pytest.mark.parametrize("model, options", [
+    ("location", {}),                                    # the closed-form step
+    ("gaussian", {}),
+    ("location", {"divergence": "kl"}),                  # autograd's step
+    ("location", {"l2_penalty": 1e-3, "max_grad_norm": 1.0}),
+])
+def test_a_replayed_game_is_the_game_played_step_by_step(captures, model, options):
+    replayed = _game(True, model, **options)
+    assert captures["captured"] >= 2  # before and after the averaging starts (step 125)
+    # 31 full windows of 8 steps: one warms up, one holds the start of the averaging.
+    assert captures["replayed"] >= 28
+    _assert_same_game(replayed, _game(False, model, **options))
+
+
+@needs_cuda
+def test_replays_are_reproducible(captures):
+    first, second = _game(True), _game(True)
+    assert captures["replayed"] > 0
+    for name, value in first.averaged_parameters.items():
+        assert torch.equal(second.averaged_parameters[name], value)
+
+
+@needs_cuda
+def test_a_parameter_stored_anew_is_captured_anew(captures):
+    def move_storage(step, generator, discriminator):
+        if step == 64:
+            generator.location.data = generator.location.data.clone()
+
+    replayed = _game(True, callbacks=(move_storage,))
+    assert captures["captured"] >= 3
+    _assert_same_game(replayed, _game(False, callbacks=(move_storage,)))
+
+
+@needs_cuda
+def test_steps_that_read_the_device_run_step_by_step_with_a_warning(monkeypatch):
+    advance = AdversarialLoop._advance
+
+    def reading(self, *args):
+        advance(self, *args)
+        float(self.generator.location.sum())  # a host read: no graph can hold it
+
+    monkeypatch.setattr(AdversarialLoop, "_advance", reading)
+    with pytest.warns(UserWarning, match="could not be captured in a CUDA graph"):
+        replayed = _game(True)
+    _assert_same_game(replayed, _game(False))
+
+
+@needs_cuda
+@pytest.mark.parametrize("estimator", [RobustGANMean, RobustGANScatter])
+def test_the_estimators_fit_the_same_with_graphs(monkeypatch, estimator):
+    X = make_huber_contamination(5_000, 10, 0.2, shift=5.0, random_state=0).X
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        monkeypatch.setattr(_step_graphs, "BY_DEFAULT", True)
+        replayed = estimator(random_state=0, device="cuda").fit(X)
+        monkeypatch.setattr(_step_graphs, "BY_DEFAULT", False)
+        stepped = estimator(random_state=0, device="cuda").fit(X)
+    assert replayed.selected_ == stepped.selected_
+    np.testing.assert_allclose(replayed.location_, stepped.location_, rtol=1e-4, atol=1e-5)
+    if hasattr(stepped, "covariance_"):
+        np.testing.assert_allclose(replayed.covariance_, stepped.covariance_, rtol=1e-4,
+                                   atol=1e-5)
