@@ -1496,25 +1496,30 @@ class AdversarialLoop:
             hook(step)
 
     def _step_graphs(self, sample_real, device, n_steps, check_every):
-        """A ``StepGraphs`` for this run where its steps can be replayed from CUDA graphs (see
-        ``robustgan._step_graphs``: what a replay computes must be what the steps compute),
-        else None."""
+        """A ``StepGraphs`` for this run where its steps can be replayed from CUDA graphs, on
+        a CUDA device, else None."""
         enabled = _step_graphs.BY_DEFAULT if self.cuda_graphs is None else self.cuda_graphs
-        if (not enabled or device.type != "cuda" or self.members is not None
-                or (n_steps - self.step) // check_every < _step_graphs.MIN_WINDOWS
-                or type(sample_real) is not IndexSampler or sample_real.device.type != "cuda"
-                or self.rng.device.type != "cuda" or not self.constant_schedule
-                or self.d_constraints or torch.is_anomaly_enabled()):
-            return None
-        latent = self.latent_sampler
-        if not (type(latent) is NormalPool or latent in (standard_normal, antithetic_normal)):
-            return None
-        if (type(self.d_opt) is not SGD or type(self.g_opt) is not SGD
-                or any(type(term) is not WeightPenalty for term in self.d_penalties)
-                or any(type(hook) not in (IterateAverage, ExponentialAverage)
-                       for hook in self.g_hooks)):
+        if (not enabled or device.type != "cuda" or self.rng.device.type != "cuda"
+                or getattr(sample_real, "device", device).type != "cuda"
+                or not self._steps_capturable(sample_real, n_steps, check_every)):
             return None
         return _step_graphs.StepGraphs(self, device)
+
+    def _steps_capturable(self, sample_real, n_steps, check_every):
+        """Whether this run's steps between two checks decide nothing on the host, so that a
+        captured graph replays what they compute (``robustgan._step_graphs``), and enough of
+        them lie ahead to pay for a capture."""
+        latent = self.latent_sampler
+        return bool(
+            self.members is None
+            and (n_steps - self.step) // check_every >= _step_graphs.MIN_WINDOWS
+            and type(sample_real) is IndexSampler
+            and (type(latent) is NormalPool or latent in (standard_normal, antithetic_normal))
+            and self.constant_schedule and not self.d_constraints
+            and not torch.is_anomaly_enabled()
+            and type(self.d_opt) is SGD and type(self.g_opt) is SGD
+            and all(type(term) is WeightPenalty for term in self.d_penalties)
+            and all(type(hook) in (IterateAverage, ExponentialAverage) for hook in self.g_hooks))
 
     def _graph_settings(self, sample_real):
         """What a captured window bakes in besides its length and averaging phase: a window

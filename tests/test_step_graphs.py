@@ -17,6 +17,9 @@ from robustgan.engine import (
     ExponentialAverage,
     IndexSampler,
     IterateAverage,
+    NormalPool,
+    WeightPenalty,
+    antithetic_normal,
     torch_generator,
     train_adversarial,
 )
@@ -42,6 +45,39 @@ def test_a_game_on_the_cpu_runs_step_by_step():
                            g_optimizer="sgd", cuda_graphs=True)
     sampler = IndexSampler(torch.randn(100, 2), 50)
     assert loop._step_graphs(sampler, torch.device("cpu"), 1_000, 2) is None
+
+
+def _loop(**options):
+    generator = LocationGenerator(torch.zeros(2))
+    rng = torch_generator(0, "cpu")
+    settings = {"latent_sampler": NormalPool(1_000, 2, rng, "cpu"), "d_optimizer": "sgd",
+                "g_optimizer": "sgd", "g_hooks": [IterateAverage(generator, start=500)],
+                **options}
+    return AdversarialLoop(generator, MLPDiscriminator(2), get_divergence("js"), latent_dim=2,
+                           generator_rng=rng, **settings)
+
+
+class _OwnSampler(IndexSampler):
+    pass
+
+
+def test_only_games_that_decide_nothing_on_the_host_between_checks_are_captured():
+    sampler = IndexSampler(torch.randn(100, 2), 50)
+    assert _loop()._steps_capturable(sampler, 1_000, 2)
+    assert _loop(latent_sampler=antithetic_normal, g_hooks=[])._steps_capturable(sampler, 8, 2)
+    assert _loop(d_penalties=[WeightPenalty(l2=1e-3)])._steps_capturable(sampler, 1_000, 50)
+    not_captured = [
+        ({}, 6, 2),                                          # three windows do not pay
+        ({"d_optimizer": "adam"}, 1_000, 2),                 # its step count lives on the host
+        ({"lr_schedule": "cosine"}, 1_000, 2),               # a rate set at every step
+        ({"d_constraints": [lambda d: None]}, 1_000, 2),     # callables unknown
+        ({"g_hooks": [lambda step: None]}, 1_000, 2),
+        ({"d_penalties": [lambda *args: 0.0]}, 1_000, 2),
+        ({"latent_sampler": lambda n, dim, g, d: torch.randn(n, dim, generator=g)}, 1_000, 2),
+    ]
+    for options, n_steps, check_every in not_captured:
+        assert not _loop(**options)._steps_capturable(sampler, n_steps, check_every), options
+    assert not _loop()._steps_capturable(_OwnSampler(torch.randn(100, 2), 50), 1_000, 2)
 
 
 class _Replayed(AdversarialLoop):
