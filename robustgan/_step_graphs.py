@@ -34,9 +34,10 @@ __all__ = ["BY_DEFAULT", "MIN_WINDOWS", "StepGraphs", "averaging_phase"]
 # are the check that turns this on: the same games and fits with and without graphs.
 BY_DEFAULT = False
 
-# Capturing costs about what a few windows run step by step cost (the warm-up window and the
-# capture itself record the kernels without running them): a game with fewer windows ahead
-# runs step by step.
+# Windows ahead a game needs to be captured. The first runs step by step (the warm-up), and
+# the second pays for its recording (about a window's launches) and the graph's
+# instantiation before its replay, so a game of fewer windows runs step by step. Not yet
+# measured on a GPU: ``bench_device.py --games`` will tell.
 MIN_WINDOWS = 4
 
 
@@ -147,6 +148,6 @@ class StepGraphs:
         except RuntimeError as error:
             self.failed = True
             warnings.warn(f"the game's steps could not be captured in a CUDA graph ({error}); "
-                          "it runs step by step", stacklevel=4)
+                          "it runs step by step", stacklevel=5)
             return None
         return graph, window

@@ -1514,7 +1514,8 @@ class AdversarialLoop:
             self.members is None
             and (n_steps - self.step) // check_every >= _step_graphs.MIN_WINDOWS
             and type(sample_real) is IndexSampler
-            and (type(latent) is NormalPool or latent in (standard_normal, antithetic_normal))
+            and (type(latent) is NormalPool
+                 or any(latent is noise for noise in (standard_normal, antithetic_normal)))
             and self.constant_schedule and not self.d_constraints
             and not torch.is_anomaly_enabled()
             and type(self.d_opt) is SGD and type(self.g_opt) is SGD
