@@ -14,9 +14,9 @@ from a tensor on the GPU, latent noise from a ``NormalPool`` or fresh normals, p
 for both players at a constant rate, weight penalties only, no constraints, and hooks that are
 Polyak-Ruppert or exponential averages. Every random draw comes from the loop's generator,
 which is registered with the graph, so a replay draws what the steps would have drawn. A
-window in which the averaging starts runs step by step; so does one whose settings
-(parameters' storage, learning rates, the closed-form kernels, ...) changed since its capture,
-which is then captured anew.
+window in which the averaging starts runs step by step, and so does a stretch shorter than a
+window, which no other window repeats. A window whose settings (parameters' storage, learning
+rates, the closed-form kernels, ...) changed since its capture is captured anew.
 
 Off by default for now (``BY_DEFAULT``): the loops that ask for it (``cuda_graphs=True``)
 replay their steps.
@@ -80,10 +80,15 @@ class StepGraphs:
         to ``buffers[k][slot]``; ``_graph_settings(sample_real)`` names what a capture bakes in.
     device : torch.device
         A CUDA device.
+    window : int
+        The steps between two checks. A shorter stretch (the last before the end of the run,
+        or the rest of a window whose first steps ran one by one) occurs once: it runs step by
+        step rather than pay for a capture it would replay once.
     """
 
-    def __init__(self, loop, device):
+    def __init__(self, loop, device, window):
         self.loop = loop
+        self.window = window
         self.stream = torch.cuda.Stream(device)
         self.graphs = {}
         self.warmed = False
@@ -92,8 +97,10 @@ class StepGraphs:
     def advance(self, sample_real, first, count):
         """Run steps [first, first + count) from a graph, their losses written to the loop's
         history; False where they must run one by one (the loop then runs them)."""
+        if self.failed or count != self.window:
+            return False
         phase = averaging_phase(self.loop.g_hooks, first, count)
-        if self.failed or count < 1 or phase is None:
+        if phase is None:
             return False
         key = (count, phase, self.loop._graph_settings(sample_real))
         entry = self.graphs.get(key)

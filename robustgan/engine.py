@@ -1503,7 +1503,7 @@ class AdversarialLoop:
                 or getattr(sample_real, "device", device).type != "cuda"
                 or not self._steps_capturable(sample_real, n_steps, check_every)):
             return None
-        return _step_graphs.StepGraphs(self, device)
+        return _step_graphs.StepGraphs(self, device, check_every)
 
     def _steps_capturable(self, sample_real, n_steps, check_every):
         """Whether this run's steps between two checks decide nothing on the host, so that a

@@ -2,6 +2,7 @@
 would compute, and a game that cannot be captured runs step by step. The replays need a CUDA
 device; which windows may be replayed is decided on the host, and is tested everywhere."""
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -111,15 +112,16 @@ def captures(monkeypatch):
     return counts
 
 
-def _game(graphs, model="location", n_steps=250, check_every=8, callbacks=(), **options):
+def _game(graphs, model="location", n_steps=250, check_every=8, callbacks=(), device="cuda",
+          **options):
     rows = torch.randn(4_000, 10, generator=torch.Generator().manual_seed(0))
     rows[:800] += 5.0
-    rows = rows.cuda()
+    rows = rows.to(device)
     torch.manual_seed(0)
-    discriminator = MLPDiscriminator(10).cuda()
-    location = torch.zeros(10, device="cuda")
+    discriminator = MLPDiscriminator(10).to(device)
+    location = torch.zeros(10, device=device)
     generator = (LocationGenerator(location) if model == "location"
-                 else GaussianGenerator(location, torch.eye(10, device="cuda")))
+                 else GaussianGenerator(location, torch.eye(10, device=device)))
     fit = train_adversarial(rows, generator, discriminator, n_steps=n_steps, n_critic=3,
                             lr_g=0.1 if model == "location" else 0.005, latent_sampler="pool",
                             check_every=check_every, callbacks=callbacks, random_state=0,
@@ -138,6 +140,107 @@ def _assert_same_game(replayed, stepped):
                                atol=1e-6)
 
 
+class _FakeStream:
+    device = torch.device("cpu")
+
+    def __init__(self, device=None):
+        pass
+
+    def wait_stream(self, other):
+        pass
+
+
+class _FakeGraph:
+    """A CUDA graph's semantics on the CPU: what is recorded does not run then (the loop's
+    state is put back after it), and each replay runs what was recorded."""
+
+    recording = None
+
+    def register_generator_state(self, generator):
+        pass
+
+    def capture_begin(self, capture_error_mode="global"):
+        _FakeGraph.recording = self
+
+    def capture_end(self):
+        _FakeGraph.recording = None
+
+    def replay(self):
+        self.steps()
+
+
+@pytest.fixture
+def fake_cuda(monkeypatch, captures):
+    """StepGraphs on the CPU, with ``_FakeGraph`` for CUDA's graphs and streams: the windows'
+    bookkeeping (warm-up, averaging phases, settings, history, fallback) tested anywhere."""
+    monkeypatch.setattr(torch.cuda, "Stream", _FakeStream)
+    monkeypatch.setattr(torch.cuda, "current_stream", lambda device=None: _FakeStream())
+    monkeypatch.setattr(torch.cuda, "stream", lambda stream: contextlib.nullcontext())
+    monkeypatch.setattr(torch.cuda, "CUDAGraph", _FakeGraph)
+    monkeypatch.setattr(AdversarialLoop, "_step_graphs", lambda self, sampler, device, n_steps,
+                        check_every: (StepGraphs(self, device, check_every) if self.cuda_graphs
+                                      and self._steps_capturable(sampler, n_steps, check_every)
+                                      else None))
+    steps = StepGraphs._steps
+
+    def recorded(self, *args):
+        graph = _FakeGraph.recording
+        if graph is None:
+            return steps(self, *args)
+        loop = self.loop
+        parameters = [p.detach().clone() for p in loop.d_params + loop.g_params]
+        sums = [{k: v.clone() for k, v in hook.sums.items()} for hook in loop.g_hooks]
+        rng = loop.rng.get_state()
+        steps(self, *args)  # a capture runs nothing: its effects are undone
+        with torch.no_grad():
+            for p, saved in zip(loop.d_params + loop.g_params, parameters):
+                p.copy_(saved)
+        for hook, saved in zip(loop.g_hooks, sums):
+            for key, value in saved.items():
+                hook.sums[key].copy_(value)
+        loop.rng.set_state(rng)
+        graph.steps = lambda: steps(self, *args)
+
+    monkeypatch.setattr(StepGraphs, "_steps", recorded)
+    return captures
+
+
+def test_windows_replayed_on_the_cpu_are_the_game_step_by_step(fake_cuda):
+    replayed = _game(True, device="cpu")
+    # Two graphs of 8 steps: before the averaging starts (step 125) and after it.
+    assert fake_cuda["captured"] == 2
+    # 31 windows of 8 steps: the first warms up and the one that holds step 125 runs step by
+    # step; so do the last 2 steps, which no other window repeats.
+    assert fake_cuda["replayed"] == 29
+    stepped = _game(False, device="cpu")
+    for name, value in stepped.averaged_parameters.items():
+        assert torch.equal(replayed.averaged_parameters[name], value)
+    np.testing.assert_array_equal(replayed.history.d_loss, stepped.history.d_loss)
+    np.testing.assert_array_equal(replayed.history.g_loss, stepped.history.g_loss)
+
+
+def test_a_settings_change_is_captured_anew_and_a_failed_capture_runs_step_by_step(
+        fake_cuda, monkeypatch):
+    def move_storage(step, generator, discriminator):
+        if step == 64:
+            generator.location.data = generator.location.data.clone()
+
+    replayed = _game(True, device="cpu", callbacks=(move_storage,))
+    assert fake_cuda["captured"] == 3
+    stepped = _game(False, device="cpu", callbacks=(move_storage,))
+    assert torch.equal(replayed.averaged_parameters["location"],
+                       stepped.averaged_parameters["location"])
+
+    def failing(self, *args):
+        raise RuntimeError("operation not permitted when stream is capturing")
+
+    monkeypatch.setattr(_FakeGraph, "capture_end", failing)
+    with pytest.warns(UserWarning, match="could not be captured in a CUDA graph"):
+        fallen_back = _game(True, device="cpu")
+    assert torch.equal(fallen_back.averaged_parameters["location"],
+                       _game(False, device="cpu").averaged_parameters["location"])
+
+
 @needs_cuda
 @pytest.mark.parametrize("model, options", [
     ("location", {}),                                    # the closed-form step
@@ -147,9 +250,9 @@ def _assert_same_game(replayed, stepped):
 ])
 def test_a_replayed_game_is_the_game_played_step_by_step(captures, model, options):
     replayed = _game(True, model, **options)
-    assert captures["captured"] >= 2  # before and after the averaging starts (step 125)
-    # 31 full windows of 8 steps: one warms up, one holds the start of the averaging.
-    assert captures["replayed"] >= 28
+    assert captures["captured"] == 2  # before and after the averaging starts (step 125)
+    # 31 windows of 8 steps: one warms up, one holds the start of the averaging.
+    assert captures["replayed"] == 29
     _assert_same_game(replayed, _game(False, model, **options))
 
 
