@@ -507,14 +507,19 @@ def _offer(queue, calls):
     return _background_executor().submit(_single_blas_thread, _help_from_background, ())
 
 
+def _taken(queue):
+    """The calls offered on ``queue``, each taken off it as it is reached, until none is left."""
+    while True:
+        try:
+            yield queue.popleft()
+        except IndexError:
+            return
+
+
 def _help_from_background():
     # The background thread's side of ``shared``: the calls the main thread offers, until none
     # is left (those taken by the main thread meanwhile are skipped).
-    while True:
-        try:
-            call = _offered_to_background.popleft()
-        except IndexError:
-            return
+    for call in _taken(_offered_to_background):
         call.run()
 
 
@@ -531,11 +536,7 @@ def help_beside():
     --------
     >>> help_beside()
     """
-    while True:
-        try:
-            call = _offered.popleft()
-        except IndexError:
-            return
+    for call in _taken(_offered):
         # In line: work the call would put beside would wait behind the very work that waits
         # for this call (the background thread is one).
         with in_line():

@@ -39,15 +39,6 @@ def test_a_window_in_which_the_averaging_starts_is_not_replayed():
     assert averaging_phase([ema], 3, 7) == ()
 
 
-def test_a_game_on_the_cpu_runs_step_by_step():
-    loop = AdversarialLoop(LocationGenerator(torch.zeros(2)), MLPDiscriminator(2),
-                           get_divergence("js"), latent_dim=2,
-                           generator_rng=torch_generator(0, "cpu"), d_optimizer="sgd",
-                           g_optimizer="sgd", cuda_graphs=True)
-    sampler = IndexSampler(torch.randn(100, 2), 50)
-    assert loop._step_graphs(sampler, torch.device("cpu"), 1_000, 2) is None
-
-
 def _loop(**options):
     generator = LocationGenerator(torch.zeros(2))
     rng = torch_generator(0, "cpu")
@@ -60,6 +51,13 @@ def _loop(**options):
 
 class _OwnSampler(IndexSampler):
     pass
+
+
+def test_a_game_on_the_cpu_runs_step_by_step():
+    loop = _loop(cuda_graphs=True)
+    sampler = IndexSampler(torch.randn(100, 2), 50)
+    assert loop._steps_capturable(sampler, 1_000, 2)
+    assert loop._step_graphs(sampler, torch.device("cpu"), 1_000, 2) is None
 
 
 def test_only_games_that_decide_nothing_on_the_host_between_checks_are_captured():
