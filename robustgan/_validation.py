@@ -45,6 +45,7 @@ __all__ = [
     "leaves_unchanged_on_failure",
     "check_training_data",
     "warn_at_user",
+    "warn_exact_fit",
     "warn_tied_columns",
 ]
 
@@ -53,6 +54,12 @@ __all__ = [
 # far above the rounding of a float64 Gram matrix (≈ 10⁻¹⁵ relative) and far below any
 # correlation real data carry.
 _RANK_TOLERANCE = 1e-10
+# Smallest eigenvalue of a robust start's correlation form, relative to its largest, at or
+# below which the rows it was fitted to lie on a hyperplane (``warn_exact_fit``): above the
+# start's own floor (``robustgan.multivariate.EIGEN_FLOOR``, 1e-9), far below what real
+# correlations give. A row is on the hyperplane to a relative ``_ON_HYPERPLANE`` of its terms.
+_EXACT_FIT = 1e-8
+_ON_HYPERPLANE = 1e-9
 # Columns and directions named in a message; the rest are counted.
 _NAMED = 5
 # A term of a constant combination below this, relative to its largest, is not named.
@@ -834,21 +841,8 @@ def _warn_proper_subspace(X, constant):
     if null.shape[1] == 0:
         return varying, null
     rank = varying.size - null.shape[1]
-    directions = []
-    for v in null.T[:_NAMED]:
-        magnitude = np.abs(v)
-        big = np.sort(np.argsort(-magnitude)[:_NAMED])
-        # Largest coefficient 1, positive on the first feature whose coefficient is the largest
-        # up to rounding: x2 = x0 + x1 has three equal ones, and which of them eigh returned
-        # largest, with which sign, depended on the LAPACK build (−x0 − x1 + x2 with one).
-        first_largest = np.flatnonzero(magnitude >= magnitude.max() * (1 - _TIE))[0]
-        v = v / (np.sign(v[first_largest]) * magnitude.max())
-        # The terms left out are counted: rows of proportions (each summing to 1) read
-        # "x0 + x2 + x3 + x4 + x5 = const" with x1's equal term dropped, which is false.
-        unnamed = int(np.count_nonzero(np.abs(v) >= _TINY_TERM)) - int(
-            np.count_nonzero(np.abs(v[big]) >= _TINY_TERM))
-        rest = f" + … ({unnamed} more term{'s' if unnamed > 1 else ''})" if unnamed else ""
-        directions.append(_linear_combination(v[big], varying[big]) + rest + " = const")
+    directions = [_combination_text(_unit_largest(v), varying) + " = const"
+                  for v in null.T[:_NAMED]]
     warn_at_user(
         f"the data lie in a proper affine subspace: {null.shape[1]} linear combination(s) "
         f"of the features are constant ({'; '.join(directions)}), so the {varying.size} "
@@ -858,6 +852,98 @@ def _warn_proper_subspace(X, constant):
         DegenerateDataWarning,
     )
     return varying, null
+
+
+def _unit_largest(v):
+    """``v`` scaled to a largest coefficient of 1, positive on the first feature whose
+    coefficient is the largest up to rounding: x2 = x0 + x1 has three equal ones, and which of
+    them eigh returned largest, with which sign, depended on the LAPACK build (−x0 − x1 + x2
+    with one)."""
+    magnitude = np.abs(v)
+    first_largest = np.flatnonzero(magnitude >= magnitude.max() * (1 - _TIE))[0]
+    return v / (np.sign(v[first_largest]) * magnitude.max())
+
+
+def _combination_text(v, columns):
+    """'x0 + x2 + … (1 more term)': the ``_NAMED`` largest terms of v·x over ``columns``."""
+    big = np.sort(np.argsort(-np.abs(v))[:_NAMED])
+    # The terms left out are counted: rows of proportions (each summing to 1) read
+    # "x0 + x2 + x3 + x4 + x5 = const" with x1's equal term dropped, which is false.
+    unnamed = int(np.count_nonzero(np.abs(v) >= _TINY_TERM)) - int(
+        np.count_nonzero(np.abs(v[big]) >= _TINY_TERM))
+    rest = f" + … ({unnamed} more term{'s' if unnamed > 1 else ''})" if unnamed else ""
+    return _linear_combination(v[big], columns[big]) + rest
+
+
+def warn_exact_fit(X, location, scatter, columns=None):
+    """Warn where a robust start is singular because half the rows or more lie exactly on a
+    hyperplane that the other rows leave (MCD's exact fit).
+
+    ``check_degenerate`` names a hyperplane x_j = c (a tied column) and a subspace that holds
+    every row. One that holds most rows but not all is found by the start itself: its subset
+    lies on it, and the start's scatter has no spread across it. On 80 rows of two features
+    rounded to 0.1, 55 on x0 + x1 = 0, the start was singular there and no warning said so.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    location : ndarray of shape (k,)
+    scatter : ndarray of shape (k, k)
+        The start, fitted to X's columns ``columns`` (to every column, k = n_features, if
+        not given).
+    columns : ndarray of int, optional
+        Those columns, by which the message names the features. Taken from X only where the
+        start is singular: no copy of the data otherwise.
+
+    Examples
+    --------
+    >>> X = np.zeros((10, 2))
+    >>> X[:, 0] = np.arange(10.0)
+    >>> X[:, 1] = -X[:, 0]
+    >>> X[[8, 9], 1] += 1.0                      # 8 of the 10 rows on x0 + x1 = 0
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_exact_fit(X, X[:8].mean(axis=0), np.cov(X[:8], rowvar=False))
+    >>> str(caught[0].message)[:64]
+    '8 of the 10 rows (80%) lie exactly on the hyperplane x0 + x1 = 0'
+    """
+    n = len(X)
+    sd = np.sqrt(np.diag(scatter))
+    if len(sd) < 2 or not (np.all(sd > 0) and np.all(np.isfinite(sd))):
+        return
+    values, vectors = np.linalg.eigh(scatter / np.outer(sd, sd))
+    if values[0] > _EXACT_FIT * values[-1]:
+        return
+    normal = _unit_largest(vectors[:, 0] / sd)
+    # A tied column's hyperplane x_j = c is check_degenerate's to name.
+    if np.count_nonzero(np.abs(normal) >= _TINY_TERM) < 2:
+        return
+    if columns is None:
+        columns = np.arange(X.shape[1])
+    else:
+        columns = np.asarray(columns)
+        X = X[:, columns]
+    level = X @ normal
+    # Exactly on it: apart from its level by no more than the rounding of the terms summed
+    # (or of the levels' spread, for rows whose terms are all 0).
+    terms = np.abs(X) @ np.abs(normal)
+    centre = float(np.median(level))
+    on = np.abs(level - centre) <= _ON_HYPERPLANE * (terms + abs(centre) + np.std(level))
+    if abs(centre) <= _ON_HYPERPLANE * np.median(terms):
+        centre = 0.0  # x0 + x1 = 0, not = 6.66e-17
+    count = int(np.count_nonzero(on))
+    if 2 * count < n or count == n:
+        return
+    warn_at_user(
+        f"{count} of the {n} rows ({count / n:.0%}) lie exactly on the hyperplane "
+        f"{_combination_text(normal, columns)} = {centre:.6g}, and a robust scatter, fitted "
+        "to the half of the rows that agree most, has no spread across it (MCD's exact fit): "
+        "covariance_ is singular there, precision_ is huge, and the "
+        f"{n - count} rows off it are far in robust distances. If the relation is structure "
+        "(a sum or balance, values rounded to a grid, a derived feature), model the rows on "
+        "the hyperplane in its coordinates and the others apart.",
+        DegenerateDataWarning,
+    )
 
 
 def _linear_combination(coefficients, columns):

@@ -1183,7 +1183,9 @@ def _correction_along_widening(X, location, scatter, subset):
         widening, vectors = linalg.eigh(scatter, regularised_scatter(subset_scatter))
     except (linalg.LinAlgError, ValueError):
         return None
-    if not np.all(np.isfinite(widening)):
+    # A ratio of 0 is a direction the floored scatters cannot resolve (a feature whose values
+    # differ in their last bits only, 21 of 30 rows tied): no widening can be read there.
+    if not np.all(np.isfinite(widening)) or widening[0] <= 0:
         return None
     # The other directions' ratios calibrate the test, on at most ``_CALIBRATION_DIRECTIONS``
     # of them (the most central eigenvalues: the least moved by the reweighting).
@@ -1450,7 +1452,7 @@ def split_flat_group(X, location, scatter, squared_distances=None, *, support_fr
         return None
     if squared_distances is None:
         squared_distances = squared_mahalanobis(X, location, scatter)
-    by_distance = np.argsort(squared_distances, kind="stable")
+    by_distance = _order_to_rounding(squared_distances, _whitened_keys(X, location, factor))
     inside = by_distance[:np.count_nonzero(
         squared_distances <= stats.chi2.ppf(AUTO_INLIER_QUANTILE, p))]
     if len(inside) <= p:
@@ -1480,8 +1482,8 @@ def _exact_group_across_peak(X, location, scatter, factor, white, window, least)
     # The direction in the data's units: vᵀz = (L⁻ᵀv)ᵀ(x − μ), without a temporary of the
     # data's size (the projection only places the window).
     direction = linalg.solve_triangular(factor, across, lower=True, trans="T")
-    projection = X @ direction - location @ direction
-    order = np.argsort(projection, kind="stable")
+    projection = _to_rounding(X @ direction - location @ direction)
+    order = _order_to_rounding(projection, _whitened_keys(X, location, factor))
     ordered = projection[order]
     first = int(np.argmin(ordered[window - 1:] - ordered[:n - window + 1]))
     candidates = linalg.solve_triangular(
@@ -1516,12 +1518,50 @@ def _exact_group_in_densest_rows(X, location, scatter, factor, white, window, le
     squared += norms
     squared += norms[:, None]
     radius = np.partition(squared, window - 1, axis=1)[:, window - 1]
-    for row in np.argsort(radius, kind="stable")[:_NEIGHBOURHOOD_TRIES]:
-        neighbourhood = np.argpartition(squared[row], window - 1)[:window]
+    # Copies' squared distances are 0 to rounding, which differs with the data's units: two
+    # points of 8 and 10 copies among 150 rows of counts, p = 2, and the group set aside was
+    # one in X and the other in a·X·D + b.
+    keys = rows @ _key_directions(rows.shape[1])
+    for row in _order_to_rounding(radius, keys)[:_NEIGHBOURHOOD_TRIES]:
+        neighbourhood = _order_to_rounding(squared[row], keys)[:window]
         found = _exact_group(X, location, scatter, factor, rows[np.sort(neighbourhood)], least)
         if found is not None:
             return found
     return None
+
+
+def _to_rounding(values):
+    """``values`` (in units of the start's SD) on a grid of ``_EXACT``: values that are equal
+    in exact arithmetic and apart by rounding are equal again."""
+    return np.round(values / _EXACT) * _EXACT
+
+
+def _key_directions(p):
+    """Two fixed directions in p dimensions, the same on every call."""
+    return np.random.default_rng(20190101).standard_normal((p, 2))
+
+
+def _whitened_keys(X, location, factor):
+    """Two fixed projections of X's rows in the start's whitened units, (X − μ)·L⁻ᵀ·k, without
+    a temporary of the data's size: a row order from them depends on neither the rows' order
+    nor the data's units (``_order_to_rounding``)."""
+    weights = linalg.solve_triangular(factor, _key_directions(X.shape[1]), lower=True,
+                                      trans="T")
+    return X @ weights - location @ weights
+
+
+def _order_to_rounding(values, keys):
+    """Indices that sort ``values`` (in units of the start's SD, or its square) where they
+    differ by more than ``_EXACT``; rows tied to that are in the order of ``keys`` (two
+    fixed projections of their whitened values, ``_whitened_keys``).
+
+    Rows of counts or scores tie exactly (a row's distance from the centre with its mirror
+    image's, copies' distances from each other), and the rounding, which the data's units
+    and the rows' order change, broke the ties: a window of copies or one of rows on a line
+    read first, and a group set aside in X and not in a·X·D + b.
+    """
+    keys = np.asarray(keys)
+    return np.lexsort((keys[:, 1], keys[:, 0], np.round(values / _EXACT)))
 
 
 def _exact_group(X, location, scatter, factor, candidates, least):

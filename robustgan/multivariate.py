@@ -43,7 +43,7 @@ from ._validation import (
     check_square,
     check_vector,
 )
-from .outliers import AUTO_INLIER_QUANTILE
+from .outliers import AUTO_INLIER_QUANTILE, data_magnitude, squared_tie_margin, tie_tolerance
 from .univariate import column_median, discrete_features, reweighted_location_scale, robust_scale
 
 __all__ = [
@@ -71,7 +71,6 @@ __all__ = [
     "two_group_share",
     "unit_rows",
 ]
-
 
 
 def data_directions(X, center, n_directions, rng):
@@ -190,7 +189,7 @@ def outlyingness(X, directions):
 _NORMAL_MAD = 0.6744897501960817
 
 
-def outlyingness_start(X, support_size, n_directions, rng, *, center=None):
+def outlyingness_start(X, support_size, n_directions, rng, *, center=None, tolerance=None):
     """Mean and covariance of the ``support_size`` least outlying rows (Stahel–Donoho).
 
     The directions run from the coordinatewise median through random rows, so a cluster of
@@ -207,6 +206,10 @@ def outlyingness_start(X, support_size, n_directions, rng, *, center=None):
     center : ndarray of shape (n_features,), optional
         The coordinatewise median of X, ``np.median(X, axis=0)`` if not given (a caller that
         has computed it saves that pass).
+    tolerance : float, optional
+        How far apart two rows' outlyingness (in robust standard deviations) can be and still
+        tie, the first of the tied rows kept: by default ``robustgan.outliers.tie_tolerance``
+        of X's median over its MAD, feature by feature.
 
     Returns
     -------
@@ -230,7 +233,10 @@ def outlyingness_start(X, support_size, n_directions, rng, *, center=None):
     if directions.shape[1] == 0:
         keep = np.arange(len(X))
     else:
-        keep = np.argpartition(outlyingness(X, directions), support_size - 1)[:support_size]
+        if tolerance is None:
+            tolerance = tie_tolerance(data_magnitude(
+                center, np.median(np.abs(X - center), axis=0)))
+        keep = _most_central(outlyingness(X, directions), support_size, tolerance)
     subset = X[keep]
     return subset.mean(axis=0), np.atleast_2d(np.cov(subset, rowvar=False))
 
@@ -294,7 +300,10 @@ def projection_share(X, location, scatter, directions, bins=10):
     that is too wide, or moved, along d claims rows in its tails that the data do not have
     there. Between two estimates, the one with the larger share needs fewer outliers to
     explain the data (a total-variation criterion, as TV-GAN's, read on a few projections).
-    One bin's share varies by about √(bins/n) from sampling alone.
+    One bin's share varies by about √(bins/n) from sampling alone. A row on an edge to the
+    rounding of its projection (``robustgan.outliers.tie_tolerance``) counts half in each of
+    the two bins, so that the share does not depend on the data's units where rows of counts
+    or scores lie on an edge.
 
     Parameters
     ----------
@@ -325,10 +334,20 @@ def projection_share(X, location, scatter, directions, bins=10):
     centres = directions.T @ location
     spreads = np.sqrt(np.einsum("ij,ik,kj->j", directions, scatter, directions))
     quantiles = special.ndtri(np.arange(1, bins) / bins)
+    magnitudes = np.abs(location) @ np.abs(directions)
     share = np.inf
     for j in range(directions.shape[1]):
         edges = centres[j] + spreads[j] * quantiles
-        counts = np.bincount(np.searchsorted(edges, projections[:, j]), minlength=bins)
+        # A row on an edge, to the rounding of the projections (``tie_tolerance`` of the
+        # terms summed, in the projection's spreads), counts half in each of its two bins.
+        # Rows of counts lie exactly on the middle edge where the centre is one of their
+        # projections, and the data's units round them to either side: on 30 Poisson rows,
+        # p = 2, one sat 4e-15 SD from it in X and 1.5e-8 SD in 1e-6·X·D + b, counted in
+        # different bins, and RobustGANScatter took the start in one and the game in the other.
+        margin = tie_tolerance(magnitudes[j] / spreads[j]) * spreads[j]
+        counts = (np.bincount(np.searchsorted(edges - margin, projections[:, j]), minlength=bins)
+                  + np.bincount(np.searchsorted(edges + margin, projections[:, j]),
+                                minlength=bins)) / 2
         share = min(share, counts.min() * bins / len(projections))
     return float(share)
 
@@ -646,8 +665,11 @@ def trimmed_scatter(X, support_fraction=0.5, n_iter=_CONCENTRATION_STEPS, *, n_d
     # Reordered, the unordered copy is let go: the steps below hold one copy of the data.
     order = canonical_row_order(standardised)
     standardised = standardised[order]
+    # Distances of rows that tie in exact arithmetic are apart by the rounding of X's values,
+    # which their distance from 0 in their own scales sets (``tie_tolerance``).
     location, scatter, ordered_support, first_step = _trimmed_scatter(
-        standardised, support_fraction, n_iter, n_directions, random_state)
+        standardised, support_fraction, n_iter, n_directions, random_state,
+        tie_tolerance(data_magnitude(center, scale)))
     support = np.empty_like(ordered_support)
     support[order] = ordered_support
     estimate = center + scale * location, scatter * np.outer(scale, scale), support
@@ -658,7 +680,7 @@ def trimmed_scatter(X, support_fraction=0.5, n_iter=_CONCENTRATION_STEPS, *, n_d
     return *estimate, first_step
 
 
-def _trimmed_scatter(X, support_fraction, n_iter, n_directions, random_state):
+def _trimmed_scatter(X, support_fraction, n_iter, n_directions, random_state, tolerance):
     n, p = X.shape
     rng = np.random.default_rng(check_random_state(random_state).randint(2**31 - 1))
     # The candidates come from a subsample (FastMCD's nested subsets): a start and its
@@ -669,19 +691,20 @@ def _trimmed_scatter(X, support_fraction, n_iter, n_directions, random_state):
     starts = _deterministic_starts(sample, median)
     h_sample = _support_size(support_fraction, m, p)
     if p > 1:
-        location, scatter = outlyingness_start(sample, h_sample, n_directions, rng, center=median)
+        location, scatter = outlyingness_start(sample, h_sample, n_directions, rng, center=median,
+                                               tolerance=tolerance)
         starts.append((location, regularised_scatter(scatter)))
     floor = _level_floor(sample)
     # Independent of each other: another thread can take some (``shared``).
     candidates = [call.result() for call in shared(
-        lambda start: _concentrate(sample, *start, h_sample, n_iter, floor), starts,
+        lambda start: _concentrate(sample, *start, h_sample, n_iter, floor, tolerance), starts,
         work=sample.size * len(starts))]
-    best = _best_fitting(sample, candidates, n_directions, rng, median)
+    best = _best_fitting(sample, candidates, n_directions, rng, median, tolerance)
     location, scatter, support, distances = candidates[best]
     h = _support_size(support_fraction, n, p)
     if m < n:
         location, scatter, support, distances = _concentrate(X, location, scatter, h,
-                                                             _FULL_DATA_STEPS, floor)
+                                                             _FULL_DATA_STEPS, floor, tolerance)
     # The two reweighting steps one at a time (the same operations as one call of two), so
     # that the first step's estimate is there if the second cascaded or collapsed.
     first_location, first_scatter, first = reweighted_estimate(
@@ -821,6 +844,19 @@ def _floored(scatter, floor):
     return scatter * np.outer(factor, factor)
 
 
+def _most_central(values, k, tolerance, squared=False):
+    """Indices of the ``k`` rows of smallest ``values``: where rows tie with the k-th to the
+    data's rounding (``tolerance``, ``robustgan.outliers.tie_tolerance``, in the values' units,
+    or for ``squared`` distances that of their square roots), the first of them in the rows'
+    order (the canonical order of ``trimmed_scatter``), so that the choice depends on neither
+    the data's units nor the rows' order."""
+    kth = np.partition(values, k - 1)[k - 1]
+    margin = squared_tie_margin(tolerance, kth) if squared else tolerance
+    inside = np.flatnonzero(values < kth - margin)
+    tied = np.flatnonzero(np.abs(values - kth) <= margin)
+    return np.concatenate([inside, tied[:k - len(inside)]])
+
+
 def _support_size(fraction, rows, p):
     """⌈fraction·rows⌉ rows, between p + 1 and ``rows``. The product is rounded first: MCD's
     (n + p + 1)/(2n) times n came out as 14.000000000000002 for n = 25, p = 2, and its ceiling
@@ -957,10 +993,12 @@ def _mean_and_covariance(rows):
     return location, scatter
 
 
-def _concentrate(X, location, scatter, h, n_iter, floor=None):
+def _concentrate(X, location, scatter, h, n_iter, floor=None, tolerance=0.0):
     """At most ``n_iter`` C-steps from (location, scatter), stopping at a fixed point, then the
     χ²_p median consistency factor.
     ``floor``: the least variance of each feature after a step (``_level_floor``), if any.
+    ``tolerance``: the data's rounding, in standard deviations, within which two distances
+    tie (``_most_central``; ``robustgan.outliers.tie_tolerance``).
 
     Returns (location, scatter, support, squared distances of X's rows from the returned
     location and scatter).
@@ -969,7 +1007,7 @@ def _concentrate(X, location, scatter, h, n_iter, floor=None):
     for _ in range(max(1, n_iter)):
         d2 = squared_mahalanobis(X, location, scatter)
         kept = np.zeros(len(X), dtype=bool)
-        kept[np.argpartition(d2, h - 1)[:h]] = True
+        kept[_most_central(d2, h, tolerance, squared=True)] = True
         if support is not None and np.array_equal(kept, support):
             # A fixed point: the same rows give the same mean and covariance to the bit, so
             # the remaining steps would repeat this one, and d2 are the final distances.
@@ -1014,10 +1052,11 @@ _CHECK_DIRECTIONS = 100
 _CHECK_EIGENVECTORS = 10
 
 
-def _best_fitting(X, candidates, n_directions, rng, median=None):
+def _best_fitting(X, candidates, n_directions, rng, median=None, tolerance=0.0):
     """Index of the candidate with the smallest projection Kolmogorov distance to the data.
 
-    ``median``: X's coordinatewise median, if known.
+    ``median``: X's coordinatewise median, if known. ``tolerance``: the data's rounding, within
+    which two distances tie (the first candidate taken; ``_first_least``).
     """
     if len(candidates) == 1:
         return 0
@@ -1048,7 +1087,7 @@ def _best_fitting(X, candidates, n_directions, rng, median=None):
                    _sorted_ks_distance(projections, location, scatter, extreme, cdf))
 
     distances = [distance(index) for index in range(len(candidates))]
-    best = int(np.argmin(distances))
+    best = _first_least(distances, tolerance)
     # Heavy tails: every Gaussian fits the projections badly (Cauchy inliers: 0.25 for the
     # right candidate and for one near the coordinatewise median alike, which won on 2 seeds
     # in 10). Each candidate is then measured against the multivariate t its own distances
@@ -1063,7 +1102,7 @@ def _best_fitting(X, candidates, n_directions, rng, median=None):
             spread = math.sqrt(factor)
             distances.append(distance(
                 index, lambda z, df=df, spread=spread: _t_cdf(df, z / spread)))
-        best = int(np.argmin(distances))
+        best = _first_least(distances, tolerance)
     # A candidate whose ellipsoid holds two groups (ε near 1/2: a concentration from the
     # coordinatewise median can settle between the inliers and a far cluster, elongated
     # towards both and thin across, a fixed point of the C-steps) fits the projections better
@@ -1073,8 +1112,18 @@ def _best_fitting(X, candidates, n_directions, rng, median=None):
     single = [index for index in range(len(candidates))
               if split[index] < _TWO_GROUPS and np.isfinite(distances[index])]
     if split[best] >= _TWO_GROUPS and single:
-        best = min(single, key=distances.__getitem__)
+        best = single[_first_least([distances[index] for index in single], tolerance)]
     return _without_a_far_tight_group(rows, candidates, best)
+
+
+def _first_least(values, tolerance):
+    """Index of the least of ``values`` (Kolmogorov distances, which move by less than the
+    projections' rounding, ``tolerance``), the first of those within ``tolerance`` of it. On a
+    table of Likert answers (21 rows, p = 4) four candidates' distances were all 19/42, some
+    ulps apart, and the rows' order (a different rounding of the per-feature scales) picked a
+    different candidate."""
+    values = np.asarray(values, dtype=np.float64)
+    return int(np.flatnonzero(values <= values.min() + tolerance)[0])
 
 
 def _without_a_far_tight_group(X, candidates, best):

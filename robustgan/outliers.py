@@ -1,6 +1,8 @@
 """What every robust location/scatter estimator shares: outlier labelling and a robust score.
 
 A neutral module: the estimators and the baselines both build on it, and it imports neither.
+It also says when two distances computed from the data are tied (``tie_tolerance``): equal in
+exact arithmetic and apart only by the rounding of the data's values.
 
 An estimator provides ``location_`` and the method ``_squared_distances(X)`` (its Mahalanobis
 distances, squared) and ``_log_det_scatter()``; this mixin turns them into scikit-learn's outlier
@@ -21,11 +23,76 @@ __all__ = [
     "AUTO_INLIER_QUANTILE",
     "CONTAMINATION_CONSTRAINT",
     "ENVELOPE_CONTAMINATION_CONSTRAINT",
+    "data_magnitude",
+    "squared_tie_margin",
+    "tie_tolerance",
     "RobustLocationMixin",
 ]
 
 # The χ²_p quantile that MCD's reweighting step uses (Rousseeuw & Van Driessen, 1999).
 AUTO_INLIER_QUANTILE = 0.975
+
+# ``tie_tolerance``: roundings of a standardised value that the sums and the whitening behind
+# it may take, and the least tolerance, in standard deviations.
+_TIE_ROUNDINGS = 100
+_TIE_FLOOR = 1e-12
+# A score farther from the offset than this tolerance's margin is no tie at any magnitude the
+# data can have and keep 5 significant digits of their spread.
+_TIE_CEILING = 1e-3
+_TIE_ROWS = 2_000
+
+
+def tie_tolerance(magnitude):
+    """How far apart, in standard deviations, two standardised values of data whose values near
+    their centre are ``magnitude`` times their spread can be and still be equal in exact
+    arithmetic: their rounding, ε·magnitude (ε = 2.2e-16), times ``_TIE_ROUNDINGS``, and at
+    least ``_TIE_FLOOR``.
+
+    Counts, scores and rounded values tie exactly (a count of 7 and one of 15 about a centre of
+    11), and the data's units round such ties apart one way in X and another in a·X·D + b: on
+    300 Poisson counts scaled by 1.79e-6 and shifted by -627, a concentration step kept the
+    other side's tied rows and the location moved by 0.02 of a standard deviation. The
+    rounding is 1e-8 SD there, 1e-15 for data centred near their spread. A squared distance d²
+    carries 2·√d² times it. A fixed relative 1e-6 read distances 7.8e-7 apart among 4,000
+    continuous rows as tied, and moved a fit; and a far cluster's squared distances, 1e12 apart
+    by 1e-6 of themselves, as one run.
+
+    Examples
+    --------
+    >>> tie_tolerance(3.0)            # data near their own spread: the floor
+    1e-12
+    >>> bool(1e-7 < tie_tolerance(1e8) < 1e-5)   # values 1e8 spreads from 0: 8 digits left
+    True
+    """
+    return max(_TIE_FLOOR, _TIE_ROUNDINGS * np.finfo(np.float64).eps * float(magnitude))
+
+
+def squared_tie_margin(tolerance, squared_distance):
+    """The tie margin of a squared distance d²: 2·√d² times the tolerance of its terms
+    (``tie_tolerance``).
+
+    Examples
+    --------
+    >>> squared_tie_margin(1e-8, 25.0)
+    1e-07
+    """
+    return 2.0 * tolerance * math.sqrt(abs(squared_distance))
+
+
+def data_magnitude(centre, spread):
+    """How far from 0, in its own spreads, a feature's central values lie, at most over the
+    features of positive spread: the largest absolute ``centre`` over ``spread``
+    (``tie_tolerance``'s magnitude).
+
+    Examples
+    --------
+    >>> data_magnitude([-627.0, 3.0], [1e-5, 0.0])   # the second feature has no spread
+    62700000.0
+    """
+    centre, spread = np.abs(np.asarray(centre, dtype=np.float64)), np.asarray(spread)
+    usable = np.isfinite(spread) & (spread > 0) & np.isfinite(centre)
+    return float(np.max(centre[usable] / spread[usable], initial=0.0))
+
 
 CONTAMINATION_CONSTRAINT = [
     StrOptions({"auto"}),
@@ -179,7 +246,7 @@ class RobustLocationMixin(OutlierMixin):
             return
         if squared_distances is None:
             squared_distances = self._squared_distances(X)
-        self.offset_ = _offset_for_fraction(-squared_distances, self.contamination)
+        self.offset_ = _offset_for_fraction(-squared_distances, self.contamination, X)
 
     def _inlier_cutoff(self, n_features):
         """The squared distance below which a row is typical of the fitted model: the 0.975
@@ -187,7 +254,7 @@ class RobustLocationMixin(OutlierMixin):
         return float(stats.chi2.ppf(AUTO_INLIER_QUANTILE, df=n_features))
 
 
-def _offset_for_fraction(scores, fraction):
+def _offset_for_fraction(scores, fraction, X=None):
     """The offset below which ``fraction`` of ``scores`` lie: their ``fraction`` percentile,
     as ``EllipticEnvelope``'s, except where it falls inside a run of tied scores.
 
@@ -196,6 +263,7 @@ def _offset_for_fraction(scores, fraction):
     feature its inliers hold at one value (count data: on statsmodels' randhie, 2,387 of
     20,190 rows shared the largest squared distance, 2.6e32, and ``contamination=0.1`` flagged
     no row). The run is flagged where that brings the flagged share nearer ``fraction``.
+    Scores tied to the rounding of the training data ``X`` (``tie_tolerance``) are a run.
     """
     lower, higher = (np.percentile(scores, 100.0 * fraction, method=method)
                      for method in ("lower", "higher"))
@@ -206,10 +274,29 @@ def _offset_for_fraction(scores, fraction):
         offset = higher
     else:
         offset = np.percentile(scores, 100.0 * fraction)
-    below = np.count_nonzero(scores < offset)
-    tied = np.count_nonzero(scores == offset)
+    # Tied to rounding: rows of counts at one distance in exact arithmetic are some ulps
+    # apart in a·X·D + b, and a run split by the offset flagged a row in one and not the other.
+    if np.isfinite(offset):
+        gaps = np.abs(scores - offset)
+        # The data's magnitude is read only where a score is near enough to tie.
+        if X is None or not np.min(gaps) <= squared_tie_margin(_TIE_CEILING, offset):
+            margin = squared_tie_margin(_TIE_FLOOR, offset)
+        else:
+            # Read on at most ``_TIE_ROWS`` rows, evenly spaced: a magnitude, not an estimate.
+            rows = X[::max(1, len(X) // _TIE_ROWS)]
+            centre = np.median(rows, axis=0)
+            margin = squared_tie_margin(tie_tolerance(data_magnitude(
+                centre, np.median(np.abs(rows - centre), axis=0))), offset)
+        run = gaps <= margin
+    else:  # rows at an infinite distance tie exactly
+        margin, run = 0.0, scores == offset
+    tied = np.count_nonzero(run)
+    if not tied:
+        return offset
+    below = np.count_nonzero(scores < offset - margin)
     target = fraction * len(scores)
-    if tied and abs(below + tied - target) < abs(below - target):
-        # Just above the run's score: the tied rows fall below the offset, no other row does.
-        offset = np.nextafter(offset, np.inf)
-    return offset
+    if abs(below + tied - target) < abs(below - target):
+        # Just above the run's scores: the tied rows fall below the offset, no other row does.
+        return np.nextafter(scores[run].max(), np.inf)
+    # The run's least score: every tied row is an inlier.
+    return scores[run].min()

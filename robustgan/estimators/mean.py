@@ -17,6 +17,7 @@ from .._validation import (
     check_training_data,
     refusing_bools,
     warn_at_user,
+    warn_exact_fit,
     warn_tied_columns,
 )
 from ..clusters import (
@@ -737,6 +738,8 @@ class RobustGANMean(RobustLocationMixin, BaseEstimator):
         if direction is not None:
             self.cluster_direction_ = np.zeros(X.shape[1])
             self.cluster_direction_[varying] = direction
+        warn_exact_fit(X, location, scatter,
+                       columns=None if varying.all() else np.flatnonzero(varying))
         self.trimmed_location_ = self.initial_location_.copy()
         self.trimmed_location_[varying] = location
         self.trimmed_scatter_ = np.zeros((X.shape[1], X.shape[1]))

@@ -25,6 +25,7 @@ from .._validation import (
     leaves_unchanged_on_failure,
     refusing_bools,
     warn_at_user,
+    warn_exact_fit,
 )
 from ..clusters import correct_absorbed_cluster, split_tight_cluster
 from ..divergences import Divergence, check_robust_divergence, get_divergence
@@ -490,6 +491,7 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
                 # start is the first reweighting step's estimate, as MinCovDet's single step.
                 if self.cluster_direction_ is None and first_step is not None:
                     self.raw_location_, self.raw_covariance_ = first_step
+            warn_exact_fit(X, self.raw_location_, self.raw_covariance_)
         # A start corrected for a cluster it held is the answer: the cluster is still in the
         # data, the game's optimum is pulled towards it by O(ε), and a reweighting step takes
         # most of it back inside the ellipsoid (p = 200, shift 0.5·1: 36% of its rows).
