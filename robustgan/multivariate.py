@@ -43,7 +43,7 @@ from ._validation import (
     check_square,
     check_vector,
 )
-from .outliers import AUTO_INLIER_QUANTILE, data_magnitude, squared_tie_margin, tie_tolerance
+from .outliers import AUTO_INLIER_QUANTILE, TIE_TOLERANCE, squared_tie_margin
 from .univariate import column_median, discrete_features, reweighted_location_scale, robust_scale
 
 __all__ = [
@@ -90,8 +90,16 @@ def data_directions(X, center, n_directions, rng):
     rows = rng.choice(len(X), size=min(int(n_directions), len(X)), replace=False)
     D = (X[rows] - center).T
     norms = np.linalg.norm(D, axis=0)
-    keep = norms > 0
+    # A row at the centre in exact arithmetic is 0 or some ulps from it, which the data's
+    # units and the rows' order set; as a direction that rounding is noise (scikit-learn's
+    # digits: a blank row at the median, and the start's candidate changed with the order).
+    keep = norms > _AT_CENTRE * np.median(norms)
     return D[:, keep] / norms[keep]
+
+
+# A row nearer the centre than this share of the median row's distance is at the centre
+# (``data_directions``).
+_AT_CENTRE = 1e-9
 
 
 def unit_rows(vectors):
@@ -189,7 +197,7 @@ def outlyingness(X, directions):
 _NORMAL_MAD = 0.6744897501960817
 
 
-def outlyingness_start(X, support_size, n_directions, rng, *, center=None, tolerance=None):
+def outlyingness_start(X, support_size, n_directions, rng, *, center=None):
     """Mean and covariance of the ``support_size`` least outlying rows (Stahel–Donoho).
 
     The directions run from the coordinatewise median through random rows, so a cluster of
@@ -206,10 +214,6 @@ def outlyingness_start(X, support_size, n_directions, rng, *, center=None, toler
     center : ndarray of shape (n_features,), optional
         The coordinatewise median of X, ``np.median(X, axis=0)`` if not given (a caller that
         has computed it saves that pass).
-    tolerance : float, optional
-        How far apart two rows' outlyingness (in robust standard deviations) can be and still
-        tie, the first of the tied rows kept: by default ``robustgan.outliers.tie_tolerance``
-        of X's median over its MAD, feature by feature.
 
     Returns
     -------
@@ -233,10 +237,7 @@ def outlyingness_start(X, support_size, n_directions, rng, *, center=None, toler
     if directions.shape[1] == 0:
         keep = np.arange(len(X))
     else:
-        if tolerance is None:
-            tolerance = tie_tolerance(data_magnitude(
-                center, np.median(np.abs(X - center), axis=0)))
-        keep = _most_central(outlyingness(X, directions), support_size, tolerance)
+        keep = _most_central(outlyingness(X, directions), support_size)
     subset = X[keep]
     return subset.mean(axis=0), np.atleast_2d(np.cov(subset, rowvar=False))
 
@@ -300,10 +301,10 @@ def projection_share(X, location, scatter, directions, bins=10):
     that is too wide, or moved, along d claims rows in its tails that the data do not have
     there. Between two estimates, the one with the larger share needs fewer outliers to
     explain the data (a total-variation criterion, as TV-GAN's, read on a few projections).
-    One bin's share varies by about √(bins/n) from sampling alone. A row on an edge to the
-    rounding of its projection (``robustgan.outliers.tie_tolerance``) counts half in each of
-    the two bins, so that the share does not depend on the data's units where rows of counts
-    or scores lie on an edge.
+    One bin's share varies by about √(bins/n) from sampling alone. A row on an edge to
+    ``robustgan.outliers.TIE_TOLERANCE`` of the projection's spread counts half in each of the
+    two bins, so that the share does not depend on the data's units where rows of counts or
+    scores lie on an edge.
 
     Parameters
     ----------
@@ -334,17 +335,15 @@ def projection_share(X, location, scatter, directions, bins=10):
     centres = directions.T @ location
     spreads = np.sqrt(np.einsum("ij,ik,kj->j", directions, scatter, directions))
     quantiles = special.ndtri(np.arange(1, bins) / bins)
-    magnitudes = np.abs(location) @ np.abs(directions)
     share = np.inf
     for j in range(directions.shape[1]):
         edges = centres[j] + spreads[j] * quantiles
-        # A row on an edge, to the rounding of the projections (``tie_tolerance`` of the
-        # terms summed, in the projection's spreads), counts half in each of its two bins.
-        # Rows of counts lie exactly on the middle edge where the centre is one of their
+        # A row on an edge, to ``TIE_TOLERANCE`` of the spread, counts half in each of its two
+        # bins. Rows of counts lie exactly on the middle edge where the centre is one of their
         # projections, and the data's units round them to either side: on 30 Poisson rows,
         # p = 2, one sat 4e-15 SD from it in X and 1.5e-8 SD in 1e-6·X·D + b, counted in
         # different bins, and RobustGANScatter took the start in one and the game in the other.
-        margin = tie_tolerance(magnitudes[j] / spreads[j]) * spreads[j]
+        margin = TIE_TOLERANCE * spreads[j]
         counts = (np.bincount(np.searchsorted(edges - margin, projections[:, j]), minlength=bins)
                   + np.bincount(np.searchsorted(edges + margin, projections[:, j]),
                                 minlength=bins)) / 2
@@ -665,11 +664,8 @@ def trimmed_scatter(X, support_fraction=0.5, n_iter=_CONCENTRATION_STEPS, *, n_d
     # Reordered, the unordered copy is let go: the steps below hold one copy of the data.
     order = canonical_row_order(standardised)
     standardised = standardised[order]
-    # Distances of rows that tie in exact arithmetic are apart by the rounding of X's values,
-    # which their distance from 0 in their own scales sets (``tie_tolerance``).
     location, scatter, ordered_support, first_step = _trimmed_scatter(
-        standardised, support_fraction, n_iter, n_directions, random_state,
-        tie_tolerance(data_magnitude(center, scale)))
+        standardised, support_fraction, n_iter, n_directions, random_state)
     support = np.empty_like(ordered_support)
     support[order] = ordered_support
     estimate = center + scale * location, scatter * np.outer(scale, scale), support
@@ -680,7 +676,7 @@ def trimmed_scatter(X, support_fraction=0.5, n_iter=_CONCENTRATION_STEPS, *, n_d
     return *estimate, first_step
 
 
-def _trimmed_scatter(X, support_fraction, n_iter, n_directions, random_state, tolerance):
+def _trimmed_scatter(X, support_fraction, n_iter, n_directions, random_state):
     n, p = X.shape
     rng = np.random.default_rng(check_random_state(random_state).randint(2**31 - 1))
     # The candidates come from a subsample (FastMCD's nested subsets): a start and its
@@ -691,20 +687,19 @@ def _trimmed_scatter(X, support_fraction, n_iter, n_directions, random_state, to
     starts = _deterministic_starts(sample, median)
     h_sample = _support_size(support_fraction, m, p)
     if p > 1:
-        location, scatter = outlyingness_start(sample, h_sample, n_directions, rng, center=median,
-                                               tolerance=tolerance)
+        location, scatter = outlyingness_start(sample, h_sample, n_directions, rng, center=median)
         starts.append((location, regularised_scatter(scatter)))
     floor = _level_floor(sample)
     # Independent of each other: another thread can take some (``shared``).
     candidates = [call.result() for call in shared(
-        lambda start: _concentrate(sample, *start, h_sample, n_iter, floor, tolerance), starts,
+        lambda start: _concentrate(sample, *start, h_sample, n_iter, floor), starts,
         work=sample.size * len(starts))]
-    best = _best_fitting(sample, candidates, n_directions, rng, median, tolerance)
+    best = _best_fitting(sample, candidates, n_directions, rng, median)
     location, scatter, support, distances = candidates[best]
     h = _support_size(support_fraction, n, p)
     if m < n:
         location, scatter, support, distances = _concentrate(X, location, scatter, h,
-                                                             _FULL_DATA_STEPS, floor, tolerance)
+                                                             _FULL_DATA_STEPS, floor)
     # The two reweighting steps one at a time (the same operations as one call of two), so
     # that the first step's estimate is there if the second cascaded or collapsed.
     first_location, first_scatter, first = reweighted_estimate(
@@ -844,14 +839,13 @@ def _floored(scatter, floor):
     return scatter * np.outer(factor, factor)
 
 
-def _most_central(values, k, tolerance, squared=False):
-    """Indices of the ``k`` rows of smallest ``values``: where rows tie with the k-th to the
-    data's rounding (``tolerance``, ``robustgan.outliers.tie_tolerance``, in the values' units,
-    or for ``squared`` distances that of their square roots), the first of them in the rows'
-    order (the canonical order of ``trimmed_scatter``), so that the choice depends on neither
-    the data's units nor the rows' order."""
+def _most_central(values, k, squared=False):
+    """Indices of the ``k`` rows of smallest ``values``: where rows tie with the k-th to
+    ``robustgan.outliers.TIE_TOLERANCE`` (``squared_tie_margin`` for ``squared`` distances), the
+    first of them in the rows' order (the canonical order of ``trimmed_scatter``), so that the
+    choice depends on neither the data's units nor the rows' order."""
     kth = np.partition(values, k - 1)[k - 1]
-    margin = squared_tie_margin(tolerance, kth) if squared else tolerance
+    margin = squared_tie_margin(kth) if squared else TIE_TOLERANCE
     inside = np.flatnonzero(values < kth - margin)
     tied = np.flatnonzero(np.abs(values - kth) <= margin)
     return np.concatenate([inside, tied[:k - len(inside)]])
@@ -993,12 +987,11 @@ def _mean_and_covariance(rows):
     return location, scatter
 
 
-def _concentrate(X, location, scatter, h, n_iter, floor=None, tolerance=0.0):
+def _concentrate(X, location, scatter, h, n_iter, floor=None):
     """At most ``n_iter`` C-steps from (location, scatter), stopping at a fixed point, then the
     χ²_p median consistency factor.
     ``floor``: the least variance of each feature after a step (``_level_floor``), if any.
-    ``tolerance``: the data's rounding, in standard deviations, within which two distances
-    tie (``_most_central``; ``robustgan.outliers.tie_tolerance``).
+    Distances tied to rounding are tied (``_most_central``).
 
     Returns (location, scatter, support, squared distances of X's rows from the returned
     location and scatter).
@@ -1007,7 +1000,7 @@ def _concentrate(X, location, scatter, h, n_iter, floor=None, tolerance=0.0):
     for _ in range(max(1, n_iter)):
         d2 = squared_mahalanobis(X, location, scatter)
         kept = np.zeros(len(X), dtype=bool)
-        kept[_most_central(d2, h, tolerance, squared=True)] = True
+        kept[_most_central(d2, h, squared=True)] = True
         if support is not None and np.array_equal(kept, support):
             # A fixed point: the same rows give the same mean and covariance to the bit, so
             # the remaining steps would repeat this one, and d2 are the final distances.
@@ -1050,20 +1043,25 @@ _LEVEL_WINDOW = 5.0
 _CHECK_ROWS = 2_000
 _CHECK_DIRECTIONS = 100
 _CHECK_EIGENVECTORS = 10
+# Relative gap below which two eigenvalues of a candidate's scatter are one (``_own_eigenvalue``),
+# and a share of its largest below which it holds no spread (``_best_fitting``).
+_EIGENVALUE_TIE = 1e-6
+_SINGULAR = 1e-12
 
 
-def _best_fitting(X, candidates, n_directions, rng, median=None, tolerance=0.0):
+def _best_fitting(X, candidates, n_directions, rng, median=None):
     """Index of the candidate with the smallest projection Kolmogorov distance to the data.
 
-    ``median``: X's coordinatewise median, if known. ``tolerance``: the data's rounding, within
-    which two distances tie (the first candidate taken; ``_first_least``).
+    ``median``: X's coordinatewise median, if known. Of distances tied to rounding, the first
+    candidate's is taken (``_first_least``).
     """
     if len(candidates) == 1:
         return 0
     rows = X
     # Each candidate's eigenvectors serve the two-group check (on every row, which its
     # distances are of) and its extreme directions below.
-    eigenvectors = [np.linalg.eigh(scatter)[1] for _, scatter, *_ in candidates]
+    eigen = [np.linalg.eigh(scatter) for _, scatter, *_ in candidates]
+    eigenvectors = [vectors for _, vectors in eigen]
     split = [_split_along_major_axis(X, location, vectors[:, -1], distances)
              for (location, _, _, distances), vectors in zip(candidates, eigenvectors)]
     if len(X) > _CHECK_ROWS:
@@ -1075,19 +1073,30 @@ def _best_fitting(X, candidates, n_directions, rng, median=None, tolerance=0.0):
     # The projections on the shared directions are sorted once for all candidates.
     shared_sorted = np.sort(X @ shared, axis=0)
     extreme_sorted = []
-    for vectors in eigenvectors:
+    for values, vectors in eigen:
         k = min(_CHECK_EIGENVECTORS, vectors.shape[1])
-        extreme = np.hstack([vectors[:, :k], vectors[:, -k:]])
+        # An eigenvalue shared with a neighbour has no vector of its own: rounding, which the
+        # rows' order and the units set, picks one in the shared eigenspace (scikit-learn's
+        # digits: the floored eigenvalues of blank pixels, and the candidates' distances moved
+        # by 0.01 with the order).
+        # A direction the candidate holds no spread along (3.7e-33 in standard units: an exact
+        # fit of blank pixels) reads only which rows round to its centre's side.
+        own = [j for j in (*range(k), *range(len(values) - k, len(values)))
+               if _own_eigenvalue(values, j) and values[j] > _SINGULAR * values[-1]]
+        extreme = vectors[:, own]
         extreme_sorted.append((np.sort(X @ extreme, axis=0), extreme))
 
     def distance(index, cdf=special.ndtr):
         location, scatter = candidates[index][:2]
         projections, extreme = extreme_sorted[index]
-        return max(_sorted_ks_distance(shared_sorted, location, scatter, shared, cdf),
-                   _sorted_ks_distance(projections, location, scatter, extreme, cdf))
+        # Either set of directions can be empty (every eigenvalue tied or singular; every
+        # drawn row at the centre).
+        return max((_sorted_ks_distance(values, location, scatter, directions, cdf)
+                    for values, directions in ((shared_sorted, shared), (projections, extreme))
+                    if directions.shape[1]), default=0.0)
 
     distances = [distance(index) for index in range(len(candidates))]
-    best = _first_least(distances, tolerance)
+    best = _first_least(distances)
     # Heavy tails: every Gaussian fits the projections badly (Cauchy inliers: 0.25 for the
     # right candidate and for one near the coordinatewise median alike, which won on 2 seeds
     # in 10). Each candidate is then measured against the multivariate t its own distances
@@ -1102,7 +1111,7 @@ def _best_fitting(X, candidates, n_directions, rng, median=None, tolerance=0.0):
             spread = math.sqrt(factor)
             distances.append(distance(
                 index, lambda z, df=df, spread=spread: _t_cdf(df, z / spread)))
-        best = _first_least(distances, tolerance)
+        best = _first_least(distances)
     # A candidate whose ellipsoid holds two groups (ε near 1/2: a concentration from the
     # coordinatewise median can settle between the inliers and a far cluster, elongated
     # towards both and thin across, a fixed point of the C-steps) fits the projections better
@@ -1112,18 +1121,24 @@ def _best_fitting(X, candidates, n_directions, rng, median=None, tolerance=0.0):
     single = [index for index in range(len(candidates))
               if split[index] < _TWO_GROUPS and np.isfinite(distances[index])]
     if split[best] >= _TWO_GROUPS and single:
-        best = single[_first_least([distances[index] for index in single], tolerance)]
+        best = single[_first_least([distances[index] for index in single])]
     return _without_a_far_tight_group(rows, candidates, best)
 
 
-def _first_least(values, tolerance):
-    """Index of the least of ``values`` (Kolmogorov distances, which move by less than the
-    projections' rounding, ``tolerance``), the first of those within ``tolerance`` of it. On a
-    table of Likert answers (21 rows, p = 4) four candidates' distances were all 19/42, some
-    ulps apart, and the rows' order (a different rounding of the per-feature scales) picked a
-    different candidate."""
+def _own_eigenvalue(values, j):
+    """Whether the j-th of the ascending ``values`` differs from its neighbours by more than
+    ``_EIGENVALUE_TIE`` of the larger of each pair: its eigenvector is its own."""
+    return all(abs(values[j] - values[i]) > _EIGENVALUE_TIE * max(abs(values[j]), abs(values[i]))
+               for i in (j - 1, j + 1) if 0 <= i < len(values))
+
+
+def _first_least(values):
+    """Index of the least of ``values`` (Kolmogorov distances), the first of those within
+    ``robustgan.outliers.TIE_TOLERANCE`` of it. On a table of Likert answers (21 rows, p = 4)
+    four candidates' distances were all 19/42, some ulps apart, and the rows' order (a
+    different rounding of the per-feature scales) picked a different candidate."""
     values = np.asarray(values, dtype=np.float64)
-    return int(np.flatnonzero(values <= values.min() + tolerance)[0])
+    return int(np.flatnonzero(values <= values.min() + TIE_TOLERANCE)[0])
 
 
 def _without_a_far_tight_group(X, candidates, best):

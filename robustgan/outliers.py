@@ -1,7 +1,7 @@
 """What every robust location/scatter estimator shares: outlier labelling and a robust score.
 
 A neutral module: the estimators and the baselines both build on it, and it imports neither.
-It also says when two distances computed from the data are tied (``tie_tolerance``): equal in
+It also says when two distances computed from the data are tied (``TIE_TOLERANCE``): equal in
 exact arithmetic and apart only by the rounding of the data's values.
 
 An estimator provides ``location_`` and the method ``_squared_distances(X)`` (its Mahalanobis
@@ -23,75 +23,39 @@ __all__ = [
     "AUTO_INLIER_QUANTILE",
     "CONTAMINATION_CONSTRAINT",
     "ENVELOPE_CONTAMINATION_CONSTRAINT",
-    "data_magnitude",
+    "TIE_TOLERANCE",
     "squared_tie_margin",
-    "tie_tolerance",
     "RobustLocationMixin",
 ]
 
 # The χ²_p quantile that MCD's reweighting step uses (Rousseeuw & Van Driessen, 1999).
 AUTO_INLIER_QUANTILE = 0.975
 
-# ``tie_tolerance``: roundings of a standardised value that the sums and the whitening behind
-# it may take, and the least tolerance, in standard deviations.
-_TIE_ROUNDINGS = 100
-_TIE_FLOOR = 1e-12
-# A score farther from the offset than this tolerance's margin is no tie at any magnitude the
-# data can have and keep 5 significant digits of their spread.
-_TIE_CEILING = 1e-3
-_TIE_ROWS = 2_000
+# How far apart, in standard deviations, two values computed from standardised data can be and
+# still count as equal (``squared_tie_margin`` for squared distances). Counts, scores and
+# rounded values tie exactly (a count of 7 and one of 15 about a centre of 11), and the data's
+# units and the rows' order round such ties apart one way or another: on 300 Poisson counts,
+# a concentration step kept the other side's tied rows under 1.79e-6·X·D + b, and the location
+# moved by 0.02 of a standard deviation. The tolerance is above the rounding where the data
+# keep about nine significant digits of each feature's spread (values within 1e6 spreads of 0:
+# 2e-10) and below the gaps of distinct values (squared distances 7.8e-7 of themselves apart
+# among 4,000 rows, which a relative 1e-6 read as tied, and a fit moved). One value for every
+# data set: a tolerance that followed each one's own rounding read two Kolmogorov distances
+# 1.3e-5 apart as tied in 1e-6·X·D + b (values 2e9 spreads from 0) and not in X, and the two
+# fits took different candidates.
+TIE_TOLERANCE = 1e-8
 
 
-def tie_tolerance(magnitude):
-    """How far apart, in standard deviations, two standardised values of data whose values near
-    their centre are ``magnitude`` times their spread can be and still be equal in exact
-    arithmetic: their rounding, ε·magnitude (ε = 2.2e-16), times ``_TIE_ROUNDINGS``, and at
-    least ``_TIE_FLOOR``.
-
-    Counts, scores and rounded values tie exactly (a count of 7 and one of 15 about a centre of
-    11), and the data's units round such ties apart one way in X and another in a·X·D + b: on
-    300 Poisson counts scaled by 1.79e-6 and shifted by -627, a concentration step kept the
-    other side's tied rows and the location moved by 0.02 of a standard deviation. The
-    rounding is 1e-8 SD there, 1e-15 for data centred near their spread. A squared distance d²
-    carries 2·√d² times it. A fixed relative 1e-6 read distances 7.8e-7 apart among 4,000
-    continuous rows as tied, and moved a fit; and a far cluster's squared distances, 1e12 apart
-    by 1e-6 of themselves, as one run.
+def squared_tie_margin(squared_distance):
+    """How far apart two squared distances near ``squared_distance`` can be and still count as
+    equal: 2·√d²·``TIE_TOLERANCE``, the tolerance of the distances themselves.
 
     Examples
     --------
-    >>> tie_tolerance(3.0)            # data near their own spread: the floor
-    1e-12
-    >>> bool(1e-7 < tie_tolerance(1e8) < 1e-5)   # values 1e8 spreads from 0: 8 digits left
-    True
-    """
-    return max(_TIE_FLOOR, _TIE_ROUNDINGS * np.finfo(np.float64).eps * float(magnitude))
-
-
-def squared_tie_margin(tolerance, squared_distance):
-    """The tie margin of a squared distance d²: 2·√d² times the tolerance of its terms
-    (``tie_tolerance``).
-
-    Examples
-    --------
-    >>> squared_tie_margin(1e-8, 25.0)
+    >>> squared_tie_margin(25.0)
     1e-07
     """
-    return 2.0 * tolerance * math.sqrt(abs(squared_distance))
-
-
-def data_magnitude(centre, spread):
-    """How far from 0, in its own spreads, a feature's central values lie, at most over the
-    features of positive spread: the largest absolute ``centre`` over ``spread``
-    (``tie_tolerance``'s magnitude).
-
-    Examples
-    --------
-    >>> data_magnitude([-627.0, 3.0], [1e-5, 0.0])   # the second feature has no spread
-    62700000.0
-    """
-    centre, spread = np.abs(np.asarray(centre, dtype=np.float64)), np.asarray(spread)
-    usable = np.isfinite(spread) & (spread > 0) & np.isfinite(centre)
-    return float(np.max(centre[usable] / spread[usable], initial=0.0))
+    return 2.0 * TIE_TOLERANCE * math.sqrt(abs(squared_distance))
 
 
 CONTAMINATION_CONSTRAINT = [
@@ -246,7 +210,7 @@ class RobustLocationMixin(OutlierMixin):
             return
         if squared_distances is None:
             squared_distances = self._squared_distances(X)
-        self.offset_ = _offset_for_fraction(-squared_distances, self.contamination, X)
+        self.offset_ = _offset_for_fraction(-squared_distances, self.contamination)
 
     def _inlier_cutoff(self, n_features):
         """The squared distance below which a row is typical of the fitted model: the 0.975
@@ -254,7 +218,7 @@ class RobustLocationMixin(OutlierMixin):
         return float(stats.chi2.ppf(AUTO_INLIER_QUANTILE, df=n_features))
 
 
-def _offset_for_fraction(scores, fraction, X=None):
+def _offset_for_fraction(scores, fraction):
     """The offset below which ``fraction`` of ``scores`` lie: their ``fraction`` percentile,
     as ``EllipticEnvelope``'s, except where it falls inside a run of tied scores.
 
@@ -263,7 +227,7 @@ def _offset_for_fraction(scores, fraction, X=None):
     feature its inliers hold at one value (count data: on statsmodels' randhie, 2,387 of
     20,190 rows shared the largest squared distance, 2.6e32, and ``contamination=0.1`` flagged
     no row). The run is flagged where that brings the flagged share nearer ``fraction``.
-    Scores tied to the rounding of the training data ``X`` (``tie_tolerance``) are a run.
+    Scores that tie to rounding (``squared_tie_margin``) are a run.
     """
     lower, higher = (np.percentile(scores, 100.0 * fraction, method=method)
                      for method in ("lower", "higher"))
@@ -277,17 +241,8 @@ def _offset_for_fraction(scores, fraction, X=None):
     # Tied to rounding: rows of counts at one distance in exact arithmetic are some ulps
     # apart in a·X·D + b, and a run split by the offset flagged a row in one and not the other.
     if np.isfinite(offset):
-        gaps = np.abs(scores - offset)
-        # The data's magnitude is read only where a score is near enough to tie.
-        if X is None or not np.min(gaps) <= squared_tie_margin(_TIE_CEILING, offset):
-            margin = squared_tie_margin(_TIE_FLOOR, offset)
-        else:
-            # Read on at most ``_TIE_ROWS`` rows, evenly spaced: a magnitude, not an estimate.
-            rows = X[::max(1, len(X) // _TIE_ROWS)]
-            centre = np.median(rows, axis=0)
-            margin = squared_tie_margin(tie_tolerance(data_magnitude(
-                centre, np.median(np.abs(rows - centre), axis=0))), offset)
-        run = gaps <= margin
+        margin = squared_tie_margin(offset)
+        run = np.abs(scores - offset) <= margin
     else:  # rows at an infinite distance tie exactly
         margin, run = 0.0, scores == offset
     tied = np.count_nonzero(run)

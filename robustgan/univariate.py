@@ -27,6 +27,10 @@ _MAD_TO_SD = 1.482602218505602
 _GAUSSIAN_MAD = float(stats.norm.ppf(0.75))
 _MEAN_ABS_TO_SD = float(np.sqrt(np.pi / 2))
 _TOLERANCE = 1e-2
+# A kept variance below this share of the kept values' mean square is their sums' rounding:
+# the values are tied (a genuine one, in units of the current scale, is near
+# ``_TRUNCATED_VARIANCE``).
+_TIED_VARIANCE = 1e-9
 # A feature is read as discrete where one value holds at least _DOMINANT_LEVEL of its values
 # (a 0/1 dummy, counts piled at 0, a rating scale with one common answer; a Gaussian recorded
 # to 0.5 SD puts 20% in its commonest bin, to 0.2 SD 8%). The candidate values are the two
@@ -191,7 +195,11 @@ def reweighted_location_scale(X, max_steps=10, *, return_median=False):
         variance = (squares - count * shift**2) / np.maximum(count - 1, 1)
         factor = np.sqrt(np.maximum(variance, 0.0) / _TRUNCATED_VARIANCE)
         # A feature with fewer than two kept values, or all of them tied, keeps its estimate.
-        update = (count >= 2) & (factor > 0)
+        # Tied values leave a variance of 0 or of the sums' rounding, which the rows' order
+        # sets: on scikit-learn's digits (a pixel 0 on 1,037 of 1,797 rows) one order kept the
+        # scale, 0.29, and another shrank it to 3.9e-25.
+        tied = variance <= _TIED_VARIANCE * squares / np.maximum(count, 1)
+        update = (count >= 2) & (factor > 0) & ~tied
         location[columns[update]] += scale[columns[update]] * shift[update]
         scale[columns[update]] *= factor[update]
         previous, inside = inside, previous

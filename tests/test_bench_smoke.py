@@ -233,3 +233,17 @@ def test_speed_warns_where_the_process_slowed_during_the_run(monkeypatch, capsys
     assert "warning: the small products took 131 ms" in capsys.readouterr().out
     text = bench.markdown(result, "note")
     assert "100 ms at the start of the run, 131 ms at its end" in text
+
+
+def test_ties_fits_each_table_three_times_and_counts_the_moves(results, capsys):
+    bench = pytest.importorskip("bench_ties")
+    assert bench.main(["--tables", "2", "--kinds", "poisson,answers", "--seed", "61"]) == 0
+    stored = json.loads((results / "ties.json").read_text())
+    assert [r["estimator"] for r in stored["records"]] == ["RobustGANMean", "RobustGANScatter"] * 2
+    assert stored["counts"]["fits"] == 4
+    assert stored["counts"]["moved under a permutation"] == 0
+    assert "| moved under a·X·D + b |" in capsys.readouterr().out
+    # Every kind draws a table of the documented sizes.
+    for kind in bench.KINDS:
+        X = bench.table(kind, np.random.default_rng(0))
+        assert 21 <= X.shape[0] <= 300 and 1 <= X.shape[1] <= max(1, X.shape[0] // 5)
