@@ -93,7 +93,7 @@ def data_directions(X, center, n_directions, rng):
     # A row at the centre in exact arithmetic is 0 or some ulps from it, which the data's
     # units and the rows' order set; as a direction that rounding is noise (scikit-learn's
     # digits: a blank row at the median, and the start's candidate changed with the order).
-    keep = norms > _AT_CENTRE * np.median(norms)
+    keep = norms > (_AT_CENTRE * np.median(norms) if norms.size else 0.0)
     return D[:, keep] / norms[keep]
 
 
@@ -1137,7 +1137,8 @@ def _first_least(values):
     ``robustgan.outliers.TIE_TOLERANCE`` of it. On a table of Likert answers (21 rows, p = 4)
     four candidates' distances were all 19/42, some ulps apart, and the rows' order (a
     different rounding of the per-feature scales) picked a different candidate."""
-    values = np.asarray(values, dtype=np.float64)
+    # A NaN is no distance at all (np.argmin would have taken it).
+    values = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=np.inf)
     return int(np.flatnonzero(values <= values.min() + TIE_TOLERANCE)[0])
 
 

@@ -85,6 +85,7 @@ def test_the_least_of_values_tied_to_rounding_is_the_first():
     assert _first_least([0.3, 0.3 + 10 * TIE_TOLERANCE]) == 0
     assert _first_least([0.3 + 10 * TIE_TOLERANCE, 0.3]) == 1
     assert _first_least([np.inf, np.inf]) == 0
+    assert _first_least([np.nan, 0.4, 0.3]) == 2
 
 
 def test_distances_apart_by_more_than_rounding_are_not_tied():
@@ -243,3 +244,5 @@ def test_a_row_at_the_centre_to_rounding_gives_no_direction():
     directions = data_directions(X, np.array([0.3, 0.0]), 5, np.random.default_rng(0))
     assert directions.shape == (2, 4)
     np.testing.assert_allclose(np.linalg.norm(directions, axis=0), 1.0)
+    # No rows drawn, no directions (and no warning from an empty median).
+    assert data_directions(X, np.zeros(2), 0, np.random.default_rng(0)).shape == (2, 0)
