@@ -26,6 +26,7 @@ from ._validation import check_data, check_model, check_numbers, check_rows, che
 from .multivariate import (
     EIGEN_FLOOR,
     HEAVY_TAIL_DF,
+    key_directions,
     radial_tail_df,
     regularised_scatter,
     relative_spread,
@@ -1523,7 +1524,7 @@ def _exact_group_in_densest_rows(X, location, scatter, factor, white, window, le
     # Copies' squared distances are 0 to rounding, which differs with the data's units: two
     # points of 8 and 10 copies among 150 rows of counts, p = 2, and the group set aside was
     # one in X and the other in a·X·D + b.
-    keys = rows @ _key_directions(rows.shape[1])
+    keys = rows @ key_directions(rows.shape[1])
     for row in _order_to_rounding(radius, keys.__getitem__)[:_NEIGHBOURHOOD_TRIES]:
         neighbourhood = _order_to_rounding(squared[row], keys.__getitem__)[:window]
         found = _exact_group(X, location, scatter, factor, rows[np.sort(neighbourhood)], least)
@@ -1538,16 +1539,11 @@ def _to_rounding(values):
     return np.round(values / _EXACT) * _EXACT
 
 
-def _key_directions(p):
-    """Two fixed directions in p dimensions, the same on every call."""
-    return np.random.default_rng(20190101).standard_normal((p, 2))
-
-
 def _whitened_keys(X, location, factor, rows):
     """Two fixed projections of X's ``rows`` in the start's whitened units, (x − μ)·L⁻ᵀ·k: a
     row order from them depends on neither the rows' order nor the data's units
     (``_order_to_rounding``)."""
-    weights = linalg.solve_triangular(factor, _key_directions(X.shape[1]), lower=True,
+    weights = linalg.solve_triangular(factor, key_directions(X.shape[1]), lower=True,
                                       trans="T")
     return X[rows] @ weights - location @ weights
 

@@ -48,12 +48,15 @@ from .univariate import column_median, discrete_features, reweighted_location_sc
 
 __all__ = [
     "EIGEN_FLOOR",
+    "EIGENVALUE_TIE",
     "HEAVY_TAIL_DF",
     "canonical_row_order",
     "correlation_from_products",
     "data_directions",
+    "eigenvalues_apart",
     "elliptical_cutoff",
     "floored_scatter_and_precision",
+    "key_directions",
     "outlyingness",
     "outlyingness_start",
     "projection_ks_distance",
@@ -525,9 +528,40 @@ def spatial_sign_covariance(X, location):
 # read (``robustgan.clusters``; RobustGANMean keeps its start).
 HEAVY_TAIL_DF = 4.0
 
+# Relative difference below which two eigenvalues are one (``eigenvalues_apart``): the
+# estimates agree across affine transforms of the data to about 1e-11, and a vector whose
+# eigenvalue is apart by 1e-6 moves by about 1e-5 with them.
+EIGENVALUE_TIE = 1e-6
+
 # Relative floor on the eigenvalues of the starting scatter, so that data on a subspace (or a
 # constant feature) still give a whitening transform; the game then runs in the full space.
 EIGEN_FLOOR = 1e-9
+
+def key_directions(n_features):
+    """The two fixed directions whose projections order rows where values tie
+    (``canonical_row_order``; ``robustgan.clusters``' search for rows on a subspace): the same
+    on every call, so that an order from them depends on nothing but the rows' values.
+
+    Examples
+    --------
+    >>> key_directions(3).shape, bool(np.array_equal(key_directions(3), key_directions(3)))
+    ((3, 2), True)
+    """
+    return np.random.default_rng(20190101).standard_normal((n_features, 2))
+
+
+def eigenvalues_apart(value, neighbour):
+    """Whether two eigenvalues differ by more than ``EIGENVALUE_TIE`` of the larger: an
+    eigenvalue tied with its neighbour has no eigenvector of its own (rounding, which the data's
+    units and the rows' order set, picks one in the shared eigenspace).
+
+    Examples
+    --------
+    >>> eigenvalues_apart(1.0, 1.0 + 1e-9), eigenvalues_apart(1.0, 1.1)
+    (False, True)
+    """
+    return abs(value - neighbour) > EIGENVALUE_TIE * max(abs(value), abs(neighbour))
+
 
 def canonical_row_order(X):
     """A row order that depends on the rows' values only, not on how they were ordered.
@@ -545,7 +579,7 @@ def canonical_row_order(X):
     """
     # No pass over the values: a fit orders its rows twice, and NaN keys sort last.
     X = check_data(X, min_samples=0, ensure_all_finite=False)
-    keys = np.random.default_rng(20190101).standard_normal((X.shape[1], 2))
+    keys = key_directions(X.shape[1])
     # einsum's own loop, on the caller's thread: no BLAS and no torch. OpenBLAS's threads keep
     # spinning after a product and slowed the torch work that followed (the principal
     # directions' eigh ran 27 against 3 ms at n = 20,000, p = 100). A torch product run on
@@ -1043,9 +1077,8 @@ _LEVEL_WINDOW = 5.0
 _CHECK_ROWS = 2_000
 _CHECK_DIRECTIONS = 100
 _CHECK_EIGENVECTORS = 10
-# Relative gap below which two eigenvalues of a candidate's scatter are one (``_own_eigenvalue``),
-# and a share of its largest below which it holds no spread (``_best_fitting``).
-_EIGENVALUE_TIE = 1e-6
+# A share of a candidate scatter's largest eigenvalue below which it holds no spread
+# (``_best_fitting``).
 _SINGULAR = 1e-12
 
 
@@ -1126,9 +1159,9 @@ def _best_fitting(X, candidates, n_directions, rng, median=None):
 
 
 def _own_eigenvalue(values, j):
-    """Whether the j-th of the ascending ``values`` differs from its neighbours by more than
-    ``_EIGENVALUE_TIE`` of the larger of each pair: its eigenvector is its own."""
-    return all(abs(values[j] - values[i]) > _EIGENVALUE_TIE * max(abs(values[j]), abs(values[i]))
+    """Whether the j-th of the ascending ``values`` is apart from its neighbours
+    (``eigenvalues_apart``): its eigenvector is its own."""
+    return all(eigenvalues_apart(values[j], values[i])
                for i in (j - 1, j + 1) if 0 <= i < len(values))
 
 

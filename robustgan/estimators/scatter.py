@@ -33,6 +33,7 @@ from ..engine import AdversarialProblem, make_optimizer, resolve_device, robust_
 from ..multivariate import (
     HEAVY_TAIL_DF,
     canonical_row_order,
+    eigenvalues_apart,
     elliptical_cutoff,
     floored_scatter_and_precision,
     projection_share,
@@ -99,10 +100,6 @@ _AUTO_STEPS_ELLIPTICAL = (600, 3000)
 _ONE_SIDE_LEVEL = 0.05
 # Bins of equal model mass per direction in the referee between the start and the game.
 _SHARE_BINS = 10
-# Relative difference below which two generalised eigenvalues of the referee are one
-# (``_apart``): the estimates agree across affine transforms of the data to about 1e-11, and
-# a vector whose eigenvalue is apart by 1e-6 moves by about 1e-5 with them.
-_EIGENVALUE_TIE = 1e-6
 
 
 class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
@@ -665,7 +662,7 @@ class RobustGANScatter(RobustLocationMixin, EmpiricalCovariance):
         # At p = 1 the one eigenvalue is its own.
         extremes = ((0, 1), (-1, -2)) if len(values) > 1 else ((0, None),)
         directions = [vectors[:, k] for k, neighbour in extremes
-                      if neighbour is None or _apart(values[k], values[neighbour])]
+                      if neighbour is None or eigenvalues_apart(values[k], values[neighbour])]
         difference = location - start_location
         if np.any(difference != 0):
             directions += [np.linalg.solve(start_scatter, difference),
@@ -1159,8 +1156,3 @@ def _output_dtype(X):
     # A DataFrame has one dtype per column and no ``dtype``.
     dtypes = [X.dtype] if hasattr(X, "dtype") else list(getattr(X, "dtypes", []))
     return np.float32 if dtypes and all(d == np.float32 for d in dtypes) else np.float64
-
-
-def _apart(value, neighbour):
-    """Whether two eigenvalues differ by more than ``_EIGENVALUE_TIE`` of the larger."""
-    return abs(value - neighbour) > _EIGENVALUE_TIE * max(abs(value), abs(neighbour))
