@@ -658,9 +658,10 @@ def test_clean_counts_skewed_along_every_feature_are_not_read_as_a_cluster(seed)
 def test_clean_counts_at_small_p_are_not_read_as_a_cluster_along_their_diagonal(lam, n, seed):
     # iid counts at p = 3: the skewness vector points along 1 and the contrasts beside it are
     # symmetric (the features are exchangeable), so the skewness test of the other directions
-    # passed them; 26 of 240 such tables were corrected (these five among them), the start's
-    # scatter error 0.2 → 0.6 where a fit took it. Their spread across the diagonal grows
-    # towards the long tail, as a cluster's does not (_skewed_inliers_across).
+    # passed them: 26 of 240 such tables were corrected, these five among them (a fit of
+    # Poisson(2) counts, 400 × 3, that took such a correction: scatter error 0.32 → 0.63).
+    # Their spread across the diagonal grows towards the long tail, as a cluster's does not
+    # (_skewed_inliers_across).
     X = np.random.default_rng(seed).poisson(lam, size=(n, 3)).astype(float)
     assert correct_absorbed_cluster(X, *_start(X))[2] is None
 
