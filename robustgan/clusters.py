@@ -1108,8 +1108,6 @@ def _skewed_inliers_across(X, location, scatter, projection, variance, squared_d
     of a window about a bulk off the start's centre (t₃ inliers with a cluster at 0.5·1,
     p = 20: the correction refused on every seed, location error 0.10 → 0.61).
     """
-    if squared_distances is None:
-        squared_distances = squared_mahalanobis(X, location, scatter)
     if len(projection) < 8:
         return False
     bulk, bulk_variance = univariate_mcd(projection, (len(projection) + 2) // 2)
@@ -1118,10 +1116,13 @@ def _skewed_inliers_across(X, location, scatter, projection, variance, squared_d
     # Skewed inliers' long tail lies on the mean's side of the densest half and on the third
     # moment's. Where the two disagree it is no such tail (heavy tails whose few far rows set
     # the third moment).
-    side = np.sign(float(projection.mean()) - bulk)
-    centred = projection - float(projection.mean())
+    mean = float(projection.mean())
+    side = np.sign(mean - bulk)
+    centred = projection - mean
     if side == 0 or side != np.sign(float(np.einsum("i,i,i->", centred, centred, centred))):
         return False
+    if squared_distances is None:
+        squared_distances = squared_mahalanobis(X, location, scatter)
     offsets = side * (projection - bulk) / math.sqrt(bulk_variance)
     # ‖z‖² less the square of its component along v, in the start's whitened units.
     across = squared_distances - projection * projection / variance
@@ -1160,9 +1161,7 @@ def _features_holding_a_group(X, location, scatter, inside, discrete):
         return []
     grouped = []
     for j in skewed:
-        groups = _bulk_and_skewed_group(rows[:, j], skewness[j])
-        if (groups is not None and _ashman_d(groups[1], groups[2]) > _SKEWED_GROUP_SEPARATED
-                and _two_modes(*groups[:3])):
+        if group_apart(rows[:, j], skewness[j], dips=True):
             grouped.append(int(j))
     return grouped
 
@@ -2170,11 +2169,12 @@ def _majority_component(projection, variance, skew):
     return float(means[major] * scale), float(variances[major] * variance)
 
 
-def group_apart(values, skew):
+def group_apart(values, skew, *, dips=False):
     """Whether ``values`` are a bulk and a group apart on the side that ``skew`` points to: two
     Gaussians fitted by maximum likelihood (started from the densest half and the rest on that
     side), the larger one a majority, the smaller on that side, and Ashman's D =
-    √2·abs(μ₁ − μ₂)/√(σ₁² + σ₂²) above 2.5.
+    √2·abs(μ₁ − μ₂)/√(σ₁² + σ₂²) above 2.5; with ``dips``, their density also dips between
+    their means (``_two_modes``).
 
     A cluster beside the inliers is such a group (4-5 SD along a feature: D 2.9-5.2); a
     skewed law's long side is not (one exponential, χ²₅, gamma(2) or Weibull(1.5) feature
@@ -2185,6 +2185,11 @@ def group_apart(values, skew):
     values : ndarray of shape (n_values,)
     skew : float
         Its sign gives the side the group is looked for on.
+    dips : bool, default=False
+        Whether the density must dip between the two groups. A long tail that a narrow
+        second Gaussian fits passes D without a dip: a Poisson(8) feature's rows inside a
+        start's ellipsoid, 2,000 × 3 clean counts, D 2.65-2.75. 5% at 5 SD dips, 5% at 3 SD
+        does not.
 
     Returns
     -------
@@ -2199,7 +2204,8 @@ def group_apart(values, skew):
     (True, False)
     """
     groups = _bulk_and_skewed_group(values, skew)
-    return groups is not None and _ashman_d(groups[1], groups[2]) > _SKEWED_GROUP_SEPARATED
+    return (groups is not None and _ashman_d(groups[1], groups[2]) > _SKEWED_GROUP_SEPARATED
+            and (not dips or _two_modes(*groups[:3])))
 
 
 def _bulk_and_skewed_group(values, skew):
