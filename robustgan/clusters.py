@@ -186,6 +186,10 @@ _NEIGHBOURHOOD_ROWS = 1_000
 _NEIGHBOURHOOD_TRIES = 20
 _EXACT = 1e-8
 _ROUNDING = 1e-12
+# Copies of one row are a point of the data's lattice where, along some feature, their count is
+# what that feature's share makes of the rows equal to them on every other feature
+# (``_lattice_points``): the binomial tail at least _LATTICE_POINT_LEVEL.
+_LATTICE_POINT_LEVEL = 1e-3
 
 
 def univariate_mcd(values, support_size):
@@ -1493,8 +1497,10 @@ def split_flat_group(X, location, scatter, squared_distances=None, *, support_fr
     semi-continuous feature, is common structure), the group holds at least 5% of the rows
     and less than half, and no normal of the subspace lies along discrete features
     (``_along_discrete_features``: the rows at one level of two dummies lie on a subspace of
-    codimension 2). The read is exact: imputed values rounded as the other values were, or
-    drawn with noise, are not found.
+    codimension 2). Rows at one level of features that other rows share are not set aside
+    (``_at_a_level_or_bound``), nor points of the data's lattice held by as many rows as the
+    rows beside them make (``_lattice_points``: counts repeat rows by themselves). The read is
+    exact: imputed values rounded as the other values were, or drawn with noise, are not found.
 
     Parameters
     ----------
@@ -1688,7 +1694,7 @@ def _exact_group(X, location, scatter, factor, candidates, least):
     # table's). The rows' projections cannot tell: the normal's rounding makes them distinct.
     if any(_along_discrete_features(X, scatter, normal) for normal in normals.T):
         return None
-    if _at_a_level_or_bound(X, group):
+    if _at_a_level_or_bound(X, group) or _lattice_points(X, group):
         return None
     return group, normals[:, 0] / np.linalg.norm(normals[:, 0])
 
@@ -1720,6 +1726,39 @@ def _at_a_level_or_bound(X, group):
         if not others[:, feature].min() < value < others[:, feature].max():
             return True
     return False
+
+
+def _lattice_points(X, group):
+    """Whether the rows of ``group`` are points of the data's lattice, each held by as many
+    rows as the rows beside it make: for each distinct row of the group, along some feature j
+    whose value there a row off the group holds too, its count c is not above what j's share
+    f_j of all rows makes of the c + m_j rows equal to it on every feature but j (a one-sided
+    binomial test at ``_LATTICE_POINT_LEVEL``).
+
+    Counts repeat rows by themselves: among 100 rows of two Poisson(4) counts the likeliest
+    point holds 4% of them, and one point of at least 5% was set aside on 8 of 8 tables
+    (location 0.185 against 0.134 without it, scatter 0.356 against 0.292); with three counts,
+    a few such points on one line. There the rows beside a point along one feature are many,
+    a fifth of them at its value. Copies are their point's rows alone: a tenth of a Likert
+    table answering 5 to every item has few rows answering 5 to all but one, and a continuous
+    value is held by no other row. Rows imputed with column means are beside each other along
+    the observed feature, but their values are held by no row off the group. Rows at one level
+    of features on a subspace of more dimensions are read by ``_at_a_level_or_bound``.
+    """
+    others = ~group
+    for point in np.unique(X[group], axis=0):
+        equal = X == point
+        matches = np.count_nonzero(equal, axis=1)
+        count = np.count_nonzero(matches == X.shape[1])
+        beside = np.count_nonzero(~equal[matches == X.shape[1] - 1], axis=0)
+        share = np.count_nonzero(equal, axis=0) / len(X)
+        tail = stats.binom.sf(count - 1, count + beside, share)
+        # A level of the feature: rows imputed with column means share their means and differ
+        # in the observed feature, and each is then "beside" the others.
+        level = np.any(equal[others], axis=0)
+        if not np.any(level & (tail >= _LATTICE_POINT_LEVEL)):
+            return False
+    return True
 
 
 def _exact_normals(rows):

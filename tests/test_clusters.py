@@ -1709,7 +1709,8 @@ def test_rows_at_a_level_or_a_bound_of_features_are_not_a_flat_group(table, monk
     # 22% zeros and its logarithm: the rows at 0, the bound of both, were set aside and
     # RobustGANScatter's location moved from 0.44 to 0.92 robust SD off MinCovDet's fit to the
     # clean table (planted rows, d = 10). Both lie on subspaces of codimension 2, and the
-    # densest rows read them as groups on several of these tables without the check.
+    # densest rows read them as groups on several of these tables without the check. The
+    # count tables' groups are lattice points, which ``_lattice_points`` refuses as well.
     unguarded = 0
     for seed in range(8):
         X = table(seed)
@@ -1717,6 +1718,7 @@ def test_rows_at_a_level_or_a_bound_of_features_are_not_a_flat_group(table, monk
         assert split_flat_group(X, location, scatter, random_state=0) is None
         with monkeypatch.context() as patch:
             patch.setattr(cluster_module, "_at_a_level_or_bound", lambda X, group: False)
+            patch.setattr(cluster_module, "_lattice_points", lambda X, group: False)
             unguarded += split_flat_group(X, location, scatter, random_state=0) is not None
     assert unguarded >= 3  # 3 of the count tables, 5 of the others
 
@@ -1730,6 +1732,49 @@ def test_copies_of_one_row_at_the_bound_of_every_feature_are_still_set_aside():
     location, scatter, _ = trimmed_scatter(X, random_state=0)
     split = split_flat_group(X, location, scatter, random_state=0)
     assert split is not None and np.all(np.abs(split[0] - 3.0) < 0.5)  # the answers' centre
+
+
+def test_a_point_of_two_counts_that_its_neighbours_explain_is_not_a_flat_group(monkeypatch):
+    # Two Poisson(4) counts, 100 rows, no outliers: the likeliest point holds 4% of the rows,
+    # and some point holds 5% or more on every one of these tables. It was set aside as copies
+    # (location 0.185 against 0.134 without it, over 8 seeds). The rows equal to it on one
+    # count are many, and a fifth of them share its other count as well.
+    unguarded = 0
+    for seed in range(8):
+        X = np.random.default_rng([4, 2, 100, seed]).poisson(4.0, (100, 2)).astype(float)
+        location, scatter, _ = trimmed_scatter(X, random_state=0)
+        assert split_flat_group(X, location, scatter, random_state=0) is None
+        with monkeypatch.context() as patch:
+            patch.setattr(cluster_module, "_lattice_points", lambda X, group: False)
+            unguarded += split_flat_group(X, location, scatter, random_state=0) is not None
+    assert unguarded == 8
+
+
+@pytest.mark.parametrize("rows, expected", [
+    ("counts", True), ("a line of counts", True), ("careless", False), ("continuous", False),
+    ("imputed means", False), ("copies among counts", False)])
+def test_lattice_points_against_copies(rows, expected):
+    rng = np.random.default_rng(0)
+    counts = rng.poisson(4.0, (200, 3)) + 0.0
+    if rows == "counts":  # 6 rows at (4, 4, 4); ~4 each at (x, 4, 4), (4, x, 4), (4, 4, x)
+        X = np.r_[np.full((6, 3), 4.0), counts]
+    elif rows == "a line of counts":  # three points of 2-3 rows each, each with its neighbours
+        X = np.r_[np.repeat([[3.0, 3, 3], [4, 4, 4], [5, 5, 5]], [3, 3, 2], axis=0), counts]
+    elif rows == "careless":  # 30 rows answering 5 everywhere; few answer 5 to all but one
+        latent = rng.standard_normal((270, 5)) @ np.linalg.cholesky(0.5 * np.eye(5) + 0.5).T
+        X = np.r_[np.full((30, 5), 5.0), np.digitize(latent, [-1.2, -0.4, 0.4, 1.2]) + 1.0]
+    elif rows == "continuous":  # 6 copies of one Gaussian row: no other row shares a value
+        X = rng.standard_normal((206, 2))
+        X[:6] = X[0]
+    elif rows == "imputed means":  # one point each, beside each other along the observed x₀
+        X = rng.standard_normal((206, 3))
+        X[:6, 1:] = X[6:, 1:].mean(axis=0)
+    else:  # 12 copies of one row among 200 counts: beside it, its neighbours hold ~4 each
+        X = np.r_[np.full((12, 3), 4.0), counts]
+    X[len(X) - 200:][(X[len(X) - 200:] == X[0]).all(axis=1)] += 1.0  # the group's rows alone
+    group = np.zeros(len(X), dtype=bool)
+    group[:{"careless": 30, "a line of counts": 8, "copies among counts": 12}.get(rows, 6)] = True
+    assert cluster_module._lattice_points(X, group) is expected
 
 
 def test_the_densest_rows_are_not_read_where_a_least_group_cannot_fill_a_window(monkeypatch):
