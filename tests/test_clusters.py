@@ -1777,6 +1777,23 @@ def test_lattice_points_against_copies(rows, expected):
     assert cluster_module._lattice_points(X, group) is expected
 
 
+@settings(max_examples=40, deadline=None)
+@given(lam=st.floats(0.5, 8.0), p=st.integers(2, 5), copies=st.integers(0, 30),
+       scale=st.floats(1e-6, 1e6), shift=st.floats(-1e6, 1e6), seed=st.integers(0, 2**16))
+def test_lattice_points_read_alike_in_any_units_and_row_order(lam, p, copies, scale, shift,
+                                                              seed):
+    # The read compares stored values for equality only, which a·X·D + b and a permutation of
+    # the rows keep (equal values map to equal values, and the shares and counts follow).
+    rng = np.random.default_rng(seed)
+    X = np.r_[np.full((copies, p), np.floor(lam)), rng.poisson(lam, (200, p)) + 0.0]
+    group = np.all(X == X[0], axis=1)
+    read = cluster_module._lattice_points(X, group)
+    D = rng.uniform(0.5, 2.0, p)
+    assert cluster_module._lattice_points(scale * X * D + shift, group) is read
+    order = rng.permutation(len(X))
+    assert cluster_module._lattice_points(X[order], group[order]) is read
+
+
 def test_the_densest_rows_are_not_read_where_a_least_group_cannot_fill_a_window(monkeypatch):
     # The read's cost is bounded: on 1,000 rows, p + 2 > 5% of them from p = 49.
     X, _ = _spread_group("plane")
