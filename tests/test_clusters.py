@@ -1754,11 +1754,12 @@ def test_a_point_of_two_counts_that_its_neighbours_explain_is_not_a_flat_group(m
     ("counts", True), ("a line of counts", True), ("careless", False), ("continuous", False),
     ("imputed means", False), ("copies among counts", False)])
 def test_lattice_points_against_copies(rows, expected):
+    # The group is every row on the subspace, as ``_exact_group`` reads it.
     rng = np.random.default_rng(0)
     counts = rng.poisson(4.0, (200, 3)) + 0.0
-    if rows == "counts":  # 6 rows at (4, 4, 4); ~4 each at (x, 4, 4), (4, x, 4), (4, 4, x)
+    if rows == "counts":  # 6 more rows at (4, 4, 4); ~4 each at (x, 4, 4), (4, x, 4), (4, 4, x)
         X = np.r_[np.full((6, 3), 4.0), counts]
-    elif rows == "a line of counts":  # three points of 2-3 rows each, each with its neighbours
+    elif rows == "a line of counts":  # the rows at (t, t, t), each point with its neighbours
         X = np.r_[np.repeat([[3.0, 3, 3], [4, 4, 4], [5, 5, 5]], [3, 3, 2], axis=0), counts]
     elif rows == "careless":  # 30 rows answering 5 everywhere; few answer 5 to all but one
         latent = rng.standard_normal((270, 5)) @ np.linalg.cholesky(0.5 * np.eye(5) + 0.5).T
@@ -1769,11 +1770,14 @@ def test_lattice_points_against_copies(rows, expected):
     elif rows == "imputed means":  # one point each, beside each other along the observed x₀
         X = rng.standard_normal((206, 3))
         X[:6, 1:] = X[6:, 1:].mean(axis=0)
-    else:  # 12 copies of one row among 200 counts: beside it, its neighbours hold ~4 each
+    else:  # 12 more rows at (4, 4, 4) among 200 counts, whose neighbours hold ~4 each
         X = np.r_[np.full((12, 3), 4.0), counts]
-    X[len(X) - 200:][(X[len(X) - 200:] == X[0]).all(axis=1)] += 1.0  # the group's rows alone
-    group = np.zeros(len(X), dtype=bool)
-    group[:{"careless": 30, "a line of counts": 8, "copies among counts": 12}.get(rows, 6)] = True
+    if rows == "a line of counts":
+        group = np.all(X == X[:, :1], axis=1)
+    elif rows == "imputed means":
+        group = np.all(X[:, 1:] == X[0, 1:], axis=1)
+    else:
+        group = np.all(X == X[0], axis=1)
     assert cluster_module._lattice_points(X, group) is expected
 
 
