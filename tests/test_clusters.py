@@ -1086,6 +1086,20 @@ def test_one_group_has_no_tight_group_beside_it(values):
     assert tight_group_centre(values, reach=3.0) is None
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_a_tight_group_beside_heavy_tailed_inliers_is_found(seed):
+    # t₅ inliers centred at -0.3, 10% at 1.7 with s = 0.15: two Gaussians started from the
+    # quantiles or at the densest bin fit the inliers' narrow core and wide tails, not the
+    # group; started at the bin that rises most above its neighbours outside the central
+    # half, they read it (log-likelihood higher by about 75 on 2,000 such projections).
+    rng = np.random.default_rng(seed)
+    values = np.concatenate([0.8 * rng.standard_t(5, 1800) - 0.3,
+                             1.7 + 0.15 * rng.standard_normal(200)])
+    centre = tight_group_centre(values, reach=4.5)
+    assert centre is not None and abs(centre + 0.3) < 0.1
+    assert tight_group_centre(0.8 * rng.standard_t(5, 2000), reach=4.5) is None
+
+
 @pytest.mark.parametrize("case, relaxed", [
     # Counts: ties make groups of their own.
     ("discrete", {"_DISTINCT": 0.0}),
@@ -1130,10 +1144,11 @@ def test_values_far_beyond_the_reach_are_left_out_of_the_fit(monkeypatch):
     assert tight_group_centre(values, reach=3.0) is None
 
 
-@pytest.mark.parametrize("seed", [46, 97])
+@pytest.mark.parametrize("seed", [27, 128, 268, 299])
 def test_a_gaussian_sample_needs_a_better_fit_than_chance_to_read_a_group(seed, monkeypatch):
     # Clean Gaussian samples where two Gaussians fit a little better than one (by under
-    # log n): 0.5% of samples of 1,001-3,000 values read a "group" without that margin.
+    # log n): without that margin 5 of 400 samples of 1,001-3,000 values read a "group" (4
+    # before the third EM start, beside heavy tails; with the margin, none either way).
     rng = np.random.default_rng(seed)
     values = rng.standard_normal(int(rng.integers(1001, 3001)))
     assert tight_group_centre(values, reach=3.0) is None
