@@ -2077,7 +2077,7 @@ def tight_group_centre(values, reach):
     beside it; None where they do not.
 
     Two Gaussians are fitted to the values within three ``reach`` of 0 (maximum likelihood,
-    EM from two starts). They are read as a bulk and a tight group where the smaller group
+    EM from three starts). They are read as a bulk and a tight group where the smaller group
     holds more than 5% of the values and the larger at least 55%, the smaller's variance is
     under half the larger's, it lies more than two of its own standard deviations from the
     larger's centre and within ``reach`` of 0 (the values are to be centred where the
@@ -2145,7 +2145,7 @@ def _tight_group_fit(values, reach, min_values):
     spread = float(values.var())
     if not (math.isfinite(spread) and spread > 0):
         return None
-    # EM from two starts, the better fit kept: the quantiles' (two broad halves) and a tight
+    # EM from three starts, the best fit kept: the quantiles' (two broad halves) and a tight
     # group at the densest bin beside a bulk at the median (a group inside the bulk, which
     # the first start can miss for a local optimum: 20% at 0.8·σ with s = 0.1σ).
     counts, edges = np.histogram(values, bins=64)
